@@ -1,0 +1,37 @@
+// The `wsc` command: one entry point, each command registered from its own module.
+import { Command, CommanderError } from "commander";
+import { createRequire } from "node:module";
+import { WscError } from "../util/errors.js";
+import { registerSystem } from "./commands/system.js";
+
+const require = createRequire(import.meta.url);
+const { version } = require("../../package.json") as { version: string };
+
+export function buildProgram(): Command {
+  const program = new Command("wsc")
+    .description(
+      "A wafer-scale cluster you can run anywhere: submit Model Zoo training jobs to an emulated CS-2 " +
+        "cluster, really train them, and see what the real hardware would do.",
+    )
+    .version(version, "-V, --version")
+    .showHelpAfterError("(run with --help for usage)")
+    .exitOverride();
+  registerSystem(program);
+  return program;
+}
+
+/** Run the CLI; returns the process exit code. Bad input prints one clear message, never a stack trace. */
+export async function main(argv: readonly string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync([...argv]);
+    return 0;
+  } catch (e) {
+    if (e instanceof CommanderError) return e.exitCode;
+    if (e instanceof WscError) {
+      process.stderr.write(`wsc: error: ${e.message}\n`);
+      return e.exitCode;
+    }
+    throw e;
+  }
+}

@@ -1,0 +1,326 @@
+// Load a YAML configuration file and validate it with a zod schema, reporting every problem at once with its
+// key path, line, value and the allowed range or values. Shared by every YAML way in (cluster files, Model Zoo
+// params files).
+import { LineCounter, isMap, isScalar, parseDocument } from "yaml";
+import type { Document } from "yaml";
+import type { z } from "zod";
+import { ConfigError } from "../util/errors.js";
+import type { ConfigIssue } from "../util/errors.js";
+
+type PathKey = string | number;
+
+/** Parse YAML text into a document with line information; syntax errors become a ConfigError. */
+export function parseYaml(file: string, text: string): { doc: Document; lines: LineCounter; data: unknown } {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    throw new ConfigError(
+      file,
+      doc.errors.map((e) => ({
+        path: "",
+        line: e.linePos?.[0]?.line,
+        message: `YAML syntax error: ${e.message.split("\n")[0]}`,
+      })),
+    );
+  }
+  return { doc, lines, data: doc.toJS() ?? {} };
+}
+
+/** 1-based line of the value at `path` (or of the key `key` inside it), when the document has it. */
+export function lineOf(
+  doc: Document,
+  lines: LineCounter,
+  path: readonly PathKey[],
+  key?: string,
+): number | undefined {
+  const node = path.length === 0 ? doc.contents : doc.getIn(path, true);
+  if (key !== undefined && isMap(node)) {
+    const pair = node.items.find((p) => isScalar(p.key) && p.key.value === key);
+    const range = isScalar(pair?.key) ? pair.key.range : undefined;
+    if (range) return lines.linePos(range[0]).line;
+  }
+  const range = (node as { range?: [number, number, number] } | null | undefined)?.range;
+  return range ? lines.linePos(range[0]).line : undefined;
+}
+
+/** Dotted form of a key path: `optimizer.learning_rate[0].steps`. */
+export function formatPath(path: readonly PathKey[]): string {
+  return path.map((k, i) => (typeof k === "number" ? `[${k}]` : i === 0 ? k : `.${k}`)).join("");
+}
+
+/** Short, quoted rendering of a value for an error message. */
+export function formatValue(v: unknown): string {
+  if (typeof v === "string") return JSON.stringify(v);
+  if (v === null || v === undefined) return String(v);
+  if (typeof v === "object") {
+    const s = JSON.stringify(v);
+    return s.length > 40 ? `${s.slice(0, 37)}...` : s;
+  }
+  return String(v);
+}
+
+function typeName(v: unknown): string {
+  if (v === null) return "null";
+  if (Array.isArray(v)) return "list";
+  if (typeof v === "object") return "mapping";
+  return typeof v;
+}
+
+// --- walking a zod schema to find what is allowed at a path ---
+
+interface ZodDefLike {
+  type: string;
+  innerType?: z.ZodType;
+  shape?: Record<string, z.ZodType>;
+  element?: z.ZodType;
+  options?: z.ZodType[];
+  valueType?: z.ZodType;
+  in?: z.ZodType;
+}
+
+function defOf(s: z.ZodType): ZodDefLike {
+  return (s as unknown as { _zod: { def: ZodDefLike } })._zod.def;
+}
+
+/** Strip optional/default/nullable/pipe wrappers. */
+function unwrap(s: z.ZodType): z.ZodType {
+  for (;;) {
+    const d = defOf(s);
+    if (
+      d.innerType &&
+      ["optional", "default", "nullable", "prefault", "readonly", "catch"].includes(d.type)
+    ) {
+      s = d.innerType;
+    } else if (d.type === "pipe" && d.in) {
+      s = d.in;
+    } else {
+      return s;
+    }
+  }
+}
+
+/** The schema node that validates the value at `path`, if it can be found. */
+export function schemaAt(schema: z.ZodType, path: readonly PathKey[]): z.ZodType | undefined {
+  let s: z.ZodType | undefined = schema;
+  for (const k of path) {
+    if (!s) return undefined;
+    const d = defOf(unwrap(s));
+    if (d.type === "object" && d.shape && typeof k === "string") s = d.shape[k];
+    else if (d.type === "array" && d.element) s = d.element;
+    else if (d.type === "record" && d.valueType) s = d.valueType;
+    else if (d.type === "union" && d.options) {
+      s = d.options.map((o) => schemaAt(o, [k])).find((x) => x !== undefined);
+    } else return undefined;
+  }
+  return s;
+}
+
+/** Keys an object schema at `path` allows. */
+export function allowedKeys(schema: z.ZodType, path: readonly PathKey[]): string[] {
+  const s = schemaAt(schema, path);
+  if (!s) return [];
+  const d = defOf(unwrap(s));
+  if (d.type === "object" && d.shape) return Object.keys(d.shape);
+  if (d.type === "union" && d.options) {
+    return [...new Set(d.options.flatMap((o) => allowedKeys(o, [])))];
+  }
+  return [];
+}
+
+interface NumberRange {
+  min?: number;
+  minInclusive: boolean;
+  max?: number;
+  maxInclusive: boolean;
+  int: boolean;
+}
+
+/** The bounds a number schema checks, read from its checks. */
+function rangeOf(s: z.ZodType | undefined): NumberRange | undefined {
+  if (!s) return undefined;
+  const d = defOf(unwrap(s)) as ZodDefLike & { checks?: { _zod: { def: Record<string, unknown> } }[] };
+  if (d.type !== "number") return undefined;
+  const r: NumberRange = { minInclusive: true, maxInclusive: true, int: false };
+  for (const c of d.checks ?? []) {
+    const cd = c._zod.def;
+    if (cd.check === "number_format" && String(cd.format).includes("int")) r.int = true;
+    if (cd.check === "greater_than") {
+      r.min = cd.value as number;
+      r.minInclusive = Boolean(cd.inclusive);
+    }
+    if (cd.check === "less_than") {
+      r.max = cd.value as number;
+      r.maxInclusive = Boolean(cd.inclusive);
+    }
+  }
+  return r;
+}
+
+function describeRange(r: NumberRange): string {
+  const kind = r.int ? "an integer" : "a number";
+  if (r.min !== undefined && r.max !== undefined && r.minInclusive && r.maxInclusive)
+    return `${kind} in ${r.min}..${r.max}`;
+  const parts: string[] = [];
+  if (r.min !== undefined) parts.push(`${r.minInclusive ? ">=" : ">"} ${r.min}`);
+  if (r.max !== undefined) parts.push(`${r.maxInclusive ? "<=" : "<"} ${r.max}`);
+  return parts.length ? `${kind} ${parts.join(" and ")}` : kind;
+}
+
+/** The description given to a schema node with `.describe()`, looking through optional wrappers. */
+function descriptionOf(s: z.ZodType | undefined): string | undefined {
+  for (let n = s; n;) {
+    if (n.description) return n.description;
+    const inner = defOf(n).innerType;
+    n = inner;
+  }
+  return undefined;
+}
+
+/** Levenshtein distance, for "did you mean" suggestions. */
+function editDistance(a: string, b: string): number {
+  const dp = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = dp[0];
+    dp[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const tmp = dp[j];
+      dp[j] = Math.min(dp[j] + 1, dp[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = tmp;
+    }
+  }
+  return dp[b.length];
+}
+
+/** The closest allowed key, when it is close enough to be a likely typo. */
+export function suggestKey(key: string, allowed: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestD = Infinity;
+  for (const a of allowed) {
+    const d = editDistance(key.toLowerCase(), a.toLowerCase());
+    if (d < bestD) {
+      bestD = d;
+      best = a;
+    }
+  }
+  return best !== undefined && bestD <= Math.max(2, Math.floor(key.length / 3)) ? best : undefined;
+}
+
+function valueAt(data: unknown, path: readonly PathKey[]): unknown {
+  let v: unknown = data;
+  for (const k of path) {
+    if (v === null || typeof v !== "object") return undefined;
+    v = (v as Record<PathKey, unknown>)[k];
+  }
+  return v;
+}
+
+function collectLiterals(issue: z.core.$ZodIssue): unknown[] | undefined {
+  if (issue.code === "invalid_value") return [...issue.values];
+  if (issue.code === "invalid_union") {
+    const vals: unknown[] = [];
+    for (const branch of issue.errors) {
+      for (const sub of branch) {
+        const v = collectLiterals(sub);
+        if (!v) return undefined;
+        vals.push(...v);
+      }
+    }
+    return vals;
+  }
+  return undefined;
+}
+
+/** Turn zod issues into ConfigIssues with key paths, lines, values and allowed ranges. */
+export function toConfigIssues(
+  issues: readonly z.core.$ZodIssue[],
+  schema: z.ZodType,
+  data: unknown,
+  doc?: Document,
+  lines?: LineCounter,
+): ConfigIssue[] {
+  const out: ConfigIssue[] = [];
+  const line = (p: readonly PathKey[], key?: string) =>
+    doc && lines ? lineOf(doc, lines, p, key) : undefined;
+  for (const issue of issues) {
+    const path = issue.path as PathKey[];
+    const value = valueAt(data, path);
+    const node = schemaAt(schema, path);
+    const description = descriptionOf(node);
+    const desc = description ? ` (${description})` : "";
+    switch (issue.code) {
+      case "unrecognized_keys": {
+        const allowed = allowedKeys(schema, path);
+        for (const key of issue.keys) {
+          const hint = suggestKey(key, allowed);
+          out.push({
+            path: formatPath([...path, key]),
+            line: line(path, key),
+            message:
+              `unknown key` +
+              (hint ? `; did you mean "${hint}"?` : "") +
+              (allowed.length
+                ? ` Allowed keys${path.length ? ` under ${formatPath(path)}` : ""}: ${allowed.join(", ")}`
+                : ""),
+          });
+        }
+        break;
+      }
+      case "too_big":
+      case "too_small": {
+        const r = rangeOf(node);
+        const limit =
+          r !== undefined
+            ? describeRange(r)
+            : issue.code === "too_big"
+              ? `at most ${String(issue.maximum)}`
+              : `at least ${String(issue.minimum)}`;
+        out.push({
+          path: formatPath(path),
+          line: line(path),
+          message: `${formatValue(value)} is out of range: must be ${limit}${desc}`,
+        });
+        break;
+      }
+      case "invalid_type": {
+        const expected = issue.expected === "int" ? "integer" : issue.expected;
+        const message =
+          value === undefined
+            ? `required key is missing (expected ${expected})${desc}`
+            : `wrong type: expected ${expected}, got ${typeName(value)} ${formatValue(value)}${desc}`;
+        out.push({ path: formatPath(path), line: line(path), message });
+        break;
+      }
+      case "invalid_value":
+      case "invalid_union": {
+        const lits = collectLiterals(issue);
+        const message = lits
+          ? `${formatValue(value)} is not allowed: expected one of ${lits.map(formatValue).join(", ")}${desc}`
+          : `${formatValue(value)} is not valid${desc}: ${issue.message}`;
+        out.push({ path: formatPath(path), line: line(path), message });
+        break;
+      }
+      default:
+        out.push({ path: formatPath(path), line: line(path), message: issue.message });
+    }
+  }
+  return out;
+}
+
+/** Parse and validate a YAML file's text; returns the typed value or throws a ConfigError with every issue. */
+export function loadYamlConfig<S extends z.ZodType>(file: string, text: string, schema: S): z.output<S> {
+  const { doc, lines, data } = parseYaml(file, text);
+  return validateConfig(file, data, schema, doc, lines);
+}
+
+/** Validate already-parsed data; throws a ConfigError with every issue. */
+export function validateConfig<S extends z.ZodType>(
+  file: string,
+  data: unknown,
+  schema: S,
+  doc?: Document,
+  lines?: LineCounter,
+): z.output<S> {
+  const r = schema.safeParse(data);
+  if (r.success) return r.data;
+  throw new ConfigError(file, toConfigIssues(r.error.issues, schema, data, doc, lines));
+}

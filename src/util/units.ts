@@ -1,0 +1,35 @@
+// Formatting numbers with units for people: SI prefixes for rates, binary prefixes for memory.
+
+const SI = ["", "k", "M", "G", "T", "P", "E", "Z"];
+
+/** 7.48e15, "FLOP/s" -> "7.48 PFLOP/s". */
+export function si(value: number, unit: string, digits = 3): string {
+  if (value === 0 || !Number.isFinite(value)) return `${value} ${unit}`;
+  let i = 0;
+  let v = Math.abs(value);
+  while (v >= 1000 && i < SI.length - 1) {
+    v /= 1000;
+    i++;
+  }
+  const s = v.toPrecision(digits).replace(/\.0+$|(\.\d*?)0+$/, "$1");
+  return `${value < 0 ? "-" : ""}${s} ${SI[i]}${unit}`;
+}
+
+const BIN = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"];
+
+/** 49152 -> "48 KiB". */
+export function bytes(value: number, digits = 3): string {
+  let i = 0;
+  let v = value;
+  while (Math.abs(v) >= 1024 && i < BIN.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  const s = i === 0 ? String(v) : v.toPrecision(digits).replace(/\.0+$|(\.\d*?)0+$/, "$1");
+  return `${s} ${BIN[i]}`;
+}
+
+/** 753972 -> "753,972". */
+export function int(value: number): string {
+  return Math.round(value).toLocaleString("en-US");
+}
