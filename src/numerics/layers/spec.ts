@@ -1,0 +1,334 @@
+// The layer kinds a model is executed as, one definition each: what a layer of each kind computes (its spec)
+// and the parameters it holds (names, shapes, initialisation). Everything else is registered against these
+// kinds in its own table: host forward/backward (numerics/layers), the model IR and FLOP counts (model/), wafer
+// kernel matching and costs (compiler/, perf/).
+//
+// Shapes: B = batch (micro-batch on one system), T = sequence length, H = hidden size, V = vocabulary,
+// F = feed-forward width, N = heads, D = H / N head size, P = max positions.
+// Weights are stored as PyTorch's nn.Linear stores them: [out, in], so y = x W^T + b.
+//
+// A model runs as a sequence of layers, each with an explicit forward and backward, because weight streaming
+// executes one layer at a time: forward in order with the layer's weights streamed in, then backward in reverse
+// order with the weights streamed in again. Layers pass one activation tensor [B, T, H] (or [B, features] for
+// the MLP family) between them; everything else a layer needs (token ids, masks, labels) comes from the batch.
+
+/** Layer kinds. One line each: what the layer computes. */
+export const LAYER_KINDS = {
+  /** token (+ learned position) (+ token-type) embeddings, optional norm and dropout: ids [B,T] -> [B,T,H] */
+  embedding: "embedding",
+  /** one transformer block: attention and MLP with residuals, pre- or post-norm, or parallel (GPT-J) */
+  transformer_block: "transformer_block",
+  /** the norm after the last block: [B,T,H] -> [B,T,H] */
+  final_norm: "final_norm",
+  /** language-model head and masked cross-entropy: [B,T,H] -> loss (logits [B,T,V] are never kept whole) */
+  lm_head: "lm_head",
+  /** BERT masked-LM head (dense, activation, norm, decoder) and masked cross-entropy -> loss */
+  mlm_head: "mlm_head",
+  /** BERT next-sentence head (pooler on the first token, tanh, 2-way classifier) and cross-entropy -> loss */
+  nsp_head: "nsp_head",
+  /** fully connected layer with activation: [B,in] -> [B,out] (MLP family) */
+  dense: "dense",
+  /** fully connected classifier and softmax cross-entropy on class labels: [B,in] -> loss (MLP family) */
+  classifier_head: "classifier_head",
+} as const;
+
+export type LayerKind = keyof typeof LAYER_KINDS;
+
+export type NormType = "layernorm" | "rmsnorm";
+/** gelu: erf form; gelu_tanh: tanh approximation (GPT-2 "gelu_new"); swiglu: silu(x W_gate) * (x W_up). */
+export type Activation = "gelu" | "gelu_tanh" | "relu" | "silu" | "swiglu" | "tanh" | "none";
+/**
+ * How Model Zoo normalises a summed masked loss: by the batch size (`batch_size`) or by the number of tokens
+ * that count (`num_tokens`). The denominator is always the global one (whole batch, all systems), given by
+ * the batch, so a sharded or micro-batched run computes the same loss as a whole-batch run.
+ */
+export type LossScaling = "batch_size" | "num_tokens";
+
+export interface EmbeddingSpec {
+  readonly kind: "embedding";
+  readonly vocabSize: number;
+  readonly hidden: number;
+  /** Learned position table of `maxPositions` rows when "learned"; none when "rotary" (blocks rotate q, k). */
+  readonly positionEmbedding: "learned" | "rotary" | "none";
+  readonly maxPositions: number;
+  /** Rows of the token-type (segment) table; 0 for none. BERT: 2. */
+  readonly typeVocabSize: number;
+  /** Norm applied to the summed embeddings (BERT: layernorm), or null. */
+  readonly norm: NormType | null;
+  readonly normEps: number;
+  readonly dropout: number;
+}
+
+export interface TransformerBlockSpec {
+  readonly kind: "transformer_block";
+  readonly hidden: number;
+  readonly heads: number;
+  readonly ffn: number;
+  readonly norm: NormType;
+  readonly normEps: number;
+  /** MLP activation; "swiglu" uses gate and up projections of width ffn. */
+  readonly activation: Activation;
+  /**
+   * "pre": x + attn(norm1(x)), then x + mlp(norm2(x)) (GPT-2, GPT-3, LLaMA).
+   * "post": norm1(x + attn(x)), then norm2(x + mlp(x)) (BERT).
+   * "parallel": x + attn(norm1(x)) + mlp(norm1(x)), one norm (GPT-J).
+   */
+  readonly residual: "pre" | "post" | "parallel";
+  /** Biases on the q/k/v and output projections. */
+  readonly attentionBias: boolean;
+  /** Biases on the MLP projections. */
+  readonly mlpBias: boolean;
+  /** Causal (decoder) attention; otherwise bidirectional with the batch's padding mask. */
+  readonly causal: boolean;
+  /** Dimensions of each head rotated by rotary position embedding (0 = no rotary; D = all). GPT-J: 64. */
+  readonly rotaryDim: number;
+  /** Rotary base (theta). */
+  readonly rotaryBase: number;
+  /** Rotary pairing: "interleaved" pairs (2i, 2i+1) (GPT-J), "half" pairs (i, i + d/2) (LLaMA, NeoX). */
+  readonly rotaryStyle: "interleaved" | "half";
+  /** Dropout after the attention output and MLP output projections. */
+  readonly dropout: number;
+  /** Dropout on the attention probabilities. */
+  readonly attentionDropout: number;
+}
+
+export interface FinalNormSpec {
+  readonly kind: "final_norm";
+  readonly hidden: number;
+  readonly norm: NormType;
+  readonly normEps: number;
+}
+
+export interface LmHeadSpec {
+  readonly kind: "lm_head";
+  readonly hidden: number;
+  readonly vocabSize: number;
+  /** Output bias [V] (GPT-J). */
+  readonly bias: boolean;
+  /** Uses the embedding's token table as its weight instead of a table of its own. */
+  readonly tied: boolean;
+  readonly lossScaling: LossScaling;
+  /** Multiplier on the loss (Model Zoo `loss_weight`). */
+  readonly lossWeight: number;
+}
+
+export interface MlmHeadSpec {
+  readonly kind: "mlm_head";
+  readonly hidden: number;
+  readonly vocabSize: number;
+  readonly activation: Activation;
+  readonly norm: NormType;
+  readonly normEps: number;
+  /** Decoder uses the embedding's token table (with a bias of its own either way). */
+  readonly tied: boolean;
+  readonly lossScaling: LossScaling;
+  readonly lossWeight: number;
+}
+
+export interface NspHeadSpec {
+  readonly kind: "nsp_head";
+  readonly hidden: number;
+  /** Multiplier on the loss. */
+  readonly lossWeight: number;
+}
+
+export interface DenseSpec {
+  readonly kind: "dense";
+  readonly inFeatures: number;
+  readonly outFeatures: number;
+  readonly bias: boolean;
+  readonly activation: Activation;
+  readonly dropout: number;
+}
+
+export interface ClassifierHeadSpec {
+  readonly kind: "classifier_head";
+  readonly inFeatures: number;
+  readonly classes: number;
+  readonly bias: boolean;
+}
+
+export type LayerSpec =
+  | EmbeddingSpec
+  | TransformerBlockSpec
+  | FinalNormSpec
+  | LmHeadSpec
+  | MlmHeadSpec
+  | NspHeadSpec
+  | DenseSpec
+  | ClassifierHeadSpec;
+
+/** How a parameter is initialised: N(0, std^2), zeros or ones. */
+export type ParamInit =
+  { readonly kind: "normal"; readonly std: number } | { readonly kind: "zeros" } | { readonly kind: "ones" };
+
+export interface ParamDecl {
+  /** Name local to the layer, e.g. "attn.qkv.weight". */
+  readonly name: string;
+  readonly shape: readonly number[];
+  readonly init: ParamInit;
+  /** Whether weight decay applies (matrices and embeddings yes; biases and norm gains no). */
+  readonly decay: boolean;
+}
+
+/** Standard deviations for initialisation: `std` for most weights, `outputStd` for residual-output projections. */
+export interface InitStds {
+  readonly std: number;
+  readonly outputStd: number;
+}
+
+const normal = (std: number): ParamInit => ({ kind: "normal", std });
+const ZEROS: ParamInit = { kind: "zeros" };
+const ONES: ParamInit = { kind: "ones" };
+
+function normParams(prefix: string, norm: NormType, hidden: number): ParamDecl[] {
+  const p = prefix ? `${prefix}.` : "";
+  const out: ParamDecl[] = [{ name: `${p}weight`, shape: [hidden], init: ONES, decay: false }];
+  if (norm === "layernorm") out.push({ name: `${p}bias`, shape: [hidden], init: ZEROS, decay: false });
+  return out;
+}
+
+function linear(name: string, out: number, inp: number, bias: boolean, std: number): ParamDecl[] {
+  const ps: ParamDecl[] = [{ name: `${name}.weight`, shape: [out, inp], init: normal(std), decay: true }];
+  if (bias) ps.push({ name: `${name}.bias`, shape: [out], init: ZEROS, decay: false });
+  return ps;
+}
+
+/**
+ * The parameters a layer of this spec holds, in a fixed order. A tied head holds no token table of its own
+ * (the runtime hands it the embedding's `wte`). Pure: allocates nothing but the declarations.
+ */
+export function layerParams(spec: LayerSpec, init: InitStds): ParamDecl[] {
+  switch (spec.kind) {
+    case "embedding": {
+      const ps: ParamDecl[] = [
+        { name: "wte", shape: [spec.vocabSize, spec.hidden], init: normal(init.std), decay: true },
+      ];
+      if (spec.positionEmbedding === "learned") {
+        ps.push({
+          name: "wpe",
+          shape: [spec.maxPositions, spec.hidden],
+          init: normal(init.std),
+          decay: true,
+        });
+      }
+      if (spec.typeVocabSize > 0) {
+        ps.push({
+          name: "wtt",
+          shape: [spec.typeVocabSize, spec.hidden],
+          init: normal(init.std),
+          decay: true,
+        });
+      }
+      if (spec.norm) ps.push(...normParams("norm", spec.norm, spec.hidden));
+      return ps;
+    }
+    case "transformer_block": {
+      const h = spec.hidden;
+      const ps: ParamDecl[] = [...normParams("norm1", spec.norm, h)];
+      ps.push(...linear("attn.qkv", 3 * h, h, spec.attentionBias, init.std));
+      ps.push(...linear("attn.out", h, h, spec.attentionBias, init.outputStd));
+      if (spec.residual !== "parallel") ps.push(...normParams("norm2", spec.norm, h));
+      if (spec.activation === "swiglu") {
+        ps.push(...linear("mlp.gate", spec.ffn, h, spec.mlpBias, init.std));
+        ps.push(...linear("mlp.up", spec.ffn, h, spec.mlpBias, init.std));
+      } else {
+        ps.push(...linear("mlp.fc1", spec.ffn, h, spec.mlpBias, init.std));
+      }
+      ps.push(...linear("mlp.fc2", h, spec.ffn, spec.mlpBias, init.outputStd));
+      return ps;
+    }
+    case "final_norm":
+      return normParams("", spec.norm, spec.hidden);
+    case "lm_head": {
+      const ps: ParamDecl[] = [];
+      if (!spec.tied)
+        ps.push({
+          name: "weight",
+          shape: [spec.vocabSize, spec.hidden],
+          init: normal(init.std),
+          decay: true,
+        });
+      if (spec.bias) ps.push({ name: "bias", shape: [spec.vocabSize], init: ZEROS, decay: false });
+      return ps;
+    }
+    case "mlm_head": {
+      const ps: ParamDecl[] = [
+        ...linear("dense", spec.hidden, spec.hidden, true, init.std),
+        ...normParams("norm", spec.norm, spec.hidden),
+      ];
+      if (!spec.tied) {
+        ps.push({
+          name: "decoder.weight",
+          shape: [spec.vocabSize, spec.hidden],
+          init: normal(init.std),
+          decay: true,
+        });
+      }
+      ps.push({ name: "decoder.bias", shape: [spec.vocabSize], init: ZEROS, decay: false });
+      return ps;
+    }
+    case "nsp_head":
+      return [
+        ...linear("pooler", spec.hidden, spec.hidden, true, init.std),
+        ...linear("classifier", 2, spec.hidden, true, init.std),
+      ];
+    case "dense":
+      return linear("fc", spec.outFeatures, spec.inFeatures, spec.bias, init.std);
+    case "classifier_head":
+      return linear("fc", spec.classes, spec.inFeatures, spec.bias, init.std);
+  }
+}
+
+/** Elements of a parameter. */
+export function numel(shape: readonly number[]): number {
+  let n = 1;
+  for (const d of shape) n *= d;
+  return n;
+}
+
+/**
+ * One (micro-)batch as the input workers deliver it to a system, flattened row-major. Row r of this batch is
+ * sample `sampleOffset + r` of the step's global batch.
+ */
+export interface Batch {
+  /** B: rows in this (micro-)batch. */
+  readonly size: number;
+  /** T: tokens per row (1 for the MLP family). */
+  readonly seqLen: number;
+  /** Index in the global batch of this batch's first row; keys the counter-based dropout generator. */
+  readonly sampleOffset: number;
+  /** Rows in the step's global batch (all systems, all micro-batches): the `batch_size` loss denominator. */
+  readonly globalBatchSize: number;
+  /** Sum of `lossMask` over the step's global batch: the `num_tokens` loss denominator. */
+  readonly globalLossTokens: number;
+  /** [B*T] token ids. */
+  readonly inputIds?: Int32Array;
+  /** [B*T] target ids (next token for GPT, original token for MLM). */
+  readonly labels?: Int32Array;
+  /** [B*T] 1 where a position's loss counts, else 0. */
+  readonly lossMask?: Float32Array;
+  /** [B*T] 1 for real tokens, 0 for padding (bidirectional attention). */
+  readonly attentionMask?: Float32Array;
+  /** [B*T] segment ids (BERT). */
+  readonly tokenTypeIds?: Int32Array;
+  /** [B] next-sentence labels (BERT). */
+  readonly nspLabels?: Int32Array;
+  /** [B*in] input features (MLP family). */
+  readonly features?: Float32Array;
+  /** [B] class labels (MLP family). */
+  readonly classLabels?: Int32Array;
+}
+
+/**
+ * What a layer's forward and backward need besides its parameters and input. Randomness (dropout) is drawn
+ * from a counter-based generator keyed by (seed, step, layer index, global sample index, element), so that
+ * splitting a batch across systems or micro-batches draws the same masks as the whole batch.
+ */
+export interface StepContext {
+  readonly training: boolean;
+  readonly seed: number;
+  readonly step: number;
+  /** Index of the layer in the model, part of the dropout key. */
+  readonly layerIndex: number;
+}
