@@ -1,0 +1,313 @@
+// Builders for the model families real users run: decoder language models (GPT-2, GPT-3, GPT-J, LLaMA), BERT
+// and a plain MLP. Each turns a typed family config into the model IR; none allocates weights.
+import { layerParams, numel } from "../numerics/layers/spec.js";
+import type {
+  Activation,
+  InitStds,
+  LayerSpec,
+  LossScaling,
+  NormType,
+  TransformerBlockSpec,
+} from "../numerics/layers/spec.js";
+import { layerCost } from "./flops.js";
+import type { CostContext } from "./flops.js";
+import type { ComputeDtype, LayerFlops, LayerIR, ModelFamily, ModelIR, ParamIR, TiedParam } from "./ir.js";
+
+/** A decoder-only language model: GPT-2, GPT-3, GPT-J and LLaMA differ only in these settings. */
+export interface DecoderLMConfig {
+  readonly family: "gpt2" | "gpt3" | "gptj" | "llama";
+  readonly vocabSize: number;
+  readonly hidden: number;
+  readonly layers: number;
+  readonly heads: number;
+  readonly ffn: number;
+  /** Rows of the learned position table (max_position_embeddings). */
+  readonly maxPositions: number;
+  /** Tokens per sample in training (max_sequence_length); at most maxPositions with learned positions. */
+  readonly seqLen: number;
+  readonly positionEmbedding: "learned" | "rotary";
+  /** Rotated dimensions per head (rotary only); 0 means the whole head. */
+  readonly rotaryDim: number;
+  readonly rotaryBase: number;
+  readonly rotaryStyle: "interleaved" | "half";
+  readonly norm: NormType;
+  readonly normEps: number;
+  readonly activation: Activation;
+  /** "pre" (GPT-2/3, LLaMA) or "parallel" attention and MLP (GPT-J). */
+  readonly residual: "pre" | "parallel";
+  readonly attentionBias: boolean;
+  readonly mlpBias: boolean;
+  /** Bias on the LM head (GPT-J). */
+  readonly headBias: boolean;
+  /** The LM head uses the token embedding table (share_embedding_weights). */
+  readonly tiedEmbeddings: boolean;
+  readonly embeddingDropout: number;
+  readonly dropout: number;
+  readonly attentionDropout: number;
+  readonly lossScaling: LossScaling;
+  readonly lossWeight: number;
+  /** Std of N(0, std^2) weight initialisation (initializer_range). */
+  readonly initializerRange: number;
+  /** Std for residual output projections; default initializerRange / sqrt(2 * layers) as in GPT-2. */
+  readonly outputInitStd?: number;
+  readonly computeDtype: ComputeDtype;
+}
+
+export interface BertConfig {
+  readonly vocabSize: number;
+  readonly hidden: number;
+  readonly layers: number;
+  readonly heads: number;
+  readonly ffn: number;
+  readonly maxPositions: number;
+  readonly seqLen: number;
+  /** Segment vocabulary (2 in BERT). */
+  readonly typeVocabSize: number;
+  readonly normEps: number;
+  readonly activation: Activation;
+  readonly dropout: number;
+  readonly attentionDropout: number;
+  /** Include the next-sentence-prediction head (and the pooler it uses). */
+  readonly nsp: boolean;
+  /** The MLM decoder uses the token embedding table. */
+  readonly tiedEmbeddings: boolean;
+  /** Positions per sample the MLM head predicts (max_predictions_per_seq); costs only, default seqLen. */
+  readonly mlmPredictions?: number;
+  readonly lossScaling: LossScaling;
+  readonly lossWeight: number;
+  readonly initializerRange: number;
+  readonly computeDtype: ComputeDtype;
+}
+
+export interface MlpConfig {
+  readonly inFeatures: number;
+  /** Widths of the hidden layers, in order. */
+  readonly hiddenSizes: readonly number[];
+  readonly classes: number;
+  readonly activation: Activation;
+  readonly bias: boolean;
+  readonly dropout: number;
+  readonly initializerRange: number;
+  readonly computeDtype: ComputeDtype;
+}
+
+interface LayerDraft {
+  readonly name: string;
+  readonly spec: LayerSpec;
+  readonly tied?: readonly TiedParam[];
+}
+
+function sumFlops(fs: readonly LayerFlops[]): LayerFlops {
+  return fs.reduce(
+    (a, f) => ({
+      forward: a.forward + f.forward,
+      backward: a.backward + f.backward,
+      elementwise: a.elementwise + f.elementwise,
+    }),
+    { forward: 0, backward: 0, elementwise: 0 },
+  );
+}
+
+/** Turn named layer specs into the IR: parameter declarations, tied parameters, costs, totals. */
+export function assemble(
+  family: ModelFamily,
+  name: string,
+  drafts: readonly LayerDraft[],
+  init: InitStds,
+  cost: CostContext,
+  meta: { seqLen: number; vocabSize: number; hidden: number; computeDtype: ComputeDtype },
+): ModelIR {
+  const owned = new Set<string>();
+  const layers: LayerIR[] = drafts.map((d, index) => {
+    const params: ParamIR[] = layerParams(d.spec, init).map((p) => {
+      const fullName = `${d.name}.${p.name}`;
+      owned.add(fullName);
+      return { ...p, fullName, numel: numel(p.shape) };
+    });
+    const c = layerCost(d.spec, cost);
+    return {
+      index,
+      name: d.name,
+      kind: d.spec.kind,
+      spec: d.spec,
+      params,
+      tied: d.tied ?? [],
+      flops: c.flops,
+      outputElements: c.outputElements,
+      savedElements: c.savedElements,
+    };
+  });
+  for (const l of layers) {
+    for (const t of l.tied) {
+      if (!owned.has(t.owner))
+        throw new Error(`layer ${l.name} ties "${t.local}" to ${t.owner}, which no layer owns`);
+    }
+  }
+  const paramCount = layers.reduce((a, l) => a + l.params.reduce((b, p) => b + p.numel, 0), 0);
+  return { family, name, layers, ...meta, paramCount, flopsPerSample: sumFlops(layers.map((l) => l.flops)) };
+}
+
+/** GPT-2, GPT-3, GPT-J or LLaMA. */
+export function buildDecoderLM(c: DecoderLMConfig): ModelIR {
+  const headDim = c.hidden / c.heads;
+  const block: TransformerBlockSpec = {
+    kind: "transformer_block",
+    hidden: c.hidden,
+    heads: c.heads,
+    ffn: c.ffn,
+    norm: c.norm,
+    normEps: c.normEps,
+    activation: c.activation,
+    residual: c.residual,
+    attentionBias: c.attentionBias,
+    mlpBias: c.mlpBias,
+    causal: true,
+    rotaryDim: c.positionEmbedding === "rotary" ? c.rotaryDim || headDim : 0,
+    rotaryBase: c.rotaryBase,
+    rotaryStyle: c.rotaryStyle,
+    dropout: c.dropout,
+    attentionDropout: c.attentionDropout,
+  };
+  const drafts: LayerDraft[] = [
+    {
+      name: "embedding",
+      spec: {
+        kind: "embedding",
+        vocabSize: c.vocabSize,
+        hidden: c.hidden,
+        positionEmbedding: c.positionEmbedding,
+        maxPositions: c.maxPositions,
+        typeVocabSize: 0,
+        norm: null,
+        normEps: c.normEps,
+        dropout: c.embeddingDropout,
+      },
+    },
+    ...Array.from({ length: c.layers }, (_, i) => ({ name: `block.${i}`, spec: block })),
+    { name: "final_norm", spec: { kind: "final_norm", hidden: c.hidden, norm: c.norm, normEps: c.normEps } },
+    {
+      name: "lm_head",
+      spec: {
+        kind: "lm_head",
+        hidden: c.hidden,
+        vocabSize: c.vocabSize,
+        bias: c.headBias,
+        tied: c.tiedEmbeddings,
+        lossScaling: c.lossScaling,
+        lossWeight: c.lossWeight,
+      },
+      tied: c.tiedEmbeddings ? [{ local: "weight", owner: "embedding.wte" }] : [],
+    },
+  ];
+  const init = {
+    std: c.initializerRange,
+    outputStd: c.outputInitStd ?? c.initializerRange / Math.sqrt(2 * c.layers),
+  };
+  return assemble(
+    c.family,
+    `${c.family} (hidden ${c.hidden}, ${c.layers} layers, ${c.heads} heads)`,
+    drafts,
+    init,
+    { seqLen: c.seqLen },
+    { seqLen: c.seqLen, vocabSize: c.vocabSize, hidden: c.hidden, computeDtype: c.computeDtype },
+  );
+}
+
+/** BERT with its masked-LM head and, when asked, the next-sentence head. */
+export function buildBert(c: BertConfig): ModelIR {
+  const block: TransformerBlockSpec = {
+    kind: "transformer_block",
+    hidden: c.hidden,
+    heads: c.heads,
+    ffn: c.ffn,
+    norm: "layernorm",
+    normEps: c.normEps,
+    activation: c.activation,
+    residual: "post",
+    attentionBias: true,
+    mlpBias: true,
+    causal: false,
+    rotaryDim: 0,
+    rotaryBase: 10000,
+    rotaryStyle: "half",
+    dropout: c.dropout,
+    attentionDropout: c.attentionDropout,
+  };
+  const drafts: LayerDraft[] = [
+    {
+      name: "embedding",
+      spec: {
+        kind: "embedding",
+        vocabSize: c.vocabSize,
+        hidden: c.hidden,
+        positionEmbedding: "learned",
+        maxPositions: c.maxPositions,
+        typeVocabSize: c.typeVocabSize,
+        norm: "layernorm",
+        normEps: c.normEps,
+        dropout: c.dropout,
+      },
+    },
+    ...Array.from({ length: c.layers }, (_, i) => ({ name: `block.${i}`, spec: block })),
+    {
+      name: "mlm_head",
+      spec: {
+        kind: "mlm_head",
+        hidden: c.hidden,
+        vocabSize: c.vocabSize,
+        activation: c.activation,
+        norm: "layernorm",
+        normEps: c.normEps,
+        tied: c.tiedEmbeddings,
+        lossScaling: c.lossScaling,
+        lossWeight: c.lossWeight,
+      },
+      tied: c.tiedEmbeddings ? [{ local: "decoder.weight", owner: "embedding.wte" }] : [],
+    },
+  ];
+  if (c.nsp)
+    drafts.push({ name: "nsp_head", spec: { kind: "nsp_head", hidden: c.hidden, lossWeight: c.lossWeight } });
+  const init = { std: c.initializerRange, outputStd: c.initializerRange };
+  return assemble(
+    "bert",
+    `bert (hidden ${c.hidden}, ${c.layers} layers, ${c.heads} heads)`,
+    drafts,
+    init,
+    { seqLen: c.seqLen, mlmPredictions: c.mlmPredictions },
+    { seqLen: c.seqLen, vocabSize: c.vocabSize, hidden: c.hidden, computeDtype: c.computeDtype },
+  );
+}
+
+/** A plain multi-layer perceptron classifier. */
+export function buildMlp(c: MlpConfig): ModelIR {
+  const widths = [c.inFeatures, ...c.hiddenSizes];
+  const drafts: LayerDraft[] = c.hiddenSizes.map((out, i) => ({
+    name: `dense.${i}`,
+    spec: {
+      kind: "dense",
+      inFeatures: widths[i],
+      outFeatures: out,
+      bias: c.bias,
+      activation: c.activation,
+      dropout: c.dropout,
+    },
+  }));
+  drafts.push({
+    name: "classifier",
+    spec: {
+      kind: "classifier_head",
+      inFeatures: widths[widths.length - 1],
+      classes: c.classes,
+      bias: c.bias,
+    },
+  });
+  const init = { std: c.initializerRange, outputStd: c.initializerRange };
+  return assemble(
+    "mlp",
+    `mlp (${[...widths, c.classes].join("-")})`,
+    drafts,
+    init,
+    { seqLen: 1 },
+    { seqLen: 1, vocabSize: 0, hidden: Math.max(...widths), computeDtype: c.computeDtype },
+  );
+}

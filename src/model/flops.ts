@@ -1,0 +1,119 @@
+// FLOPs and activation sizes per sample, registered per layer kind. Matrix products count 2 m n k; their
+// backward computes the activation gradient and the weight gradient, twice the forward.
+//
+// Shapes per sample: T = sequence length, H = hidden, V = vocabulary, F = feed-forward width.
+import type { LayerKind, LayerSpec } from "../numerics/layers/spec.js";
+import type { LayerFlops } from "./ir.js";
+
+/** What a layer's cost depends on besides its spec: tokens per sample and, for MLM, predictions per sample. */
+export interface CostContext {
+  readonly seqLen: number;
+  /** Positions per sample the MLM head predicts (Model Zoo's max_predictions_per_seq); default all T. */
+  readonly mlmPredictions?: number;
+}
+
+export interface LayerCost {
+  readonly flops: LayerFlops;
+  readonly outputElements: number;
+  readonly savedElements: number;
+}
+
+type CostRule<K extends LayerKind> = (spec: Extract<LayerSpec, { kind: K }>, c: CostContext) => LayerCost;
+
+const mm = (m: number, n: number, k: number) => 2 * m * n * k;
+
+const COST: { [K in LayerKind]: CostRule<K> } = {
+  embedding(s, { seqLen: T }) {
+    const H = s.hidden;
+    const tables = 1 + (s.positionEmbedding === "learned" ? 1 : 0) + (s.typeVocabSize > 0 ? 1 : 0);
+    const normOps = s.norm ? 8 * T * H : 0;
+    return {
+      // a gather has no products; its backward is a scatter-add of T*H per table
+      flops: {
+        forward: 0,
+        backward: 0,
+        elementwise: (tables - 1) * T * H + normOps + (s.dropout > 0 ? T * H : 0),
+      },
+      outputElements: T * H,
+      savedElements: s.norm ? 2 * T * H : 0,
+    };
+  },
+  transformer_block(s, { seqLen: T }) {
+    const H = s.hidden;
+    const F = s.ffn;
+    const mlpMatrices = s.activation === "swiglu" ? 3 : 2;
+    const proj = mm(T, 3 * H, H) + mm(T, H, H);
+    const attn = mm(T, T, H) + mm(T, H, T); // scores Q K^T and probabilities x V, all heads
+    const mlp = mlpMatrices * mm(T, F, H);
+    const forward = proj + attn + mlp;
+    const norms = s.residual === "parallel" ? 1 : 2;
+    const elementwise =
+      norms * 8 * T * H + // norm: mean, variance, scale, shift
+      5 * s.heads * T * T + // scale, mask, softmax (max, exp, sum, divide)
+      8 * T * F + // activation
+      2 * T * H + // residual adds
+      (s.rotaryDim > 0 ? 6 * T * (s.rotaryDim / 2) * 2 * s.heads : 0);
+    // saved for backward: block input, normalised inputs, q/k/v, attention probabilities, attention output,
+    // MLP input and pre-activation(s)
+    const saved = T * H * (1 + norms + 3 + 1 + 1) + s.heads * T * T + T * F * (mlpMatrices - 1 + 1);
+    return {
+      flops: { forward, backward: 2 * forward, elementwise },
+      outputElements: T * H,
+      savedElements: saved,
+    };
+  },
+  final_norm(s, { seqLen: T }) {
+    return {
+      flops: { forward: 0, backward: 0, elementwise: 8 * T * s.hidden },
+      outputElements: T * s.hidden,
+      savedElements: T * s.hidden,
+    };
+  },
+  lm_head(s, { seqLen: T }) {
+    const forward = mm(T, s.vocabSize, s.hidden);
+    return {
+      flops: { forward, backward: 2 * forward, elementwise: 5 * T * s.vocabSize },
+      outputElements: 1,
+      savedElements: T * s.hidden,
+    };
+  },
+  mlm_head(s, { seqLen: T, mlmPredictions }) {
+    const M = mlmPredictions ?? T;
+    const forward = mm(M, s.hidden, s.hidden) + mm(M, s.vocabSize, s.hidden);
+    return {
+      flops: { forward, backward: 2 * forward, elementwise: 16 * M * s.hidden + 5 * M * s.vocabSize },
+      outputElements: 1,
+      savedElements: 3 * M * s.hidden,
+    };
+  },
+  nsp_head(s) {
+    const forward = mm(1, s.hidden, s.hidden) + mm(1, 2, s.hidden);
+    return {
+      flops: { forward, backward: 2 * forward, elementwise: 2 * s.hidden },
+      outputElements: 1,
+      savedElements: 2 * s.hidden,
+    };
+  },
+  dense(s) {
+    const forward = mm(1, s.outFeatures, s.inFeatures);
+    return {
+      flops: { forward, backward: 2 * forward, elementwise: 2 * s.outFeatures },
+      outputElements: s.outFeatures,
+      savedElements: s.inFeatures + s.outFeatures,
+    };
+  },
+  classifier_head(s) {
+    const forward = mm(1, s.classes, s.inFeatures);
+    return {
+      flops: { forward, backward: 2 * forward, elementwise: 5 * s.classes },
+      outputElements: 1,
+      savedElements: s.inFeatures,
+    };
+  },
+};
+
+/** Per-sample FLOPs and activation sizes of a layer. */
+export function layerCost(spec: LayerSpec, c: CostContext): LayerCost {
+  const rule = COST[spec.kind] as CostRule<LayerKind>;
+  return rule(spec as never, c);
+}
