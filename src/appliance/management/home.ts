@@ -1,0 +1,60 @@
+// Where the management role keeps its state: `$WSC_HOME` (default `~/.wsc`), holding the job store
+// `jobs.db` and, optionally, the cluster description `cluster.yaml` (a cluster file as `wsc system --cluster`
+// reads it). Without a cluster file the cluster is ALCF's: 2 CS-2 systems.
+import { existsSync, mkdirSync } from "node:fs";
+import { homedir, userInfo } from "node:os";
+import { join, resolve } from "node:path";
+import type { ClusterSpec } from "../../hw/index.js";
+import { loadCluster } from "../../frontends/cluster-file.js";
+import { JobStoreError } from "./errors.js";
+
+export interface WscHome {
+  /** The folder: `$WSC_HOME`, or `~/.wsc`. */
+  readonly dir: string;
+  /** The job store: `<dir>/jobs.db`. */
+  readonly dbFile: string;
+  /** The cluster file, when `<dir>/cluster.yaml` exists; null means the default cluster. */
+  readonly clusterFile: string | null;
+}
+
+/** Resolve WSC_HOME from the environment and create the folder if needed. */
+export function wscHome(env: NodeJS.ProcessEnv = process.env): WscHome {
+  const dir = resolve(env.WSC_HOME && env.WSC_HOME.length > 0 ? env.WSC_HOME : join(homedir(), ".wsc"));
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (e) {
+    throw new JobStoreError(
+      `cannot create WSC_HOME ${dir}: ${(e as NodeJS.ErrnoException).code ?? String(e)}; ` +
+        `set WSC_HOME to a writable folder`,
+    );
+  }
+  const clusterPath = join(dir, "cluster.yaml");
+  return {
+    dir,
+    dbFile: join(dir, "jobs.db"),
+    clusterFile: existsSync(clusterPath) ? clusterPath : null,
+  };
+}
+
+/** The cluster management schedules onto: `$WSC_HOME/cluster.yaml`, or the default (2 CS-2). */
+export function homeCluster(home: WscHome): ClusterSpec {
+  return loadCluster(home.clusterFile ?? undefined);
+}
+
+/** Names of the cluster's systems, as the scheduler hands them out: `cs2-01`, `cs2-02`, ... */
+export function systemNames(c: ClusterSpec): string[] {
+  const width = Math.max(2, String(c.numSystems).length);
+  return Array.from(
+    { length: c.numSystems },
+    (_, i) => `${c.system.kind}-${String(i + 1).padStart(width, "0")}`,
+  );
+}
+
+/** The OS user who owns jobs this process submits. */
+export function currentUser(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return process.env.USER ?? process.env.LOGNAME ?? "unknown";
+  }
+}

@@ -1,0 +1,119 @@
+// A job seen from the process that owns it: wait in the queue (printing the queue-status lines users know),
+// keep the heartbeat going, notice a cancel request at step boundaries, and end the job with its outcome. If
+// the process is interrupted (SIGINT, SIGTERM) the job ends FAILED with that reason; if it is killed outright,
+// the next scheduling pass of any process reaps it.
+import { JobEndedError } from "./errors.js";
+import { isTerminal } from "./job.js";
+import type { JobRecord } from "./job.js";
+import type { Management, QueueStatus } from "./management.js";
+
+/** Heartbeat period, ms: well inside the reaping timeout. */
+export const HEARTBEAT_INTERVAL_MS = 5_000;
+
+/** How often a queued job's process looks at the queue, ms. */
+export const QUEUE_POLL_MS = 250;
+
+/** How often the queue-status line is printed again when nothing changed, ms. */
+export const QUEUE_STATUS_REPEAT_MS = 30_000;
+
+/** The queue-status line a waiting run prints (the shape real runs print, pointing at `wsc ctl`). */
+export function queueStatusLine(s: QueueStatus): string {
+  const position =
+    s.ahead === 0
+      ? "current job is top of queue but likely blocked by running jobs"
+      : `current job has ${s.ahead} execute job(s) ahead of it in the queue`;
+  return (
+    "Poll ingress status: Waiting for job running, current job status: Queueing, msg: job is queueing. " +
+    `Job queue status: ${position}, ${s.runningExecuteJobs} execute job(s) running using ${s.systemsInUse} ` +
+    `system(s), ${s.runningCompileJobs} compile job(s) running using ${s.compileMemoryGiB}Gi memory. ` +
+    "For more information, please run 'wsc ctl get jobs'."
+  );
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+export class OwnedJob {
+  readonly mgmt: Management;
+  readonly id: string;
+  private timer: NodeJS.Timeout | null = null;
+  private readonly signalHandlers = new Map<NodeJS.Signals, () => void>();
+
+  constructor(mgmt: Management, job: JobRecord) {
+    this.mgmt = mgmt;
+    this.id = job.id;
+  }
+
+  get record(): JobRecord {
+    return this.mgmt.store.get(this.id);
+  }
+
+  /**
+   * Wait until the scheduler starts the job, printing the queue-status line through `say` when it changes
+   * (and every 30 s). Throws JobEndedError if the job is cancelled or reaped while it waits.
+   */
+  async waitUntilRunning(say: (line: string) => void, pollMs = QUEUE_POLL_MS): Promise<JobRecord> {
+    let last = "";
+    let lastAt = 0;
+    for (;;) {
+      this.mgmt.schedule();
+      const j = this.mgmt.heartbeat(this.id);
+      if (j.phase === "RUNNING") return j;
+      if (isTerminal(j.phase)) throw new JobEndedError(j.id, j.phase, j.reason);
+      const line = queueStatusLine(this.mgmt.queueStatus(this.id));
+      const now = Date.now();
+      if (line !== last || now - lastAt >= QUEUE_STATUS_REPEAT_MS) {
+        say(line);
+        last = line;
+        lastAt = now;
+      }
+      await sleep(pollMs);
+    }
+  }
+
+  /** Beat every HEARTBEAT_INTERVAL_MS while the event loop turns, and end the job on SIGINT/SIGTERM. */
+  startHeartbeat(intervalMs = HEARTBEAT_INTERVAL_MS): void {
+    this.timer = setInterval(() => this.beat(), intervalMs);
+    this.timer.unref();
+    for (const sig of ["SIGINT", "SIGTERM"] as const) {
+      const h = () => {
+        this.stop();
+        this.mgmt.finish(
+          this.id,
+          "FAILED",
+          `the process running the job (pid ${process.pid}) received ${sig}`,
+        );
+        process.exit(sig === "SIGINT" ? 130 : 143);
+      };
+      this.signalHandlers.set(sig, h);
+      process.once(sig, h);
+    }
+  }
+
+  /**
+   * Heartbeat at a step boundary. Returns "cancel" when a cancel was requested; throws JobEndedError if the
+   * store already ended the job (reaped by another process after a stall).
+   */
+  beat(): "continue" | "cancel" {
+    const j = this.mgmt.heartbeat(this.id);
+    if (isTerminal(j.phase)) throw new JobEndedError(j.id, j.phase, j.reason);
+    return j.cancelRequested ? "cancel" : "continue";
+  }
+
+  /** Record a line in the job's event log. */
+  event(message: string): void {
+    this.mgmt.store.event(this.id, message);
+  }
+
+  /** End the job and stop the heartbeat. */
+  finish(phase: "SUCCEEDED" | "FAILED" | "CANCELLED", reason: string): JobRecord {
+    this.stop();
+    return this.mgmt.finish(this.id, phase, reason);
+  }
+
+  private stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    for (const [sig, h] of this.signalHandlers) process.removeListener(sig, h);
+    this.signalHandlers.clear();
+  }
+}
