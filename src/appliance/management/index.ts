@@ -28,3 +28,5 @@ export type {
 export { HEARTBEAT_INTERVAL_MS, OwnedJob, queueStatusLine } from "./owned-job.js";
 export { SCHEMA_VERSION, JobStore } from "./store.js";
 export type { JobPatch, NewJob } from "./store.js";
+export { jobDurationMs, jobView, shortDuration } from "./view.js";
+export type { JobView } from "./view.js";
