@@ -76,15 +76,11 @@ export function planPipeline(layers: readonly MatchedLayer[], input: CompileInpu
         `(${bytes(totals[worst])})`,
     };
   }
-  // balance: give each spare column to the stage that is slowest with what it has
-  const widths = floors.slice();
-  const times = layers.map((l, i) => stageCycles(input, l, widths[i] * area.height).cycles);
-  for (let spare = area.width - need; spare > 0; spare--) {
-    let slow = 0;
-    for (let i = 1; i < S; i++) if (times[i] > times[slow]) slow = i;
-    widths[slow]++;
-    times[slow] = stageCycles(input, layers[slow], widths[slow] * area.height).cycles;
-  }
+  const widths = balanceWidths(
+    floors,
+    area.width,
+    (i, cols) => stageCycles(input, layers[i], cols * area.height).cycles,
+  );
   let x = 0;
   const stages: PipelineStage[] = layers.map((l, i) => {
     const pes = widths[i] * area.height;
@@ -111,6 +107,62 @@ export function planPipeline(layers: readonly MatchedLayer[], input: CompileInpu
       microBatch: 1,
     },
   };
+}
+
+/**
+ * Strip widths that minimise the slowest stage: a bisection on the target time finds, for each stage, the
+ * fewest columns (at least its memory floor) that meet it; columns left over then go to the slowest stage
+ * while they make it faster, and otherwise stay idle (a small model cannot use the whole wafer).
+ */
+export function balanceWidths(
+  floors: readonly number[],
+  total: number,
+  time: (stage: number, cols: number) => number,
+): number[] {
+  const S = floors.length;
+  const memo = floors.map(() => new Map<number, number>());
+  const t = (i: number, c: number) => {
+    let v = memo[i].get(c);
+    if (v === undefined) memo[i].set(c, (v = time(i, c)));
+    return v;
+  };
+  const spare = total - floors.reduce((a, b) => a + b, 0);
+  const widthsFor = (target: number): number[] | null => {
+    let used = 0;
+    const ws: number[] = [];
+    for (let i = 0; i < S; i++) {
+      let c = floors[i];
+      while (t(i, c) > target) {
+        c++;
+        if (used + c - floors[i] > spare) return null;
+      }
+      used += c - floors[i];
+      ws.push(c);
+    }
+    return ws;
+  };
+  let lo = 0;
+  let hi = Math.max(...floors.map((f, i) => t(i, f)));
+  let best = floors.slice();
+  for (let it = 0; it < 40 && hi - lo > 1e-6 * hi; it++) {
+    const mid = (lo + hi) / 2;
+    const ws = widthsFor(mid);
+    if (ws) {
+      best = ws;
+      hi = mid;
+    } else lo = mid;
+  }
+  let left = total - best.reduce((a, b) => a + b, 0);
+  while (left > 0) {
+    let slow = 0;
+    for (let i = 1; i < S; i++) if (t(i, best[i]) > t(slow, best[slow])) slow = i;
+    let d = 1;
+    while (d <= left && t(slow, best[slow] + d) >= t(slow, best[slow])) d++;
+    if (d > left) break;
+    best[slow] += d;
+    left -= d;
+  }
+  return best;
 }
 
 /** Divisors of n, largest first. */
