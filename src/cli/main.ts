@@ -3,6 +3,7 @@ import { Command, CommanderError } from "commander";
 import { createRequire } from "node:module";
 import { WscError } from "../util/errors.js";
 import { registerModel } from "./commands/model.js";
+import { registerRun } from "./commands/run.js";
 import { registerSystem } from "./commands/system.js";
 
 const require = createRequire(import.meta.url);
@@ -19,6 +20,7 @@ export function buildProgram(): Command {
     .exitOverride();
   registerSystem(program);
   registerModel(program);
+  registerRun(program);
   return program;
 }
 
