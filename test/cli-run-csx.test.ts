@@ -57,6 +57,29 @@ describe("wsc run CSX", () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/mode\s+pipeline: pipeline predicted faster/);
   });
+  it("runconfig.execution_strategy: weight_streaming in the params file forces BERT-Large off the pipeline", () => {
+    const f = join(dir, "bert_ws.yaml");
+    const text = readFileSync(cfg("bert/bert_large_MSL128.yaml"), "utf8");
+    writeFileSync(
+      f,
+      text.replace("runconfig:\n", 'runconfig:\n    execution_strategy: "weight_streaming"\n'),
+    );
+    const r = wsc([
+      "run",
+      "CSX",
+      "-p",
+      f,
+      "-m",
+      "train",
+      "--compile_only",
+      "-o",
+      join(dir, "bws"),
+      "-c",
+      join(dir, "cache"),
+    ]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/mode\s+weight_streaming \(forced by execution_strategy\)/);
+  });
   it("--validate_only checks LLaMA-7B without compiling", () => {
     const r = wsc(["run", "CSX", "-p", cfg("llama/params_llama_7b.yaml"), "-m", "train", "--validate_only"]);
     expect(r.code).toBe(0);

@@ -357,8 +357,9 @@ export function reportPng(r: CompileReport, cluster: ClusterSpec): Buffer {
       img.rect(x, ay + h * (1 - busy), rw, h * busy, c);
       img.rect(x + rw - 1, ay, 1, h, [255, 255, 255]);
       const label = String(i);
-      if (textWidth(label) <= rw - 2)
-        img.text(x + (rw - textWidth(label)) / 2 + 1, ay + 6, label, [255, 255, 255]);
+      // the label sits at the top: dark on the pale (waiting) part, white on the full color
+      const ink: RGB = busy < 0.98 ? INK : [255, 255, 255];
+      if (textWidth(label) <= rw - 2) img.text(x + (rw - textWidth(label)) / 2 + 1, ay + 6, label, ink);
     });
     img.text(
       margin,
