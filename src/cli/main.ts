@@ -3,6 +3,8 @@ import { Command, CommanderError } from "commander";
 import { createRequire } from "node:module";
 import { WscError } from "../util/errors.js";
 import { registerCtl } from "./commands/ctl.js";
+import { registerModel } from "./commands/model.js";
+import { registerRun } from "./commands/run.js";
 import { registerSystem } from "./commands/system.js";
 
 const require = createRequire(import.meta.url);
@@ -19,6 +21,8 @@ export function buildProgram(): Command {
     .exitOverride();
   registerSystem(program);
   registerCtl(program);
+  registerModel(program);
+  registerRun(program);
   return program;
 }
 

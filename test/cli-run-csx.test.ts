@@ -1,0 +1,125 @@
+// `wsc run CSX` as a user runs it: the built CLI on the shipped Model Zoo configs.
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { ROOT, wsc } from "./helpers.js";
+
+const cfg = (p: string) => join(ROOT, "configs", p);
+
+describe("wsc run CSX", () => {
+  const dir = mkdtempSync(join(tmpdir(), "wsc-run-csx-"));
+  const gptj = [
+    "run",
+    "CSX",
+    "--params",
+    cfg("gptj/params_gptj_6B.yaml"),
+    "--mode",
+    "train",
+    "--num_csx",
+    "2",
+    "--compile_only",
+    "--model_dir",
+    join(dir, "gptj"),
+    "--compile_dir",
+    join(dir, "cache"),
+  ];
+  it("--compile_only on GPT-J 6B with 2 systems compiles weight streaming and writes performance.json", () => {
+    const r = wsc(gptj);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain("Compiling the model. This may take a few minutes.");
+    expect(r.stdout).toMatch(/Compile hash is: cs_\d+/);
+    expect(r.stdout).toContain("Compile was successful!");
+    expect(r.stdout).toMatch(/mode\s+weight_streaming/);
+    const perf = JSON.parse(readFileSync(join(dir, "gptj", "performance.json"), "utf8"));
+    // the shipped config is C3's run: within 15% of the measured 43.7 samples/s
+    expect(Math.abs(perf.est_samples_per_sec / 43.7 - 1)).toBeLessThan(0.15);
+  });
+  it("a second compile prints the cached hash", () => {
+    const first = JSON.parse(readFileSync(join(dir, "gptj", "performance.json"), "utf8"));
+    const r = wsc(gptj);
+    expect(r.stdout).toContain(`Found existing cached compile with hash: "${first.compile_hash}"`);
+  });
+  it("BERT-Large batch 1024 on one CS-2 compiles pipelined", () => {
+    const r = wsc([
+      "run",
+      "CSX",
+      "-p",
+      cfg("bert/bert_large_MSL128.yaml"),
+      "-m",
+      "train",
+      "--compile_only",
+      "-o",
+      join(dir, "bert"),
+      "-c",
+      join(dir, "cache"),
+    ]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/mode\s+pipeline: pipeline predicted faster/);
+  });
+  it("runconfig.execution_strategy: weight_streaming in the params file forces BERT-Large off the pipeline", () => {
+    const f = join(dir, "bert_ws.yaml");
+    const text = readFileSync(cfg("bert/bert_large_MSL128.yaml"), "utf8");
+    writeFileSync(
+      f,
+      text.replace("runconfig:\n", 'runconfig:\n    execution_strategy: "weight_streaming"\n'),
+    );
+    const r = wsc([
+      "run",
+      "CSX",
+      "-p",
+      f,
+      "-m",
+      "train",
+      "--compile_only",
+      "-o",
+      join(dir, "bws"),
+      "-c",
+      join(dir, "cache"),
+    ]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/mode\s+weight_streaming \(forced by execution_strategy\)/);
+  });
+  it("--validate_only checks LLaMA-7B without compiling", () => {
+    const r = wsc(["run", "CSX", "-p", cfg("llama/params_llama_7b.yaml"), "-m", "train", "--validate_only"]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain("kernel-matching:");
+    expect(r.stdout).toContain("Validation was successful!");
+  });
+  it("a forced pipeline on 2 systems exits 2 with the reason and no stack trace", () => {
+    const r = wsc([...gptj, "--execution_strategy", "pipeline"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("wsc: error: execution_strategy pipeline cannot run");
+    expect(r.stderr).toContain("more than one system requires weight streaming");
+    expect(r.stderr).not.toMatch(/at .*\.js:\d+/);
+  });
+  it("--num_csx beyond the default 2 systems is an error; a cluster file with 8 systems makes --num_csx 8 a what-if", () => {
+    const bad = wsc([
+      ...gptj.slice(0, 7),
+      "16",
+      "--compile_only",
+      "-o",
+      join(dir, "x"),
+      "-c",
+      join(dir, "cache"),
+    ]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain("--num_csx 16 exceeds the 2 system(s)");
+    // 120 samples split over 8 systems (15 each); a cluster file of 8 systems makes that a what-if
+    const f = join(dir, "c8.yaml");
+    writeFileSync(f, "num_systems: 8\n");
+    const ok = wsc([
+      ...gptj.slice(0, 7),
+      "8",
+      "--cluster",
+      f,
+      "--compile_only",
+      "-o",
+      join(dir, "x"),
+      "-c",
+      join(dir, "cache"),
+    ]);
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toMatch(/cluster\s+8 x CS-2/);
+  });
+});
