@@ -2,6 +2,7 @@
 import { Command, CommanderError } from "commander";
 import { createRequire } from "node:module";
 import { WscError } from "../util/errors.js";
+import { registerData } from "./commands/data.js";
 import { registerModel } from "./commands/model.js";
 import { registerSystem } from "./commands/system.js";
 
@@ -19,6 +20,7 @@ export function buildProgram(): Command {
     .exitOverride();
   registerSystem(program);
   registerModel(program);
+  registerData(program);
   return program;
 }
 
