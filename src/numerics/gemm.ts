@@ -1,6 +1,8 @@
 // Single-precision GEMM, the one place the host numerics spend most of their time. Two backends behind one
 // interface, registered by name:
-//   "openblas"   the N-API addon native/build/Release/wsc_blas.node over the system OpenBLAS (cblas_sgemm);
+//   "openblas"   the N-API addon native/build/Release/wsc_blas.node over the system OpenBLAS (cblas_sgemm),
+//                which also carries C++ versions of the element-wise hot loops (`NativeKernels`, used by the
+//                ops when this backend is active; their TypeScript versions are the fallback and reference);
 //   "typescript" a blocked, cache-friendly pure-TypeScript GEMM, used when the addon is missing or when
 //                WSC_NO_BLAS=1 is set in the environment.
 // Both compute C = alpha * op(A) op(B) + beta * C on row-major matrices addressed by (array, offset, leading
@@ -53,8 +55,106 @@ export type SgemmBatchedFn = (
   batch: number,
 ) => void;
 
+/** The element-wise kernels of the addon (native/src/kernels.h); argument order as the TypeScript ops. */
+export interface NativeKernels {
+  actForward(op: number, x: Float32Array, y: Float32Array, n: number): void;
+  actBackward(
+    op: number,
+    x: Float32Array,
+    y: Float32Array,
+    dy: Float32Array,
+    dx: Float32Array,
+    n: number,
+  ): void;
+  swigluForward(g: Float32Array, u: Float32Array, y: Float32Array, n: number): void;
+  swigluBackward(
+    g: Float32Array,
+    u: Float32Array,
+    dy: Float32Array,
+    dg: Float32Array,
+    du: Float32Array,
+    n: number,
+  ): void;
+  layerNormForward(
+    x: Float32Array,
+    rows: number,
+    c: number,
+    g: Float32Array,
+    b: Float32Array,
+    eps: number,
+    y: Float32Array,
+    mean: Float32Array,
+    rstd: Float32Array,
+  ): void;
+  layerNormBackward(
+    dy: Float32Array,
+    x: Float32Array,
+    rows: number,
+    c: number,
+    g: Float32Array,
+    mean: Float32Array,
+    rstd: Float32Array,
+    dx: Float32Array,
+    dg: Float32Array,
+    db: Float32Array,
+    accumulate: boolean,
+  ): void;
+  rmsNormForward(
+    x: Float32Array,
+    rows: number,
+    c: number,
+    g: Float32Array,
+    eps: number,
+    y: Float32Array,
+    rstd: Float32Array,
+  ): void;
+  rmsNormBackward(
+    dy: Float32Array,
+    x: Float32Array,
+    rows: number,
+    c: number,
+    g: Float32Array,
+    rstd: Float32Array,
+    dx: Float32Array,
+    dg: Float32Array,
+    accumulate: boolean,
+  ): void;
+  attnSoftmax(
+    s: Float32Array,
+    batch: number,
+    heads: number,
+    t: number,
+    causal: boolean,
+    keyMask: Float32Array | null,
+  ): void;
+  attnSoftmaxBackward(
+    p: Float32Array,
+    dp: Float32Array,
+    rows: number,
+    t: number,
+    causal: boolean,
+    scale: number,
+  ): void;
+  adamStep(
+    w: Float32Array,
+    g: Float32Array,
+    m: Float32Array,
+    v: Float32Array,
+    gradScale: number,
+    l2: number,
+    shrink: number,
+    beta1: number,
+    beta2: number,
+    eps: number,
+    stepSize: number,
+    sqrtBc2: number,
+  ): void;
+}
+
 export interface GemmBackend {
   readonly name: GemmBackendName;
+  /** C++ element-wise kernels that come with the backend, or null (the ops then run their TypeScript). */
+  readonly kernels: NativeKernels | null;
   /** One line: what it is (library, configuration). */
   readonly description: string;
   readonly sgemm: SgemmFn;
@@ -253,6 +353,7 @@ function checkExtents(
 const typescriptBackend: GemmBackend = {
   name: "typescript",
   description: "pure-TypeScript blocked GEMM (single thread)",
+  kernels: null,
   sgemm: sgemmTs,
   sgemmBatched: sgemmBatchedTs,
   setThreads: () => {},
@@ -262,7 +363,7 @@ const typescriptBackend: GemmBackend = {
 // ---------------------------------------------------------------------------------------------------------
 // OpenBLAS backend (N-API addon)
 
-interface BlasAddon {
+interface BlasAddon extends NativeKernels {
   sgemm: SgemmFn;
   sgemmBatched: SgemmBatchedFn;
   setNumThreads(n: number): void;
@@ -282,6 +383,7 @@ function loadOpenBlas(): GemmBackend | null {
     return {
       name: "openblas",
       description: `OpenBLAS ${addon.config()}`,
+      kernels: addon,
       sgemm: addon.sgemm,
       sgemmBatched: addon.sgemmBatched,
       setThreads: (n) => addon.setNumThreads(n),
@@ -314,6 +416,11 @@ let active: GemmBackend =
 /** The backend every op uses now. */
 export function gemmBackend(): GemmBackend {
   return active;
+}
+
+/** The element-wise kernels of the active backend, or null when the ops should run their TypeScript. */
+export function nativeKernels(): NativeKernels | null {
+  return active.kernels;
 }
 
 /** Switches every op to the named backend (tests compare the two). Returns the previous one's name. */

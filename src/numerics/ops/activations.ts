@@ -2,6 +2,7 @@
 // takes the forward's input x (and output y where cheaper) and writes dx = dy * f'(x), or adds it.
 // SwiGLU takes two inputs (gate, up) and is separate: swiglu(g, u) = silu(g) * u.
 import { NumericsValueError } from "../errors.js";
+import { nativeKernels } from "../gemm.js";
 import type { Activation } from "../layers/spec.js";
 
 export interface ActivationKernel {
@@ -122,13 +123,53 @@ const identity: ActivationKernel = {
   },
 };
 
-/** Pointwise activations by name; "swiglu" is two-input and lives in `swigluForward`/`swigluBackward`. */
-export const ACTIVATIONS: Readonly<Record<Exclude<Activation, "swiglu">, ActivationKernel>> = {
+/** The TypeScript kernels: the reference, and what runs when the backend has no native kernels. */
+export const ACTIVATIONS_TS: Readonly<Record<Exclude<Activation, "swiglu">, ActivationKernel>> = {
   gelu,
   gelu_tanh: geluTanh,
   relu,
   silu,
   tanh,
+  none: identity,
+};
+
+/** Codes of the activations the addon implements (native/src/kernels.h, enum Act). */
+const NATIVE_ACTIVATION_CODES: Partial<Record<Activation, number>> = {
+  gelu: 0,
+  gelu_tanh: 1,
+  silu: 2,
+  tanh: 3,
+  relu: 4,
+};
+
+function dispatch(name: Exclude<Activation, "swiglu">): ActivationKernel {
+  const ts = ACTIVATIONS_TS[name];
+  const code = NATIVE_ACTIVATION_CODES[name];
+  if (code === undefined) return ts;
+  return {
+    forward(x, y, n) {
+      const nk = nativeKernels();
+      if (nk) nk.actForward(code, x, y, n);
+      else ts.forward(x, y, n);
+    },
+    backward(x, y, dy, dx, n) {
+      const nk = nativeKernels();
+      if (nk) nk.actBackward(code, x, y, dy, dx, n);
+      else ts.backward(x, y, dy, dx, n);
+    },
+  };
+}
+
+/**
+ * Pointwise activations by name, on the active backend's native kernels when it has them, else TypeScript.
+ * "swiglu" is two-input and lives in `swigluForward`/`swigluBackward`.
+ */
+export const ACTIVATIONS: Readonly<Record<Exclude<Activation, "swiglu">, ActivationKernel>> = {
+  gelu: dispatch("gelu"),
+  gelu_tanh: dispatch("gelu_tanh"),
+  relu: dispatch("relu"),
+  silu: dispatch("silu"),
+  tanh: dispatch("tanh"),
   none: identity,
 };
 
@@ -146,6 +187,8 @@ export function activation(name: Activation): ActivationKernel {
 
 /** y = silu(g) * u, n elements. */
 export function swigluForward(g: Float32Array, u: Float32Array, y: Float32Array, n: number): void {
+  const nk = nativeKernels();
+  if (nk) return nk.swigluForward(g, u, y, n);
   for (let i = 0; i < n; i++) y[i] = (g[i] / (1 + Math.exp(-g[i]))) * u[i];
 }
 
@@ -158,6 +201,8 @@ export function swigluBackward(
   du: Float32Array,
   n: number,
 ): void {
+  const nk = nativeKernels();
+  if (nk) return nk.swigluBackward(g, u, dy, dg, du, n);
   for (let i = 0; i < n; i++) {
     const s = 1 / (1 + Math.exp(-g[i]));
     const d = dy[i];

@@ -7,7 +7,7 @@
 // masked probabilities are exactly 0, as with PyTorch's additive mask of the most negative float. A query
 // whose every key is masked gets zero output.
 import { ShapeError } from "../errors.js";
-import { sgemmBatched } from "../gemm.js";
+import { nativeKernels, sgemmBatched } from "../gemm.js";
 import type { DropoutSite } from "./dropout.js";
 import { dropoutApply } from "./dropout.js";
 import type { RotaryTables } from "./rotary.js";
@@ -77,6 +77,8 @@ function splitHeads(
 /** Masked softmax of scaled scores, in place on s [B, N, T, T]. */
 function maskedSoftmax(s: Float32Array, cfg: AttentionConfig): void {
   const { b, t, n } = dims(cfg);
+  const nk = nativeKernels();
+  if (nk) return nk.attnSoftmax(s, b, n, t, cfg.causal, cfg.keyMask);
   const km = cfg.keyMask;
   for (let bi = 0; bi < b; bi++) {
     for (let hi = 0; hi < n; hi++) {
@@ -159,6 +161,27 @@ export function attentionForward(qkv: Float32Array, cfg: AttentionConfig, out: F
   return { q, k, v, p, pd };
 }
 
+/** dS = P * (dP - rowsum(dP * P)) * scale, in place on dp; rows of length t (query i = row % t). */
+function softmaxBackwardRows(
+  p: Float32Array,
+  dp: Float32Array,
+  rows: number,
+  t: number,
+  causal: boolean,
+  scale: number,
+): void {
+  const nk = nativeKernels();
+  if (nk) return nk.attnSoftmaxBackward(p, dp, rows, t, causal, scale);
+  for (let r = 0; r < rows; r++) {
+    const o = r * t;
+    const end = causal ? (r % t) + 1 : t;
+    let s = 0;
+    for (let j = 0; j < end; j++) s += dp[o + j] * p[o + j];
+    for (let j = 0; j < end; j++) dp[o + j] = p[o + j] * (dp[o + j] - s) * scale;
+    for (let j = end; j < t; j++) dp[o + j] = 0;
+  }
+}
+
 /** Backward: dqkv [B*T, 3H] (overwritten) from dout [B*T, H]. */
 export function attentionBackward(
   dout: Float32Array,
@@ -224,14 +247,7 @@ export function attentionBackward(
   if (pd !== p && cfg.dropoutSite) dropoutApply(dp, b, n * t * t, cfg.dropout, cfg.dropoutSite);
   // dS = P * (dP - rowsum(dP * P)) / sqrt(D)
   const scale = 1 / Math.sqrt(d);
-  for (let r = 0; r < bn * t; r++) {
-    const o = r * t;
-    const end = cfg.causal ? (r % t) + 1 : t;
-    let s = 0;
-    for (let j = 0; j < end; j++) s += dp[o + j] * p[o + j];
-    for (let j = 0; j < end; j++) dp[o + j] = p[o + j] * (dp[o + j] - s) * scale;
-    for (let j = end; j < t; j++) dp[o + j] = 0;
-  }
+  softmaxBackwardRows(p, dp, bn * t, t, cfg.causal, scale);
   // dQ = dS K, dK = dS^T Q
   sgemmBatched(false, false, t, d, t, 1, dp, 0, t, t * t, k, 0, d, t * d, 0, dq, 0, d, t * d, bn);
   sgemmBatched(true, false, t, d, t, 1, dp, 0, t, t * t, q, 0, d, t * d, 0, dk, 0, d, t * d, bn);

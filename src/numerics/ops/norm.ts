@@ -1,5 +1,7 @@
 // LayerNorm and RMSNorm over the last dimension, forward and backward. Shapes: R rows, C channels.
-// Row statistics are computed in float64 and kept per row (mean, rstd) for the backward.
+// Row statistics are computed in float64 and kept per row (mean, rstd) for the backward. Each function runs
+// the active backend's C++ kernel when it has one (same formulas), else the TypeScript here.
+import { nativeKernels } from "../gemm.js";
 
 /** y = (x - mean) * rstd * g + b per row; writes mean[R] and rstd[R]. */
 export function layerNormForward(
@@ -13,6 +15,8 @@ export function layerNormForward(
   mean: Float32Array,
   rstd: Float32Array,
 ): void {
+  const nk = nativeKernels();
+  if (nk) return nk.layerNormForward(x, rows, c, g, b, eps, y, mean, rstd);
   for (let r = 0, o = 0; r < rows; r++, o += c) {
     let s = 0;
     for (let j = 0; j < c; j++) s += x[o + j];
@@ -46,6 +50,8 @@ export function layerNormBackward(
   db: Float32Array,
   accumulate = false,
 ): void {
+  const nk = nativeKernels();
+  if (nk) return nk.layerNormBackward(dy, x, rows, c, g, mean, rstd, dx, dg, db, accumulate);
   const accG = new Float64Array(c);
   const accB = new Float64Array(c);
   for (let r = 0, o = 0; r < rows; r++, o += c) {
@@ -86,6 +92,8 @@ export function rmsNormForward(
   y: Float32Array,
   rstd: Float32Array,
 ): void {
+  const nk = nativeKernels();
+  if (nk) return nk.rmsNormForward(x, rows, c, g, eps, y, rstd);
   for (let r = 0, o = 0; r < rows; r++, o += c) {
     let s = 0;
     for (let j = 0; j < c; j++) s += x[o + j] * x[o + j];
@@ -107,6 +115,8 @@ export function rmsNormBackward(
   dg: Float32Array,
   accumulate = false,
 ): void {
+  const nk = nativeKernels();
+  if (nk) return nk.rmsNormBackward(dy, x, rows, c, g, rstd, dx, dg, accumulate);
   const accG = new Float64Array(c);
   for (let r = 0, o = 0; r < rows; r++, o += c) {
     const rs = rstd[r];

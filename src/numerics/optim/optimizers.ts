@@ -8,6 +8,7 @@
 // gains). Gradients may arrive multiplied by a loss scale: `gradScale` undoes it before anything else, and
 // clipping by global norm (clip.ts) happens on the unscaled gradients.
 import { NumericsValueError, ShapeError } from "../errors.js";
+import { nativeKernels } from "../gemm.js";
 import type { Tensor } from "../tensor.js";
 
 /** A parameter the optimizer updates, by its full name. */
@@ -135,6 +136,11 @@ export class Optimizer {
       const l2 = decoupled ? 0 : wd;
       const stepSize = lr / bc1;
       const sqrtBc2 = Math.sqrt(bc2);
+      const nk = nativeKernels();
+      if (nk) {
+        nk.adamStep(w, gd, m, v, gs, l2, shrink, b1, b2, eps, stepSize, sqrtBc2);
+        continue;
+      }
       for (let i = 0; i < n; i++) {
         const wi = w[i] * shrink;
         const gi = gd[i] * gs + l2 * w[i];
