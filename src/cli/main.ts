@@ -3,6 +3,7 @@ import { Command, CommanderError } from "commander";
 import { createRequire } from "node:module";
 import { WscError } from "../util/errors.js";
 import { registerCtl } from "./commands/ctl.js";
+import { registerData } from "./commands/data.js";
 import { registerModel } from "./commands/model.js";
 import { registerRun } from "./commands/run.js";
 import { registerSystem } from "./commands/system.js";
@@ -23,6 +24,7 @@ export function buildProgram(): Command {
   registerCtl(program);
   registerModel(program);
   registerRun(program);
+  registerData(program);
   return program;
 }
 
