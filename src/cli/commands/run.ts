@@ -1,5 +1,5 @@
-// `wsc run`: submit a Model Zoo params file as `run.py` does. `run CSX` targets the cluster's CS-X systems
-// (compile and estimate here; execution comes with the appliance).
+// `wsc run`: submit a Model Zoo params file as `run.py` does. `run CSX` targets the cluster's CS-X systems:
+// it validates, compiles, or (without those flags) submits the run to the appliance and trains it.
 import { Option } from "commander";
 import type { Command } from "commander";
 import { loadParams } from "../../frontends/index.js";
@@ -8,6 +8,7 @@ import type { ExecutionMode } from "../../compiler/index.js";
 import { WscError } from "../../util/errors.js";
 import { intOption, parseSystemKind } from "../options.js";
 import { runCsx } from "./run-csx.js";
+import type { CsxExecuteFlags } from "./run-csx-execute.js";
 import type { CsxJob } from "./run-csx.js";
 
 /** Model Zoo's modes; what the compiler compiles for each. */
@@ -79,12 +80,26 @@ export function registerRun(program: Command): void {
         "force the execution mode (else the faster feasible one)",
       ).choices(["pipeline", "weight_streaming"]),
     )
-    .option("--job_labels <labels...>", "accepted for run.py compatibility (labels the job; no effect here)")
-    .option("--mount_dirs <dirs...>", "accepted for run.py compatibility (no effect here)")
+    .option("--num_workers_per_csx <n>", "input workers per system (0 = automatic)", intOption(0, 1024))
+    .option("--checkpoint_path <file>", "initialise the weights from this checkpoint")
+    .option("--job_labels <labels...>", "labels of the job, key=value (wsc ctl get jobs -l key=value)")
+    .option("--job_priority <p>", "scheduling priority: p1, p2 (default) or p3")
+    .option("--max_steps <n>", "training steps (overrides runconfig.max_steps)", intOption(1, 1e9))
+    .option("--eval_steps <n>", "evaluation batches (overrides runconfig.eval_steps)", intOption(1, 1e9))
+    .option(
+      "--mount_dirs <dirs...>",
+      "folders the job may read (recorded with the job; every folder is local here)",
+    )
     .option("--python_paths <dirs...>", "accepted for run.py compatibility (no effect here)")
-    .action((flags: CsxFlags) => {
+    .action(async (flags: CsxFlags & CsxExecuteFlags) => {
       const loaded = loadParams(flags.params, { model: flags.model });
       for (const w of loaded.warnings) process.stderr.write(`wsc: warning: ${w}\n`);
+      if (!flags.validate_only && !flags.compile_only) {
+        // loaded on use: the appliance, numerics and data are not needed to validate or compile
+        const { executeCsxFromFlags } = await import("./run-csx-execute.js");
+        await executeCsxFromFlags(loaded, csxJob(loaded, flags.mode).run, flags);
+        return;
+      }
       runCsx(
         csxJob(loaded, flags.mode),
         {

@@ -1,0 +1,205 @@
+// One execute job's cluster: the roles wired on a transport, programmed with a compiled artifact, and driven
+// step by step. This is what `wsc run CSX` executes once management has given the job its systems.
+//
+//   appliance --csx.train_step--> CS-X k --worker.batch--> input worker (k, step mod W)
+//                                     |--swarmx.weights--> SwarmX --memoryx.weights--> MemoryX  (broadcast)
+//                                     '--swarmx.gradients--> SwarmX --(tree sum)--memoryx.gradients--> MemoryX
+//   appliance --memoryx.update--> MemoryX (weight streaming) | --csx.update--> CS-X 0 (pipelined)
+import type { ClusterSpec } from "../hw/index.js";
+import type { CompileArtifact } from "../compiler/index.js";
+import type { ModelIR } from "../model/index.js";
+import type { OptimizerConfig } from "../numerics/index.js";
+import type { StepEstimate } from "../perf/index.js";
+import { ApplianceError } from "./errors.js";
+import { InProcessTransport } from "./transport.js";
+import type { Transport } from "./transport.js";
+import { CsxSystem } from "./roles/csx.js";
+import { InputWorker } from "./roles/input-worker.js";
+import type { GlobalBatchRef, ShardSource } from "./roles/input-worker.js";
+import { MemoryX } from "./roles/memoryx.js";
+import { ADDRESS, ask } from "./roles/protocol.js";
+import type { CsxProgram } from "./roles/protocol.js";
+import { SwarmX } from "./roles/swarmx.js";
+import { WeightStore } from "./roles/weight-store.js";
+import type { UpdateOptions, WeightSnapshot } from "./roles/weight-store.js";
+
+export interface ClusterRunOptions {
+  readonly model: ModelIR;
+  readonly artifact: CompileArtifact;
+  /** The cluster the artifact was compiled for (numSystems = the job's systems). */
+  readonly cluster: ClusterSpec;
+  readonly estimate: StepEstimate;
+  readonly seed: number;
+  /** null for evaluation-only runs. */
+  readonly optimizer: OptimizerConfig | null;
+  readonly source: ShardSource;
+  /** Input workers per system (resolved: at least 1). */
+  readonly workersPerSystem: number;
+  /** Weights (and optimizer state) to start from instead of the seed's initial weights. */
+  readonly initial?: WeightSnapshot;
+  /** A transport to run on (default: in-process). */
+  readonly transport?: Transport;
+}
+
+export interface TrainStepResult {
+  /** The global batch's loss (the systems' shares summed in system order). */
+  readonly loss: number;
+  readonly samples: number;
+  /** Modeled device seconds of the step (the slowest system; all are alike). */
+  readonly deviceSeconds: number;
+  readonly gradNorm: number;
+  /** False when the gradients overflowed and the update was skipped. */
+  readonly applied: boolean;
+}
+
+export class ClusterRun {
+  readonly transport: Transport;
+  readonly memoryx: MemoryX;
+  readonly swarmx: SwarmX | null;
+  readonly systems: readonly CsxSystem[];
+  readonly workers: readonly InputWorker[];
+  readonly mode: CsxProgram["mode"];
+  readonly numSystems: number;
+  readonly workersPerSystem: number;
+
+  private constructor(o: ClusterRunOptions) {
+    const a = o.artifact;
+    this.mode = a.plan.mode;
+    this.numSystems = o.cluster.numSystems;
+    this.workersPerSystem = o.workersPerSystem;
+    if (!(Number.isInteger(o.workersPerSystem) && o.workersPerSystem >= 1))
+      throw new ApplianceError(
+        `input workers per system: ${o.workersPerSystem}; resolve 0 (automatic) to a count >= 1 first`,
+      );
+    if (this.mode === "pipeline" && this.numSystems !== 1)
+      throw new ApplianceError(
+        `pipelined execution runs on one system; this job has ${this.numSystems}: use weight streaming for more`,
+      );
+    this.transport = o.transport ?? new InProcessTransport();
+    const t = this.transport;
+    const store = WeightStore.fromModel(
+      o.model,
+      o.seed,
+      this.mode === "weight_streaming" ? o.optimizer : null,
+    );
+    if (o.initial) store.restore(o.initial);
+    this.memoryx = new MemoryX(t, store);
+    this.swarmx = this.mode === "weight_streaming" ? new SwarmX(t, o.cluster, this.numSystems) : null;
+    const plan = a.plan;
+    const workers: InputWorker[] = [];
+    const systems: CsxSystem[] = [];
+    for (let k = 0; k < this.numSystems; k++) {
+      for (let w = 0; w < o.workersPerSystem; w++)
+        workers.push(new InputWorker(t, k, w, o.source, plan.perSystemBatch, plan.microBatch));
+      systems.push(new CsxSystem(t, k, o.cluster.system.wafer));
+    }
+    this.workers = workers;
+    this.systems = systems;
+  }
+
+  /** Build the roles, program every system and send the initial weights. */
+  static async start(o: ClusterRunOptions, say: (line: string) => void = () => {}): Promise<ClusterRun> {
+    const run = new ClusterRun(o);
+    const t = run.transport;
+    const a = o.artifact;
+    const plan = a.plan;
+    const byName = new Map(o.estimate.layers.map((l) => [l.layer, l]));
+    const program: CsxProgram = {
+      hash: a.hash,
+      mode: plan.mode,
+      layers: o.model.layers.map((l) => ({ name: l.name, spec: l.spec, params: l.params })),
+      microBatch: plan.microBatch,
+      microBatches:
+        plan.mode === "weight_streaming" ? plan.microBatches : plan.perSystemBatch / plan.microBatch,
+      seed: o.seed,
+      clock: o.model.layers.map((l) => {
+        const e = byName.get(l.name);
+        return { forwardSeconds: e?.forwardSeconds ?? 0, backwardSeconds: e?.backwardSeconds ?? 0 };
+      }),
+      stepOverheadSeconds: o.estimate.stepOverhead.seconds,
+      memory:
+        plan.mode === "weight_streaming"
+          ? [{ region: "the whole kernel area", perPE: plan.memory }]
+          : plan.stages.map((s) => ({ region: `stage ${s.layer}`, perPE: s.memory })),
+      optimizer: plan.mode === "pipeline" ? o.optimizer : null,
+    };
+    say(`Preparing to execute using ${run.numSystems} CSX`);
+    for (const s of run.systems) await ask(t, ADDRESS.appliance, s.address, "csx.program", program);
+    say("About to send initial weights");
+    if (run.mode === "pipeline") {
+      const w = await ask(t, ADDRESS.appliance, ADDRESS.memoryx, "memoryx.snapshot", {});
+      await ask(t, ADDRESS.appliance, ADDRESS.csx(0), "csx.load_weights", w);
+    }
+    say("Device programming is complete");
+    return run;
+  }
+
+  /** Tell each system's input worker for `step` to stream its shard of `batch`. */
+  private stream(step: number, batch: GlobalBatchRef): Promise<void>[] {
+    const w = this.workersPerSystem;
+    return this.systems.map((s) =>
+      ask(this.transport, ADDRESS.appliance, ADDRESS.worker(s.index, step % w), "worker.stream", {
+        step,
+        batch,
+      }),
+    );
+  }
+
+  /** One training step: every system its shard, gradients reduced, then the weight update. */
+  async trainStep(
+    step: number,
+    batch: GlobalBatchRef,
+    u: UpdateOptions & { lossScale?: number },
+  ): Promise<TrainStepResult> {
+    const t = this.transport;
+    const lossScale = u.lossScale ?? 1;
+    const streaming = this.stream(step, batch);
+    const reports = await Promise.all(
+      this.systems.map((s) => ask(t, ADDRESS.appliance, s.address, "csx.train_step", { step, lossScale })),
+    );
+    await Promise.all(streaming);
+    let loss = 0;
+    let samples = 0;
+    for (const r of reports) {
+      loss += r.loss;
+      samples += r.samples;
+    }
+    const upd: UpdateOptions = { lr: u.lr, maxGradNorm: u.maxGradNorm, gradScale: u.gradScale };
+    const { gradNorm, applied } =
+      this.mode === "weight_streaming"
+        ? await ask(t, ADDRESS.appliance, ADDRESS.memoryx, "memoryx.update", upd)
+        : await ask(t, ADDRESS.appliance, ADDRESS.csx(0), "csx.update", upd);
+    return {
+      loss,
+      samples,
+      deviceSeconds: Math.max(...reports.map((r) => r.deviceSeconds)),
+      gradNorm,
+      applied,
+    };
+  }
+
+  /** One evaluation step: the global batch's loss, no update. */
+  async evalStep(step: number, batch: GlobalBatchRef): Promise<{ loss: number; samples: number }> {
+    const streaming = this.stream(step, batch);
+    const reports = await Promise.all(
+      this.systems.map((s) => ask(this.transport, ADDRESS.appliance, s.address, "csx.eval_step", { step })),
+    );
+    await Promise.all(streaming);
+    return {
+      loss: reports.reduce((a, r) => a + r.loss, 0),
+      samples: reports.reduce((a, r) => a + r.samples, 0),
+    };
+  }
+
+  /** The current weights and optimizer state (MemoryX's, or the wafer's in pipelined mode). */
+  snapshot(): Promise<WeightSnapshot> {
+    return this.mode === "weight_streaming"
+      ? ask(this.transport, ADDRESS.appliance, ADDRESS.memoryx, "memoryx.snapshot", {})
+      : ask(this.transport, ADDRESS.appliance, ADDRESS.csx(0), "csx.snapshot", {});
+  }
+
+  /** Modeled device clock of the systems (all alike), seconds since programming. */
+  get deviceClock(): number {
+    return Math.max(...this.systems.map((s) => s.deviceClock));
+  }
+}
