@@ -4,6 +4,7 @@ import { createRequire } from "node:module";
 import { WscError } from "../util/errors.js";
 import { registerData } from "./commands/data.js";
 import { registerModel } from "./commands/model.js";
+import { registerRun } from "./commands/run.js";
 import { registerSystem } from "./commands/system.js";
 
 const require = createRequire(import.meta.url);
@@ -21,6 +22,7 @@ export function buildProgram(): Command {
   registerSystem(program);
   registerModel(program);
   registerData(program);
+  registerRun(program);
   return program;
 }
 
