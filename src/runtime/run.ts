@@ -94,8 +94,6 @@ export async function runCpu(o: CpuRunOptions): Promise<RunSummary> {
   const oc = run.optimizer;
   let optimizer: Optimizer | null = null;
   if (oc) {
-    if (oc.dampening !== 0)
-      throw new RuntimeError(`optimizer dampening ${oc.dampening}: wsc's SGD has no dampening; remove it`, 2);
     const cfg: NumericsOptimizerConfig = {
       kind: OPTIMIZER_CLASS[oc.kind],
       weightDecay: oc.weightDecay,
