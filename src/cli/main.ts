@@ -25,6 +25,7 @@ export function buildProgram(): Command {
   registerModel(program);
   registerRun(program);
   registerData(program);
+  registerRun(program);
   return program;
 }
 

@@ -1,17 +1,8 @@
 // Seeded random numbers for the input pipeline: a counter-based generator, so that what a sample looks like
 // (its masking, its synthetic values, its position in an epoch) is a pure function of (seed, epoch, sample)
 // and never of how many draws came before. That is what makes shuffling resumable and sharding exact.
-
-/** 32-bit avalanche hash (lowbias32). */
-export function hash32(x: number): number {
-  x = x >>> 0;
-  x ^= x >>> 16;
-  x = Math.imul(x, 0x7feb352d);
-  x ^= x >>> 15;
-  x = Math.imul(x, 0x846ca68b);
-  x ^= x >>> 16;
-  return x >>> 0;
-}
+// The mixer is the numerics layer's (lowbias32).
+import { hash32 } from "../numerics/rng.js";
 
 /** A key from several integer parts. */
 export function key(...parts: readonly number[]): number {

@@ -306,7 +306,6 @@ export const OLD_OPTIMIZER_KEYS: SectionKeys = {
     use_bias_correction: bool("Adam bias correction").optional(),
     momentum: num(0, 1, "SGD momentum").optional(),
     nesterov: bool("Nesterov momentum").optional(),
-    dampening: num(0, 1, "SGD dampening").optional(),
     max_gradient_norm: num(0, 1e12, "global gradient-norm clip").optional(),
     disable_lr_steps_reset: bool("schedule segments see the global step instead of their own").optional(),
     ...lossScaleKeys,
@@ -317,6 +316,7 @@ export const OLD_OPTIMIZER_KEYS: SectionKeys = {
   },
   unsupported: {
     max_gradient_value: { why: "gradient clipping by value", off: isNull },
+    dampening: { why: "SGD dampening", off: (v) => isNull(v) || v === 0 },
     adjust_learning_rate: { why: "muP per-layer learning rates", off: isNull },
     grad_accum_steps: {
       why: "gradient accumulation as an optimizer setting",
@@ -396,11 +396,11 @@ export const NEW_OPTIMIZER_KEYS: SectionKeys = {
     correct_bias: bool("Adam bias correction").optional(),
     momentum: num(0, 1, "SGD momentum").optional(),
     nesterov: bool("Nesterov momentum").optional(),
-    dampening: num(0, 1, "SGD dampening").optional(),
   },
   ignored: {},
   unsupported: {
     amsgrad: { why: "AMSGrad", off: isFalse },
+    dampening: { why: "SGD dampening", off: (v) => isNull(v) || v === 0 },
     maximize: { why: "maximising", off: isFalse },
   },
 };

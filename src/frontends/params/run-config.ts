@@ -93,7 +93,6 @@ export interface OptimizerConfig {
   readonly correctBias: boolean;
   readonly momentum: number;
   readonly nesterov: boolean;
-  readonly dampening: number;
   /** Clip the global gradient norm to this; null for no clipping. */
   readonly maxGradientNorm: number | null;
 }
@@ -380,7 +379,6 @@ export function oldRunConfig(ctx: ParamsContext, inp: RunConfigInputs): RunConfi
         correctBias: ctx.bool(opt("correct_bias")) ?? ctx.bool(opt("use_bias_correction")) ?? true,
         momentum: ctx.num(opt("momentum")) ?? 0,
         nesterov: ctx.bool(opt("nesterov")) ?? false,
-        dampening: ctx.num(opt("dampening")) ?? 0,
         maxGradientNorm: ctx.num(opt("max_gradient_norm")) ?? null,
       };
     }
@@ -446,7 +444,6 @@ export function newRunConfig(ctx: ParamsContext, inp: RunConfigInputs): RunConfi
           correctBias: ctx.bool(o("correct_bias")) ?? true,
           momentum: ctx.num(o("momentum")) ?? 0,
           nesterov: ctx.bool(o("nesterov")) ?? false,
-          dampening: ctx.num(o("dampening")) ?? 0,
           maxGradientNorm: ctx.num(at("precision", "max_gradient_norm")) ?? null,
         };
       }
