@@ -32,13 +32,32 @@ export interface ClusterRunOptions {
   readonly seed: number;
   /** null for evaluation-only runs. */
   readonly optimizer: OptimizerConfig | null;
-  readonly source: ShardSource;
+  /** The data the input workers read, by name: "train" for training steps, "eval" for evaluation steps. */
+  readonly sources: Readonly<Record<string, ShardSource>>;
   /** Input workers per system (resolved: at least 1). */
   readonly workersPerSystem: number;
-  /** Weights (and optimizer state) to start from instead of the seed's initial weights. */
-  readonly initial?: WeightSnapshot;
+  /** Weights (and optimizer state) to start from instead of the seed's initial weights, and where from. */
+  readonly initial?: { readonly snapshot: WeightSnapshot; readonly from: string };
   /** A transport to run on (default: in-process). */
   readonly transport?: Transport;
+}
+
+export interface EvalStepResult {
+  readonly loss: number;
+  /** Each head's share of the loss, by layer name (what the evaluation metrics need). */
+  readonly headLosses: ReadonlyMap<string, number>;
+  readonly samples: number;
+  readonly deviceSeconds: number;
+}
+
+/** What one training step is run with (from the schedule and the loss scaler). */
+export interface StepSettings {
+  readonly lr: number;
+  readonly maxGradNorm: number | null;
+  /** Every gradient carries this factor; the update divides it out. */
+  readonly lossScale: number;
+  /** Dynamic loss scaling: skip the update when a gradient overflowed. */
+  readonly checkFinite: boolean;
 }
 
 export interface TrainStepResult {
@@ -47,9 +66,8 @@ export interface TrainStepResult {
   readonly samples: number;
   /** Modeled device seconds of the step (the slowest system; all are alike). */
   readonly deviceSeconds: number;
-  readonly gradNorm: number;
-  /** False when the gradients overflowed and the update was skipped. */
-  readonly applied: boolean;
+  /** Whether the gradients were finite (false: the update was skipped). */
+  readonly finite: boolean;
 }
 
 export class ClusterRun {
@@ -77,12 +95,8 @@ export class ClusterRun {
       );
     this.transport = o.transport ?? new InProcessTransport();
     const t = this.transport;
-    const store = WeightStore.fromModel(
-      o.model,
-      o.seed,
-      this.mode === "weight_streaming" ? o.optimizer : null,
-    );
-    if (o.initial) store.restore(o.initial);
+    const store = new WeightStore(o.model, o.seed, this.mode === "weight_streaming" ? o.optimizer : null);
+    if (o.initial) store.restore(o.initial.snapshot, o.initial.from);
     this.memoryx = new MemoryX(t, store);
     this.swarmx = this.mode === "weight_streaming" ? new SwarmX(t, o.cluster, this.numSystems) : null;
     const plan = a.plan;
@@ -90,7 +104,7 @@ export class ClusterRun {
     const systems: CsxSystem[] = [];
     for (let k = 0; k < this.numSystems; k++) {
       for (let w = 0; w < o.workersPerSystem; w++)
-        workers.push(new InputWorker(t, k, w, o.source, plan.perSystemBatch, plan.microBatch));
+        workers.push(new InputWorker(t, k, w, o.sources, plan.perSystemBatch, plan.microBatch));
       systems.push(new CsxSystem(t, k, o.cluster.system.wafer));
     }
     this.workers = workers;
@@ -107,7 +121,7 @@ export class ClusterRun {
     const program: CsxProgram = {
       hash: a.hash,
       mode: plan.mode,
-      layers: o.model.layers.map((l) => ({ name: l.name, spec: l.spec, params: l.params })),
+      model: o.model,
       microBatch: plan.microBatch,
       microBatches:
         plan.mode === "weight_streaming" ? plan.microBatches : plan.perSystemBatch / plan.microBatch,
@@ -128,34 +142,35 @@ export class ClusterRun {
     say("About to send initial weights");
     if (run.mode === "pipeline") {
       const w = await ask(t, ADDRESS.appliance, ADDRESS.memoryx, "memoryx.snapshot", {});
-      await ask(t, ADDRESS.appliance, ADDRESS.csx(0), "csx.load_weights", w);
+      await ask(t, ADDRESS.appliance, ADDRESS.csx(0), "csx.load_weights", {
+        snapshot: w,
+        from: "MemoryX's initial weights",
+      });
     }
     say("Device programming is complete");
     return run;
   }
 
   /** Tell each system's input worker for `step` to stream its shard of `batch`. */
-  private stream(step: number, batch: GlobalBatchRef): Promise<void>[] {
+  private stream(step: number, source: string, batch: GlobalBatchRef): Promise<void>[] {
     const w = this.workersPerSystem;
     return this.systems.map((s) =>
       ask(this.transport, ADDRESS.appliance, ADDRESS.worker(s.index, step % w), "worker.stream", {
         step,
+        source,
         batch,
       }),
     );
   }
 
   /** One training step: every system its shard, gradients reduced, then the weight update. */
-  async trainStep(
-    step: number,
-    batch: GlobalBatchRef,
-    u: UpdateOptions & { lossScale?: number },
-  ): Promise<TrainStepResult> {
+  async trainStep(step: number, batch: GlobalBatchRef, u: StepSettings): Promise<TrainStepResult> {
     const t = this.transport;
-    const lossScale = u.lossScale ?? 1;
-    const streaming = this.stream(step, batch);
+    const streaming = this.stream(step, "train", batch);
     const reports = await Promise.all(
-      this.systems.map((s) => ask(t, ADDRESS.appliance, s.address, "csx.train_step", { step, lossScale })),
+      this.systems.map((s) =>
+        ask(t, ADDRESS.appliance, s.address, "csx.train_step", { step, lossScale: u.lossScale }),
+      ),
     );
     await Promise.all(streaming);
     let loss = 0;
@@ -164,30 +179,35 @@ export class ClusterRun {
       loss += r.loss;
       samples += r.samples;
     }
-    const upd: UpdateOptions = { lr: u.lr, maxGradNorm: u.maxGradNorm, gradScale: u.gradScale };
-    const { gradNorm, applied } =
+    const upd: UpdateOptions = {
+      lr: u.lr,
+      maxGradNorm: u.maxGradNorm,
+      gradScale: 1 / u.lossScale,
+      checkFinite: u.checkFinite,
+    };
+    const { finite } =
       this.mode === "weight_streaming"
         ? await ask(t, ADDRESS.appliance, ADDRESS.memoryx, "memoryx.update", upd)
         : await ask(t, ADDRESS.appliance, ADDRESS.csx(0), "csx.update", upd);
-    return {
-      loss,
-      samples,
-      deviceSeconds: Math.max(...reports.map((r) => r.deviceSeconds)),
-      gradNorm,
-      applied,
-    };
+    return { loss, samples, deviceSeconds: Math.max(...reports.map((r) => r.deviceSeconds)), finite };
   }
 
-  /** One evaluation step: the global batch's loss, no update. */
-  async evalStep(step: number, batch: GlobalBatchRef): Promise<{ loss: number; samples: number }> {
-    const streaming = this.stream(step, batch);
+  /** One evaluation step on the "eval" source: the global batch's loss and each head's, no update. */
+  async evalStep(step: number, batch: GlobalBatchRef): Promise<EvalStepResult> {
+    const streaming = this.stream(step, "eval", batch);
     const reports = await Promise.all(
       this.systems.map((s) => ask(this.transport, ADDRESS.appliance, s.address, "csx.eval_step", { step })),
     );
     await Promise.all(streaming);
+    const headLosses = new Map<string, number>();
+    for (const r of reports)
+      for (const [head, v] of Object.entries(r.headLosses))
+        headLosses.set(head, (headLosses.get(head) ?? 0) + v);
     return {
       loss: reports.reduce((a, r) => a + r.loss, 0),
+      headLosses,
       samples: reports.reduce((a, r) => a + r.samples, 0),
+      deviceSeconds: Math.max(...reports.map((r) => r.deviceSeconds)),
     };
   }
 

@@ -1,52 +1,47 @@
-// `wsc run CSX` executing, in process: the message sequence, the job store, model_dir, and resuming.
-import { existsSync, mkdtempSync, readlinkSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+// `wsc run CSX` executing, in process: the message sequence, the job store, model_dir, evaluation, resuming.
+import { existsSync, readFileSync, readdirSync, readlinkSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { parseParams } from "../frontends/params/index.js";
-import { readCheckpoint } from "./checkpoint.js";
+import { parseParams } from "../frontends/index.js";
+import { readCheckpoint } from "../runtime/index.js";
+import { readTfRecords } from "../util/tfevents.js";
+import { openDataFor } from "./data.js";
 import { executeCsx } from "./execute.js";
 import type { CsxExecuteRequest } from "./execute.js";
-import { Management, wscHome } from "./management/index.js";
-import { syntheticData, tinyGptParams } from "./testing.js";
-
-function setup() {
-  const dir = mkdtempSync(join(tmpdir(), "wsc-exec-"));
-  const mgmt = new Management({ home: wscHome({ WSC_HOME: join(dir, "home") }) });
-  return { dir, mgmt };
-}
+import { tempAppliance, tinyGptParams } from "./testing.js";
+import type { Management } from "./management/index.js";
 
 function request(
   dir: string,
-  mgmt: Management,
+  paramsFile: string,
   text: string,
+  mgmt: Management,
+  modelDir: string,
   o: Partial<CsxExecuteRequest> = {},
 ): CsxExecuteRequest {
-  const f = join(dir, "params.yaml");
-  writeFileSync(f, text);
-  const params = parseParams(f, text);
+  const params = parseParams(paramsFile, text, { modelDir: join(dir, modelDir) });
   return {
     params,
-    settings: { mode: "train", globalBatch: params.run.train!.batchSize, optimizer: "adamw" },
+    settings: { mode: "train", globalBatch: 8, optimizer: "adamw" },
     mode: "train",
-    modelDir: join(dir, "model_dir"),
     compileDir: join(dir, "compile"),
     numCsx: 2,
     workersPerCsx: 0,
     labels: { name: "tiny" },
     priority: "p2",
     mountDirs: [],
-    openData: syntheticData,
+    openData: openDataFor(params),
     management: mgmt,
     ...o,
   };
 }
 
 describe("run CSX execution", () => {
-  it("prints the real sequence, trains, and leaves checkpoints, logs and performance.json", async () => {
-    const { dir, mgmt } = setup();
+  it("prints the real sequence, trains, and leaves checkpoints, logs, event files and performance.json", async () => {
+    const text = tinyGptParams();
+    const { dir, paramsFile, mgmt } = tempAppliance(text);
     const lines: string[] = [];
-    const r = await executeCsx(request(dir, mgmt, tinyGptParams()), (l) => lines.push(l));
+    const r = await executeCsx(request(dir, paramsFile, text, mgmt, "md"), (l) => lines.push(l));
     const order = [
       "Compiling the model. This may take a few minutes.",
       "Initiating a new compile wsjob...",
@@ -66,13 +61,12 @@ describe("run CSX execution", () => {
       expect(i, o).toBeGreaterThan(at);
       at = i;
     }
-    expect(
-      lines.filter((l) =>
-        /INFO: {3}\| Train Device=CSX, Step=\d, Loss=\d+\.\d{5}, Rate=\d+\.\d\d samples\/sec, GlobalRate=\d+\.\d\d samples\/sec$/.test(
-          l,
-        ),
+    const train = lines.filter((l) =>
+      /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} INFO: {3}\| Train Device=CSX, Step=\d, Loss=\d+\.\d+, Rate=\d+(\.\d+)? samples\/sec, GlobalRate=\d+(\.\d+)? samples\/sec$/.test(
+        l,
       ),
-    ).toHaveLength(4);
+    );
+    expect(train).toHaveLength(4);
     expect(lines.some((l) => l.endsWith("Training completed successfully!"))).toBe(true);
     expect(lines.some((l) => /Processed 32 sample\(s\) in \d+\.\d{9} seconds\.$/.test(l))).toBe(true);
     expect(
@@ -80,7 +74,7 @@ describe("run CSX execution", () => {
         l.startsWith("Emulation: the times and rates above are the modeled CS-X device time"),
       ),
     ).toBe(true);
-    const md = join(dir, "model_dir");
+    const md = join(dir, "md");
     for (const f of [
       "checkpoint_2.mdl",
       "checkpoint_4.mdl",
@@ -90,6 +84,15 @@ describe("run CSX execution", () => {
     ])
       expect(existsSync(join(md, f)), f).toBe(true);
     expect(readlinkSync(join(md, "cerebras_logs", "latest"))).toMatch(/^\d{8}_\d{6}$/);
+    expect(readFileSync(join(md, "latest_run.log"), "utf8")).toContain("| Train Device=CSX, Step=4");
+    const perf = JSON.parse(readFileSync(join(md, "performance.json"), "utf8"));
+    expect(perf.total_samples).toBe(32);
+    expect(perf.samples_per_sec).toBeCloseTo(32 / perf.total_time, 6);
+    expect(perf.est_samples_per_sec).toBeGreaterThan(0);
+    expect(perf.emulation_wall_seconds).toBeGreaterThan(0);
+    const events = readdirSync(join(md, "train")).filter((f) => f.includes("tfevents"));
+    expect(events).toHaveLength(1);
+    expect(readTfRecords(readFileSync(join(md, "train", events[0])))).toHaveLength(5); // version + 4 steps
     const jobs = mgmt.store.list();
     expect(jobs.map((j) => [j.kind, j.phase])).toEqual([
       ["compile", "SUCCEEDED"],
@@ -97,32 +100,49 @@ describe("run CSX execution", () => {
     ]);
     expect(jobs[0].workflowId).toBe(jobs[1].workflowId);
     expect(jobs[1].systems).toEqual(["cs2-01", "cs2-02"]);
-    expect(r.steps).toBe(4);
+    expect(jobs[1].labels).toEqual({ name: "tiny" });
+    expect(r.step).toBe(4);
     expect(readCheckpoint(join(md, "checkpoint_4.mdl")).step).toBe(4);
   });
 
   it("a second run finds the cached compile and resumes from the latest checkpoint to the same weights", async () => {
-    const { dir, mgmt } = setup();
-    const whole = await executeCsx(
-      request(dir, mgmt, tinyGptParams({ maxSteps: 4 }), { modelDir: join(dir, "a") }),
-      () => {},
-    );
-    expect(whole.steps).toBe(4);
-    await executeCsx(
-      request(dir, mgmt, tinyGptParams({ maxSteps: 2 }), { modelDir: join(dir, "b") }),
-      () => {},
-    );
+    const text4 = tinyGptParams({ maxSteps: 4 });
+    const text2 = tinyGptParams({ maxSteps: 2 });
+    const { dir, paramsFile, mgmt } = tempAppliance(text4);
+    await executeCsx(request(dir, paramsFile, text4, mgmt, "a"), () => {});
+    await executeCsx(request(dir, paramsFile, text2, mgmt, "b"), () => {});
     const lines: string[] = [];
-    const rest = await executeCsx(
-      request(dir, mgmt, tinyGptParams({ maxSteps: 4 }), { modelDir: join(dir, "b") }),
-      (l) => lines.push(l),
-    );
-    expect(rest.steps).toBe(2);
+    const rest = await executeCsx(request(dir, paramsFile, text4, mgmt, "b"), (l) => lines.push(l));
+    expect([rest.startStep, rest.step]).toEqual([2, 4]);
     expect(lines.some((l) => l.startsWith('Found existing cached compile with hash: "cs_'))).toBe(true);
-    expect(lines.some((l) => l.includes("checkpoint_2.mdl (step 2)"))).toBe(true);
-    const a = readCheckpoint(join(dir, "a", "checkpoint_4.mdl")).weights;
-    const b = readCheckpoint(join(dir, "b", "checkpoint_4.mdl")).weights;
-    for (const [k, v] of Object.entries(a.params)) expect(b.params[k], k).toEqual(v);
+    expect(lines.some((l) => /Loaded checkpoint .*checkpoint_2\.mdl \(step 2\)/.test(l))).toBe(true);
+    const a = readCheckpoint(join(dir, "a", "checkpoint_4.mdl"));
+    const b = readCheckpoint(join(dir, "b", "checkpoint_4.mdl"));
+    for (const [k, v] of a.weights) expect(b.weights.get(k)!.data, k).toEqual(v.data);
     for (const [k, v] of Object.entries(a.optimizer!.buffers)) expect(b.optimizer!.buffers[k], k).toEqual(v);
+  });
+
+  it("evaluates through the systems with run CPU's metrics (train_and_eval)", async () => {
+    const text = tinyGptParams({ maxSteps: 2 });
+    const { dir, paramsFile, mgmt } = tempAppliance(text);
+    const lines: string[] = [];
+    await executeCsx(request(dir, paramsFile, text, mgmt, "te", { mode: "train_and_eval" }), (l) =>
+      lines.push(l),
+    );
+    expect(lines.some((l) => /\| Eval Device=CSX, Step=4, Loss=/.test(l))).toBe(true);
+    expect(lines.some((l) => /Avg Eval Loss: \d/.test(l))).toBe(true);
+    expect(lines.some((l) => /- eval\/lm_perplexity = \d/.test(l))).toBe(true);
+    expect(lines.some((l) => l.endsWith("Evaluation completed successfully!"))).toBe(true);
+  });
+
+  it("a job needing more systems than the cluster has fails at submission with both numbers and the fix", async () => {
+    const text = tinyGptParams();
+    const { dir, paramsFile, mgmt } = tempAppliance(text);
+    await expect(
+      executeCsx(request(dir, paramsFile, text, mgmt, "x", { numCsx: 3 }), () => {}),
+    ).rejects.toThrow(
+      /needs 3 CS-X systems \(--num_csx=3\) but the cluster has 2: use --num_csx between 1 and 2, or raise num_systems in .*cluster\.yaml/,
+    );
+    expect(mgmt.store.list()).toHaveLength(0);
   });
 });

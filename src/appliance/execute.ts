@@ -1,12 +1,12 @@
 // `wsc run CSX` executing: the whole appliance workflow of one run, embedded in the submitting process.
 //   compile job:  management queues it, the coordinator compiles (or finds the cached compile);
 //   execute job:  management queues it until `num_csx` systems are free (printing the queue status), then
-//                 the roles are built and programmed, MemoryX sends the initial weights (or a checkpoint's),
+//                 the roles are built and programmed, MemoryX takes the initial weights (or a checkpoint's),
 //                 and the steps run: input workers stream shards, SwarmX broadcasts weights and reduces
 //                 gradients, MemoryX updates; the process checks for a cancel request at each step boundary.
-// Everything is trained for real; the rates printed are the modeled CS-X device rates, and the emulation's
-// own wall time is reported apart.
-import { mkdirSync } from "node:fs";
+// The step, its schedule, clipping and loss scaling are `run CPU`'s (src/runtime), and so are the checkpoint
+// format and the model_dir layout. Everything is trained for real; the rates printed are the modeled CS-X
+// device rates, and the emulation's own wall time is reported apart.
 import { resolve } from "node:path";
 import type { CompileArtifact, CompileInput, ExecutionMode, RunSettings } from "../compiler/index.js";
 import type { DataConfig, LoadedParams } from "../frontends/params/index.js";
@@ -14,10 +14,19 @@ import { makeCluster } from "../hw/index.js";
 import type { ClusterSpec } from "../hw/index.js";
 import type { Batch } from "../numerics/index.js";
 import { estimateStep } from "../perf/index.js";
+import type { StepEstimate } from "../perf/index.js";
+import {
+  EvalMetrics,
+  LossScaler,
+  ModelDir,
+  learningRate,
+  listCheckpoints,
+  logTime,
+  readCheckpoint,
+  writeCheckpoint,
+} from "../runtime/index.js";
 import { EventFileWriter } from "../util/tfevents.js";
 import { WscError } from "../util/errors.js";
-import { latestCheckpoint, readCheckpoint, writeCheckpoint } from "./checkpoint.js";
-import type { Checkpoint } from "./checkpoint.js";
 import { ClusterRun } from "./cluster-run.js";
 import {
   ClusterTooSmallError,
@@ -26,11 +35,12 @@ import {
   OwnedJob,
   newWorkflowId,
 } from "./management/index.js";
-import { RunLog, writeParamsTrain, writePerformance } from "./model-dir.js";
 import { Coordinator } from "./roles/coordinator.js";
+import type { CompileReply } from "./roles/coordinator.js";
 import type { GlobalBatchRef } from "./roles/input-worker.js";
 import { ADDRESS, ask } from "./roles/protocol.js";
-import { LossScaler, learningRate, numericsOptimizer } from "./run-settings.js";
+import type { WeightSnapshot } from "./roles/weight-store.js";
+import { numericsOptimizer } from "./run-settings.js";
 import { InProcessTransport } from "./transport.js";
 
 /** A stream of global batches (src/data's BatchStream fits): what the input workers read rows of. */
@@ -48,20 +58,17 @@ export type OpenData = (
 ) => Promise<TrainData> | TrainData;
 
 export interface CsxExecuteRequest {
+  /** The params file, loaded with the command line's overrides (model_dir, max_steps, checkpoint_path...). */
   readonly params: LoadedParams;
-  /** What the compiler is asked for (the same settings `--compile_only` compiles, so the cache is shared). */
+  /** What the compiler is asked for (the settings `--compile_only` compiles, so the cache is shared). */
   readonly settings: RunSettings;
   readonly mode: "train" | "eval" | "train_and_eval";
-  readonly modelDir: string;
   readonly compileDir: string;
   readonly numCsx: number;
   /** Input workers per system; 0 = automatic. */
   readonly workersPerCsx: number;
-  readonly checkpointPath?: string;
   readonly labels: Readonly<Record<string, string>>;
   readonly priority: string;
-  readonly maxSteps?: number;
-  readonly evalSteps?: number;
   readonly executionStrategy?: ExecutionMode;
   readonly mountDirs: readonly string[];
   readonly openData: OpenData;
@@ -74,9 +81,12 @@ export interface CsxExecuteRequest {
 export interface CsxExecuteResult {
   readonly compileJob: string;
   readonly executeJob: string;
-  readonly steps: number;
+  readonly startStep: number;
+  readonly step: number;
   readonly samples: number;
+  /** Modeled CS-X device seconds of the steps run. */
   readonly deviceSeconds: number;
+  /** This machine's wall seconds for the same steps. */
   readonly wallSeconds: number;
   readonly lastLoss: number | null;
   readonly checkpoints: readonly string[];
@@ -92,61 +102,63 @@ function jobCluster(c: ClusterSpec, n: number): ClusterSpec {
   };
 }
 
-const fmtRate = (x: number) => (Number.isFinite(x) ? x.toFixed(2) : "inf");
+/** Numbers in log lines as `run CPU` prints them: 6 significant digits, trailing zeros dropped. */
+function fmt(x: number): string {
+  return Number.isFinite(x)
+    ? x
+        .toPrecision(6)
+        .replace(/(\.\d*?)0+$/, "$1")
+        .replace(/\.$/, "")
+    : String(x);
+}
 
 export async function executeCsx(
   req: CsxExecuteRequest,
   say: (line: string) => void,
 ): Promise<CsxExecuteResult> {
   const { params } = req;
-  const run = params.run;
-  const model = params.model;
-  const trainMode = req.mode !== "eval";
-  const data = trainMode ? run.train : run.eval;
-  if (!data)
+  const { run, model } = params;
+  const training = req.mode !== "eval";
+  if (training && !run.train)
+    throw new WscError(`${params.file}: --mode ${req.mode} needs a training input section (train_input)`);
+  if (req.mode !== "train" && !run.eval)
+    throw new WscError(`${params.file}: --mode ${req.mode} needs an evaluation input section (eval_input)`);
+  if (training && !run.optimizer)
+    throw new WscError(`${params.file}: --mode ${req.mode} needs an optimizer section with a learning rate`);
+  if (training && run.maxSteps === null)
     throw new WscError(
-      `${params.file}: --mode ${req.mode} needs the ${trainMode ? "train_input" : "eval_input"} section, which the file does not have`,
+      `${params.file}: training needs max_steps: set runconfig.max_steps or pass --max_steps`,
     );
-  if (trainMode && !run.optimizer)
-    throw new WscError(
-      `${params.file}: --mode ${req.mode} needs an optimizer section, which the file does not have`,
-    );
-  const maxSteps = req.maxSteps ?? run.maxSteps;
-  if (trainMode && (maxSteps === null || maxSteps === undefined))
-    throw new WscError(`${params.file}: no max_steps: give runconfig.max_steps in the file or --max_steps`);
-  const modelDir = resolve(req.modelDir);
-  mkdirSync(modelDir, { recursive: true });
 
   const mgmt = req.management ?? new Management();
-  const owned = !req.management;
-  const cluster = jobCluster(mgmt.cluster, req.numCsx);
-  if (req.numCsx > mgmt.cluster.numSystems)
-    throw new ClusterTooSmallError(req.numCsx, mgmt.cluster.numSystems, mgmt.home.clusterFile);
-  const workers = req.workersPerCsx > 0 ? req.workersPerCsx : Math.max(1, mgmt.cluster.inputWorkersPerSystem);
-  const settings: RunSettings = {
-    ...req.settings,
-    ...(req.executionStrategy ? { executionStrategy: req.executionStrategy } : {}),
-  };
-  const log = new RunLog(modelDir);
-  const sayLog = (line: string) => {
-    log.write(line);
-    say(line);
-  };
-  const sayStamped = (line: string) => say(log.write(line));
-  const workflowId = newWorkflowId();
-  const detail = {
-    params: resolve(params.file),
-    command: req.command ?? "",
-    mode: req.mode,
-    mountDirs: [...req.mountDirs],
-  };
-  const transport = new InProcessTransport();
-  new Coordinator(transport);
-
   try {
-    // --- compile job
-    sayLog("Compiling the model. This may take a few minutes.");
-    sayLog("Initiating a new compile wsjob...");
+    if (req.numCsx > mgmt.cluster.numSystems)
+      throw new ClusterTooSmallError(req.numCsx, mgmt.cluster.numSystems, mgmt.home.clusterFile);
+    const cluster = jobCluster(mgmt.cluster, req.numCsx);
+    const modelDir = resolve(run.modelDir);
+    const dir = new ModelDir(modelDir);
+    const plain = (line: string) => {
+      dir.append(`${logTime()} INFO:   ${line}`);
+      say(line);
+    };
+    const info = (msg: string) => {
+      const l = `${logTime()} INFO:   ${msg}`;
+      dir.append(l);
+      say(l);
+    };
+    const workflowId = newWorkflowId();
+    const detail = {
+      params: resolve(params.file),
+      command: req.command ?? "",
+      mode: req.mode,
+      mountDirs: [...req.mountDirs],
+    };
+    const transport = new InProcessTransport();
+    new Coordinator(transport);
+
+    // --- the compile job
+    plain("Compiling the model. This may take a few minutes.");
+    plain("Initiating a new compile wsjob...");
     const cj = new OwnedJob(
       mgmt,
       mgmt.submit({
@@ -159,9 +171,16 @@ export async function executeCsx(
         detail,
       }),
     );
-    await cj.waitUntilRunning(sayLog);
-    const input: CompileInput = { model, run: settings, cluster };
-    let compiled;
+    await cj.waitUntilRunning(plain);
+    const input: CompileInput = {
+      model,
+      run: {
+        ...req.settings,
+        ...(req.executionStrategy ? { executionStrategy: req.executionStrategy } : {}),
+      },
+      cluster,
+    };
+    let compiled: CompileReply;
     try {
       compiled = await ask(transport, ADDRESS.appliance, ADDRESS.coordinator, "coordinator.compile", {
         input,
@@ -172,18 +191,18 @@ export async function executeCsx(
       throw e;
     }
     const { artifact } = compiled;
-    if (compiled.cached) sayLog(`Found existing cached compile with hash: "${artifact.hash}"`);
+    if (compiled.cached) plain(`Found existing cached compile with hash: "${artifact.hash}"`);
     else
-      sayLog(
+      plain(
         `Compile artifacts successfully written to remote compile directory. Compile hash is: ${artifact.hash}`,
       );
     mgmt.store.update(cj.id, { detail: { ...detail, compileHash: artifact.hash, artifact: compiled.path } });
     cj.finish("SUCCEEDED", `compiled ${artifact.hash} (${artifact.decision.mode})`);
-    sayLog("Compile was successful!");
+    plain("Compile was successful!");
 
-    // --- execute job
-    sayLog("Programming Cerebras Wafer Scale Cluster for execution.");
-    sayLog("Initiating a new execute wsjob...");
+    // --- the execute job
+    plain("Programming Cerebras Wafer Scale Cluster for execution.");
+    plain("Initiating a new execute wsjob...");
     const xj = new OwnedJob(
       mgmt,
       mgmt.submit({
@@ -196,7 +215,7 @@ export async function executeCsx(
         detail: { ...detail, compileHash: artifact.hash, executionStrategy: artifact.decision.mode },
       }),
     );
-    const running = await xj.waitUntilRunning(sayLog);
+    const running = await xj.waitUntilRunning(plain);
     xj.startHeartbeat();
     try {
       const r = await executeSteps(req, {
@@ -204,27 +223,23 @@ export async function executeCsx(
         systems: running.systems,
         artifact,
         cluster,
-        workers,
-        modelDir,
-        maxSteps: maxSteps ?? 0,
-        data,
-        trainMode,
+        dir,
         compileSeconds: compiled.seconds,
-        sayLog,
-        sayStamped,
+        plain,
+        info,
       });
       if (r.cancelled) {
         xj.finish("CANCELLED", r.cancelled);
         throw new JobEndedError(xj.id, "CANCELLED", r.cancelled);
       }
-      xj.finish("SUCCEEDED", `${r.steps} step(s), ${r.samples} sample(s)`);
+      xj.finish("SUCCEEDED", `steps ${r.startStep}..${r.step}, ${r.samples} sample(s)`);
       return { ...r, compileJob: cj.id, executeJob: xj.id };
     } catch (e) {
       if (!(e instanceof JobEndedError)) xj.finish("FAILED", (e as Error).message);
       throw e;
     }
   } finally {
-    if (owned) mgmt.close();
+    if (!req.management) mgmt.close();
   }
 }
 
@@ -233,193 +248,217 @@ interface StepsContext {
   readonly systems: readonly string[];
   readonly artifact: CompileArtifact;
   readonly cluster: ClusterSpec;
-  readonly workers: number;
-  readonly modelDir: string;
-  readonly maxSteps: number;
-  readonly data: DataConfig;
-  readonly trainMode: boolean;
+  readonly dir: ModelDir;
   readonly compileSeconds: number;
-  sayLog(line: string): void;
-  sayStamped(line: string): void;
+  plain(line: string): void;
+  info(line: string): void;
 }
 
-async function executeSteps(
-  req: CsxExecuteRequest,
-  x: StepsContext,
-): Promise<Omit<CsxExecuteResult, "compileJob" | "executeJob"> & { cancelled: string | null }> {
+type StepsResult = Omit<CsxExecuteResult, "compileJob" | "executeJob"> & { cancelled: string | null };
+
+async function executeSteps(req: CsxExecuteRequest, x: StepsContext): Promise<StepsResult> {
   const { params } = req;
-  const run = params.run;
-  const model = params.model;
-  const seed = run.seed;
+  const { run, model } = params;
+  const training = req.mode !== "eval";
+  const oc = training ? run.optimizer! : null;
+  const scaler = new LossScaler(run.precision.lossScaling);
+  const workers = req.workersPerCsx > 0 ? req.workersPerCsx : Math.max(1, x.cluster.inputWorkersPerSystem);
+
   // Where to start: --checkpoint_path, else the latest checkpoint of model_dir (autoload), else the seed.
-  const ckptFile =
-    req.checkpointPath ?? (run.autoloadLastCheckpoint ? latestCheckpoint(x.modelDir) : null) ?? null;
-  let start: Checkpoint | null = null;
-  if (ckptFile) {
-    start = readCheckpoint(resolve(ckptFile));
-    x.sayLog(`Loading weights from checkpoint ${ckptFile} (step ${start.step})`);
+  let step = 0;
+  let trainPos: { epoch: number; offset: number } | null = null;
+  let initial: { snapshot: WeightSnapshot; from: string } | undefined;
+  const from =
+    run.checkpointPath ??
+    (run.autoloadLastCheckpoint ? listCheckpoints(run.modelDir).at(-1)?.path : undefined);
+  if (from) {
+    const c = readCheckpoint(from);
+    if (c.model.paramCount !== model.paramCount)
+      throw new WscError(
+        `${from} holds a model of ${c.model.paramCount} parameters (${c.model.name}); this one has ${model.paramCount}`,
+      );
+    initial = { snapshot: { weights: Object.fromEntries(c.weights), optimizer: c.optimizer }, from };
+    step = c.step;
+    trainPos = c.data.train;
+    scaler.load(c.lossScale);
+    x.info(`Loaded checkpoint ${from} (step ${step})`);
   }
-  const startStep = start && x.trainMode ? start.step : 0;
-  const estimate = estimateStep(x.artifact, x.cluster);
-  x.sayLog(`Preparing to execute using ${x.cluster.numSystems} CSX`);
+  const startStep = step;
+  const estimate: StepEstimate = estimateStep(x.artifact, x.cluster);
   const t0 = performance.now();
-  const dataStream = await req.openData(
-    x.data,
-    start?.dataPosition && x.trainMode ? { position: start.dataPosition } : {},
-  );
+  const data = training ? await req.openData(run.train!, trainPos ? { position: trainPos } : {}) : null;
+  const evalData = req.mode !== "train" ? await req.openData(run.eval!, {}) : null;
+  const sources: Record<string, TrainData> = {};
+  if (data) sources.train = data;
+  if (evalData) sources.eval = evalData;
   const cr = await ClusterRun.start(
     {
       model,
       artifact: x.artifact,
       cluster: x.cluster,
       estimate,
-      seed,
-      optimizer: x.trainMode && run.optimizer ? numericsOptimizer(run.optimizer) : null,
-      source: dataStream,
-      workersPerSystem: x.workers,
-      ...(start ? { initial: start.weights } : {}),
+      seed: run.seed,
+      optimizer: oc ? numericsOptimizer(oc) : null,
+      sources,
+      workersPerSystem: workers,
+      ...(initial ? { initial } : {}),
     },
-    (line) => {
-      if (line !== `Preparing to execute using ${x.cluster.numSystems} CSX`) x.sayLog(line);
-    },
+    x.plain,
   );
   const programmingSeconds = (performance.now() - t0) / 1000;
   x.job.event(`programmed ${x.systems.join(", ")} with ${x.artifact.hash} (${cr.mode})`);
-  x.sayLog("Input workers have begun streaming input data");
-  x.sayLog("Beginning appliance run");
-  if (x.trainMode) writeParamsTrain(x.modelDir, params.raw);
+  x.plain("Input workers have begun streaming input data");
+  x.plain("Beginning appliance run");
+  x.dir.writeParams(params.raw);
 
   const checkpoints: string[] = [];
-  const tb = new EventFileWriter(`${x.modelDir}/${x.trainMode ? "train" : "eval"}`);
+  const save = async () => {
+    x.info(`Saving checkpoint at step ${step}`);
+    const snap = await cr.snapshot();
+    const path = writeCheckpoint(x.dir.checkpointPath(step), {
+      step,
+      model: { family: model.family, name: model.name, paramCount: model.paramCount },
+      weights: new Map(Object.entries(snap.weights)),
+      optimizer: snap.optimizer,
+      data: { train: data ? data.position : trainPos },
+      seed: run.seed,
+      lossScale: scaler.state(),
+    });
+    checkpoints.push(path);
+    x.job.event(`saved checkpoint ${path}`);
+    x.info(`Saved checkpoint ${path}`);
+  };
+
+  const tb = new EventFileWriter(`${x.dir.dir}/${training ? "train" : "eval"}`);
   let samples = 0;
   let deviceSeconds = 0;
   let lastLoss: number | null = null;
-  let windowSamples = 0;
-  let windowDevice = 0;
-  let steps = 0;
   let cancelled: string | null = null;
   const wall0 = performance.now();
-  const saveCheckpoint = async (step: number) => {
-    x.sayStamped(`Saving checkpoint at step ${step}`);
-    const f = writeCheckpoint(x.modelDir, {
-      step,
-      model: model.name,
-      seed,
-      dataPosition: dataStream.position,
-      lossScale: scaler.scale,
-      extra: { compileHash: x.artifact.hash, mode: cr.mode, numCsx: x.cluster.numSystems },
-      weights: await cr.snapshot(),
-    });
-    checkpoints.push(f);
-    x.job.event(`saved checkpoint ${f}`);
-    x.sayStamped(`Saved checkpoint ${f}`);
-  };
-  const scaler = new LossScaler(run.precision.lossScaling);
   try {
-    if (x.trainMode) {
-      const opt = run.optimizer!;
-      if (startStep === 0 && run.saveInitialCheckpoint) await saveCheckpoint(0);
-      for (let s = startStep; s < x.maxSteps; s++) {
-        const g = dataStream.next();
+    if (training) {
+      const maxSteps = run.maxSteps!;
+      if (step >= maxSteps) x.info(`Step ${step} already reaches max_steps ${maxSteps}: nothing to train`);
+      if (run.saveInitialCheckpoint && step === 0) await save();
+      let windowSamples = 0;
+      let windowDevice = 0;
+      while (step < maxSteps) {
+        const g = data!.next();
         if (!g) {
-          x.sayStamped(`The training data ended after step ${s}; stopping (set repeat or give more data)`);
+          x.info(`The training data ended after step ${step} (repeat is off)`);
           break;
         }
-        const lossScale = scaler.scale;
-        const r = await cr.trainStep(s, g, {
-          lr: learningRate(opt.learningRate, s),
-          maxGradNorm: opt.maxGradientNorm,
-          gradScale: 1 / lossScale,
-          lossScale,
+        const r = await cr.trainStep(step, g, {
+          lr: learningRate(oc!.learningRate, step),
+          maxGradNorm: oc!.maxGradientNorm,
+          lossScale: scaler.scale,
+          checkFinite: run.precision.lossScaling.mode === "dynamic",
         });
-        scaler.observe(r.applied);
-        const step = s + 1;
-        steps++;
+        if (!Number.isFinite(r.loss))
+          throw new WscError(
+            `the training loss is ${r.loss} at step ${step + 1}; lower the learning rate or check the data`,
+            1,
+          );
+        scaler.update(r.finite);
+        step++;
         samples += r.samples;
         deviceSeconds += r.deviceSeconds;
         windowSamples += r.samples;
         windowDevice += r.deviceSeconds;
-        lastLoss = r.loss / lossScale;
-        if (step % run.logSteps === 0 || step === x.maxSteps) {
+        lastLoss = r.loss;
+        if (step % run.logSteps === 0 || step === maxSteps) {
           const rate = windowSamples / windowDevice;
           const globalRate = samples / deviceSeconds;
-          x.sayStamped(
-            `| Train Device=CSX, Step=${step}, Loss=${lastLoss.toFixed(5)}, Rate=${fmtRate(rate)} samples/sec, ` +
-              `GlobalRate=${fmtRate(globalRate)} samples/sec`,
+          x.info(
+            `| Train Device=CSX, Step=${step}, Loss=${fmt(r.loss)}, Rate=${fmt(rate)} samples/sec, GlobalRate=${fmt(globalRate)} samples/sec`,
           );
-          tb.scalars(step, { loss: lastLoss, local_samples_per_sec: rate, avg_samples_per_sec: globalRate });
+          tb.scalars(step, { loss: r.loss, local_samples_per_sec: rate, avg_samples_per_sec: globalRate });
           windowSamples = 0;
           windowDevice = 0;
         }
-        if ((run.checkpointSteps > 0 && step % run.checkpointSteps === 0) || step === x.maxSteps)
-          await saveCheckpoint(step);
+        if ((run.checkpointSteps > 0 && step % run.checkpointSteps === 0) || step === maxSteps) await save();
         if (x.job.beat() === "cancel") {
-          const last = checkpoints.at(-1) ?? latestCheckpoint(x.modelDir);
+          const last = checkpoints.at(-1) ?? listCheckpoints(run.modelDir).at(-1)?.path;
           cancelled = `cancelled at step ${step}${last ? `; last checkpoint ${last}` : "; no checkpoint was written"}`;
-          x.sayStamped(`Job cancelled by request: stopped at step ${step}`);
+          x.info(`Job cancelled by request: stopped at step ${step}`);
           break;
         }
       }
-      if (!cancelled) x.sayStamped("Training completed successfully!");
-    } else {
-      const n = req.evalSteps ?? run.evalSteps ?? Infinity;
-      let total = 0;
-      for (let s = 0; s < n; s++) {
-        const g = dataStream.next();
+      if (!cancelled) x.info("Training completed successfully!");
+    }
+    if (req.mode !== "train" && !cancelled) {
+      // evaluation of the trained (or loaded) weights, on the eval data, through the same systems
+      const metrics = new EvalMetrics(model);
+      const limit = run.evalSteps ?? Infinity;
+      const clock0 = cr.deviceClock;
+      let k = 0;
+      for (; k < limit; k++) {
+        const g = evalData!.next();
         if (!g) break;
-        const r = await cr.evalStep(s, g);
-        steps++;
-        samples += r.samples;
-        total += r.loss;
-        x.sayStamped(`| Eval Device=CSX, Step=${s + 1}, Loss=${r.loss.toFixed(5)}`);
+        const r = await cr.evalStep(k, g);
+        const denominators = {
+          size: g.samples.length,
+          seqLen: model.seqLen,
+          sampleOffset: 0,
+          globalBatchSize: g.samples.length,
+          globalLossTokens: g.globalLossTokens,
+        };
+        metrics.add(denominators, r.loss, r.headLosses);
+        if ((k + 1) % run.logSteps === 0) x.info(`| Eval Device=CSX, Step=${k + 1}, Loss=${fmt(r.loss)}`);
         if (x.job.beat() === "cancel") {
-          cancelled = `cancelled at evaluation step ${s + 1}`;
+          cancelled = `cancelled at evaluation step ${k + 1}`;
           break;
         }
       }
-      deviceSeconds = cr.deviceClock;
-      lastLoss = steps ? total / steps : null;
-      if (lastLoss !== null) {
-        x.sayStamped(`Avg Eval Loss: ${lastLoss}`);
-        x.sayStamped("Evaluation metrics:");
-        x.sayStamped(`  - eval/lm_perplexity = ${Math.exp(lastLoss)}`);
-        tb.scalars(startStep, { loss: lastLoss });
-      }
-      if (!cancelled) x.sayStamped("Evaluation completed successfully!");
+      if (metrics.count === 0)
+        throw new WscError(
+          `${run.eval!.section}: the evaluation data gave no batch of ${run.eval!.batchSize}`,
+        );
+      if (!training) deviceSeconds = cr.deviceClock - clock0;
+      x.info(`Avg Eval Loss: ${fmt(metrics.avgLoss)}`);
+      x.info("Evaluation metrics:");
+      const results = metrics.results();
+      for (const [key, v] of Object.entries(results)) x.info(`  - ${key} = ${fmt(v)}`);
+      tb.scalars(step, { [training ? "eval/loss" : "loss"]: metrics.avgLoss });
+      if (!cancelled) x.info("Evaluation completed successfully!");
+      if (!training) lastLoss = metrics.avgLoss;
     }
   } finally {
     tb.close();
   }
   const wallSeconds = (performance.now() - wall0) / 1000;
-  x.sayStamped(`Processed ${samples} sample(s) in ${deviceSeconds.toFixed(9)} seconds.`);
-  x.sayLog(
+  const steps = step - startStep;
+  x.info(`Processed ${samples} sample(s) in ${deviceSeconds.toFixed(9)} seconds.`);
+  x.plain(
     `Emulation: the times and rates above are the modeled CS-X device time; this machine took ` +
-      `${wallSeconds.toFixed(3)} s of wall time for these ${steps} step(s) ` +
-      `(${steps ? ((wallSeconds / steps) * 1000).toFixed(1) : "0"} ms per step, ` +
-      `${deviceSeconds > 0 ? (wallSeconds / deviceSeconds).toFixed(1) : "-"}x the modeled device time).`,
+      `${wallSeconds.toFixed(3)} s of wall time for these ${steps} step(s)` +
+      (steps > 0 ? ` (${((wallSeconds / steps) * 1000).toFixed(1)} ms per step)` : "") +
+      (deviceSeconds > 0 ? `, ${(wallSeconds / deviceSeconds).toFixed(1)}x the modeled device time.` : "."),
   );
-  writePerformance(x.modelDir, {
+  x.dir.writePerformance({
     total_samples: samples,
     total_time: deviceSeconds,
-    samples_per_sec: deviceSeconds > 0 ? samples / deviceSeconds : 0,
+    samples_per_sec: deviceSeconds > 0 ? samples / deviceSeconds : null,
     compile_time: x.compileSeconds,
     programming_time: programmingSeconds,
     est_samples_per_sec: estimate.samplesPerSec,
-    time_basis:
-      "total_time and samples_per_sec are modeled CS-X device time (src/perf); emulation_* is this machine's wall time",
+    device: "CSX",
+    time_source:
+      "total_time and samples_per_sec: the modeled CS-X device time of these steps (src/perf, per layer, " +
+      "summed by each system's device clock); est_*: the compiler's estimate; emulation_*: this machine's wall time",
     est_device_seconds_per_step: estimate.deviceSecondsPerStep,
     emulation_wall_seconds: wallSeconds,
-    emulation_samples_per_sec: wallSeconds > 0 ? samples / wallSeconds : 0,
+    emulation_samples_per_sec: wallSeconds > 0 ? samples / wallSeconds : null,
     compile_hash: x.artifact.hash,
     execution_strategy: cr.mode,
     num_csx: x.cluster.numSystems,
-    input_workers_per_csx: x.workers,
+    input_workers_per_csx: workers,
     sram_bytes_per_pe: Math.max(...cr.systems.map((s) => s.sramBytesPerPE)),
     sram_bytes_per_pe_limit: x.cluster.system.wafer.sramBytesPerPE,
     memoryx_bytes_streamed_out: cr.memoryx.bytesOut,
     memoryx_bytes_received: cr.memoryx.bytesIn,
+    start_step: startStep,
+    end_step: step,
   });
-  if (steps === 0 && x.trainMode && startStep >= x.maxSteps)
-    x.sayLog(`Nothing to train: the checkpoint is at step ${startStep}, max_steps is ${x.maxSteps}`);
-  return { steps, samples, deviceSeconds, wallSeconds, lastLoss, checkpoints, cancelled };
+  return { startStep, step, samples, deviceSeconds, wallSeconds, lastLoss, checkpoints, cancelled };
 }

@@ -8,21 +8,12 @@ export { ApplianceError } from "./errors.js";
 export { InProcessTransport, NoSuchRoleError, payloadBytes } from "./transport.js";
 export type { Handler, Message, Transport } from "./transport.js";
 export { ClusterRun } from "./cluster-run.js";
-export type { ClusterRunOptions, TrainStepResult } from "./cluster-run.js";
+export type { ClusterRunOptions, EvalStepResult, StepSettings, TrainStepResult } from "./cluster-run.js";
 export { executeCsx } from "./execute.js";
 export type { CsxExecuteRequest, CsxExecuteResult, OpenData, TrainData } from "./execute.js";
-export {
-  CheckpointError,
-  checkpointName,
-  latestCheckpoint,
-  readCheckpoint,
-  writeCheckpoint,
-} from "./checkpoint.js";
-export type { Checkpoint, CheckpointMeta } from "./checkpoint.js";
-export { RunLog, writeParamsTrain, writePerformance } from "./model-dir.js";
-export { LossScaler, learningRate, numericsOptimizer } from "./run-settings.js";
+export { numericsOptimizer } from "./run-settings.js";
 export { ADDRESS, ask, bindRole } from "./roles/protocol.js";
-export type { CsxProgram, Messages, MessageType, ProgramLayer, StepReport } from "./roles/protocol.js";
+export type { CsxProgram, Messages, MessageType, StepReport } from "./roles/protocol.js";
 export { Coordinator } from "./roles/coordinator.js";
 export { CsxSystem } from "./roles/csx.js";
 export { InputWorker } from "./roles/input-worker.js";
@@ -32,5 +23,4 @@ export { SwarmX } from "./roles/swarmx.js";
 export { swarmxReduce, treeSum } from "./roles/reduce-tree.js";
 export { WeightStore } from "./roles/weight-store.js";
 export type { UpdateOptions, UpdateResult, WeightSnapshot } from "./roles/weight-store.js";
-export { forwardBackwardLayers, forwardLayers } from "./roles/layer-executor.js";
-export type { ExecLayer, ParamHook, Pass } from "./roles/layer-executor.js";
+export { openDataFor } from "./data.js";

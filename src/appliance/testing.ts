@@ -1,31 +1,46 @@
-// Test helpers for the appliance: a tiny GPT params file and a synthetic token stream whose samples are pure
-// functions of their index, so any shard, worker or resumed run reads the same tokens.
-import type { Batch } from "../numerics/index.js";
-import { hash32 } from "../numerics/index.js";
-import type { OpenData, TrainData } from "./execute.js";
-import type { GlobalBatchRef } from "./roles/input-worker.js";
+// Test helpers for the appliance: a tiny GPT params file on Model Zoo's synthetic data processor, and a
+// job store in a temporary WSC_HOME.
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Management } from "./management/index.js";
+import { wscHome } from "./management/home.js";
 
-export const TINY = { vocab: 64, hidden: 32, layers: 2, heads: 2, seq: 16, batch: 8 } as const;
+export interface TinyGptOptions {
+  maxSteps?: number;
+  checkpointSteps?: number;
+  logSteps?: number;
+  batch?: number;
+  dropout?: number;
+  /** runconfig.execution_strategy */
+  strategy?: "pipeline" | "weight_streaming";
+}
 
-/** A tiny GPT-2 params file (old layout) training on synthetic tokens. */
-export function tinyGptParams(
-  o: { maxSteps?: number; checkpointSteps?: number; batch?: number; strategy?: string } = {},
-): string {
+/** A tiny GPT-2 params file (old layout): 2 layers of hidden 32, 16 tokens, vocabulary 64, AdamW, warm-up. */
+export function tinyGptParams(o: TinyGptOptions = {}): string {
   return `
 train_input:
   data_processor: DummyDataProcessor
-  batch_size: ${o.batch ?? TINY.batch}
-  max_sequence_length: ${TINY.seq}
+  batch_size: ${o.batch ?? 8}
+  max_sequence_length: 16
+  num_examples: 100000
+  shuffle: true
+  shuffle_seed: 11
+eval_input:
+  data_processor: DummyDataProcessor
+  batch_size: ${o.batch ?? 8}
+  max_sequence_length: 16
+  num_examples: 32
   shuffle: false
 model:
-  hidden_size: ${TINY.hidden}
-  vocab_size: ${TINY.vocab}
-  num_hidden_layers: ${TINY.layers}
-  num_heads: ${TINY.heads}
-  filter_size: ${TINY.hidden * 2}
-  max_position_embeddings: ${TINY.seq}
-  dropout_rate: 0.1
-  attention_dropout_rate: 0.1
+  hidden_size: 32
+  vocab_size: 64
+  num_hidden_layers: 2
+  num_heads: 2
+  filter_size: 64
+  max_position_embeddings: 16
+  dropout_rate: ${o.dropout ?? 0.1}
+  attention_dropout_rate: ${o.dropout ?? 0.1}
   mixed_precision: false
 optimizer:
   optimizer_type: AdamW
@@ -40,51 +55,22 @@ optimizer:
       learning_rate: 0.01
 runconfig:
   max_steps: ${o.maxSteps ?? 4}
-  log_steps: 1
+  log_steps: ${o.logSteps ?? 1}
   checkpoint_steps: ${o.checkpointSteps ?? 2}
   seed: 7
 ${o.strategy ? `  execution_strategy: ${o.strategy}\n` : ""}`;
 }
 
-/** Tokens of global sample g at position t. */
-const token = (g: number, t: number) => hash32(g * 131 + t) % TINY.vocab;
-
-/** An endless stream: global batch k holds samples k B .. k B + B - 1 (seq from the section). */
-export const syntheticData: OpenData = (cfg, o) => {
-  const B = cfg.batchSize;
-  const T = cfg.seqLen;
-  let offset = o.position?.offset ?? 0;
-  const d: TrainData = {
-    description: `synthetic tokens, ${B} per batch`,
-    get position() {
-      return { epoch: 0, offset };
-    },
-    next(): GlobalBatchRef {
-      const samples = Array.from({ length: B }, (_, i) => offset + i);
-      offset += B;
-      return { epoch: 0, samples, globalLossTokens: B * T };
-    },
-    read(g, start, end): Batch {
-      const rows = g.samples.slice(start, end);
-      const ids = new Int32Array(rows.length * T);
-      const labels = new Int32Array(rows.length * T);
-      rows.forEach((s, r) => {
-        for (let t = 0; t < T; t++) {
-          ids[r * T + t] = token(s, t);
-          labels[r * T + t] = token(s, t + 1);
-        }
-      });
-      return {
-        size: rows.length,
-        seqLen: T,
-        sampleOffset: start,
-        globalBatchSize: g.samples.length,
-        globalLossTokens: g.globalLossTokens,
-        inputIds: ids,
-        labels,
-        lossMask: new Float32Array(rows.length * T).fill(1),
-      };
-    },
-  };
-  return d;
-};
+/** A temporary folder with a params file, and management over a job store in it (`numSystems` systems). */
+export function tempAppliance(
+  text: string,
+  numSystems = 2,
+): { dir: string; paramsFile: string; mgmt: Management } {
+  const dir = mkdtempSync(join(tmpdir(), "wsc-appliance-"));
+  const home = join(dir, "home");
+  const paramsFile = join(dir, "params.yaml");
+  writeFileSync(paramsFile, text);
+  const h = wscHome({ WSC_HOME: home });
+  writeFileSync(join(h.dir, "cluster.yaml"), `num_systems: ${numSystems}\n`);
+  return { dir, paramsFile, mgmt: new Management({ home: wscHome({ WSC_HOME: home }) }) };
+}

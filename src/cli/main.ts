@@ -25,7 +25,6 @@ export function buildProgram(): Command {
   registerModel(program);
   registerRun(program);
   registerData(program);
-  registerRun(program);
   return program;
 }
 

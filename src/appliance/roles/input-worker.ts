@@ -4,6 +4,7 @@
 // micro-batches of m rows; the whole batch's loss denominators ride along in every shard.
 import type { Batch } from "../../numerics/index.js";
 import type { Transport } from "../transport.js";
+import { ApplianceError } from "../errors.js";
 import { ADDRESS, ask, bindRole } from "./protocol.js";
 
 /** Which samples make a step's global batch (plain data: the appliance sends it to the workers). */
@@ -26,13 +27,18 @@ export class InputWorker {
     t: Transport,
     readonly system: number,
     readonly worker: number,
-    source: ShardSource,
+    sources: Readonly<Record<string, ShardSource>>,
     perSystemBatch: number,
     microBatch: number,
   ) {
     this.address = ADDRESS.worker(system, worker);
     bindRole(t, this.address, {
-      "worker.stream": async ({ step, batch }) => {
+      "worker.stream": async ({ step, source: name, batch }) => {
+        const source = sources[name];
+        if (!source)
+          throw new ApplianceError(
+            `input worker ${this.address} has no data source "${name}"; it reads ${Object.keys(sources).join(", ")}`,
+          );
         const microBatches: Batch[] = [];
         const lo = system * perSystemBatch;
         for (let off = 0; off < perSystemBatch; off += microBatch) {

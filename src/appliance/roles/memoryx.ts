@@ -7,13 +7,14 @@ import type { WeightStore } from "./weight-store.js";
 import { fromWire, toWire } from "./wire.js";
 
 export class MemoryX {
-  readonly store: WeightStore;
   /** Bytes of weights streamed out and of gradients received, for the run's report. */
   bytesOut = 0;
   bytesIn = 0;
 
-  constructor(t: Transport, store: WeightStore) {
-    this.store = store;
+  constructor(
+    t: Transport,
+    readonly store: WeightStore,
+  ) {
     bindRole(t, ADDRESS.memoryx, {
       "memoryx.weights": ({ layer }) => {
         const p = store.paramsFor(layer);
@@ -27,7 +28,7 @@ export class MemoryX {
       },
       "memoryx.update": (o) => store.update(o),
       "memoryx.snapshot": () => store.snapshot(),
-      "memoryx.restore": (s) => store.restore(s),
+      "memoryx.restore": ({ snapshot, from }) => store.restore(snapshot, from),
     });
   }
 }

@@ -1,10 +1,10 @@
 // The messages between the roles: their addresses, types and bodies. Bodies are plain data and typed arrays
 // (tensors as WireTensor), so a network transport can carry them unchanged.
-import type { LayerSpec, ParamDecl } from "../../numerics/index.js";
+import type { ModelIR } from "../../model/index.js";
 import type { Batch } from "../../numerics/index.js";
 import type { CompileInput, MemoryPerPE } from "../../compiler/index.js";
 import type { CompileReply } from "./coordinator.js";
-import type { Pass } from "./layer-executor.js";
+import type { Phase } from "../../runtime/index.js";
 import type { UpdateOptions, UpdateResult, WeightSnapshot } from "./weight-store.js";
 import type { WireTensors } from "./wire.js";
 import type { OptimizerConfig } from "../../numerics/index.js";
@@ -19,13 +19,6 @@ export const ADDRESS = {
   worker: (system: number, worker: number) => `worker/${system}/${worker}`,
 } as const;
 
-/** A layer as the compiled program carries it: name, spec and parameter declarations (no weights). */
-export interface ProgramLayer {
-  readonly name: string;
-  readonly spec: LayerSpec;
-  readonly params: readonly ParamDecl[];
-}
-
 /** Modeled device seconds of one layer per step, per pass (all micro-batches), from the performance model. */
 export interface LayerClock {
   readonly forwardSeconds: number;
@@ -36,7 +29,8 @@ export interface LayerClock {
 export interface CsxProgram {
   readonly hash: string;
   readonly mode: "pipeline" | "weight_streaming";
-  readonly layers: readonly ProgramLayer[];
+  /** The model IR (layers, specs, parameter declarations; no weights). */
+  readonly model: ModelIR;
   /** Samples per micro-batch and micro-batches per step on this system. */
   readonly microBatch: number;
   readonly microBatches: number;
@@ -58,10 +52,10 @@ export interface Messages {
   "memoryx.gradients": { body: { layer: number; grads: WireTensors }; reply: void };
   "memoryx.update": { body: UpdateOptions; reply: UpdateResult };
   "memoryx.snapshot": { body: Record<string, never>; reply: WeightSnapshot };
-  "memoryx.restore": { body: WeightSnapshot; reply: void };
+  "memoryx.restore": { body: { snapshot: WeightSnapshot; from: string }; reply: void };
   // SwarmX
   "swarmx.weights": {
-    body: { step: number; micro: number; pass: Pass; layer: number; system: number };
+    body: { step: number; micro: number; pass: Phase; layer: number; system: number };
     reply: WireTensors;
   };
   "swarmx.gradients": {
@@ -69,11 +63,11 @@ export interface Messages {
     reply: void;
   };
   // Input workers
-  "worker.stream": { body: { step: number; batch: GlobalBatchRef }; reply: void };
+  "worker.stream": { body: { step: number; source: string; batch: GlobalBatchRef }; reply: void };
   // CS-X systems
   "csx.program": { body: CsxProgram; reply: { sramBytesPerPE: number } };
   "csx.input": { body: { step: number; microBatches: Batch[] }; reply: void };
-  "csx.load_weights": { body: WeightSnapshot; reply: void };
+  "csx.load_weights": { body: { snapshot: WeightSnapshot; from: string }; reply: void };
   "csx.train_step": { body: { step: number; lossScale: number }; reply: StepReport };
   "csx.eval_step": { body: { step: number }; reply: StepReport };
   "csx.update": { body: UpdateOptions; reply: UpdateResult };
@@ -86,6 +80,8 @@ export type MessageType = keyof Messages;
 export interface StepReport {
   /** This system's share of the step's loss (shares add up to the global loss). */
   readonly loss: number;
+  /** The share of each head, by layer name. */
+  readonly headLosses: Readonly<Record<string, number>>;
   readonly samples: number;
   /** The system's modeled device clock after the step, seconds since programming. */
   readonly deviceClock: number;

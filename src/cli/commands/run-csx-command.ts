@@ -45,7 +45,7 @@ interface CsxFlags {
   num_csx?: number;
   validate_only?: boolean;
   compile_only?: boolean;
-  model_dir: string;
+  model_dir?: string;
   compile_dir: string;
   system?: "cs2" | "cs3";
   cluster?: string;
@@ -68,7 +68,10 @@ export function registerRunCsx(run: Command): void {
     .option("--num_csx <n>", "CS-X systems the job uses (default 1)", intOption(1, 192))
     .option("--validate_only", "stop after kernel matching: check the model against the wafer (no appliance)")
     .option("--compile_only", "compile (or find the cached compile), estimate and report; execute nothing")
-    .option("-o, --model_dir <dir>", "where reports, performance.json and checkpoints go", "./model_dir")
+    .option(
+      "-o, --model_dir <dir>",
+      "where checkpoints, logs, reports and performance.json go (default: the params file's model_dir, else ./model_dir)",
+    )
     .option("-c, --compile_dir <dir>", "compile cache directory", "./compile_dir")
     .option("--system <kind>", "system type: cs2 or cs3 (overrides the cluster file)", parseSystemKind)
     .option("--cluster <file>", "cluster file (YAML) for what-if hardware; default ALCF's 2 x CS-2")
@@ -95,7 +98,7 @@ export function registerRunCsx(run: Command): void {
       if (!flags.validate_only && !flags.compile_only) {
         // loaded on use: the appliance, numerics and data are not needed to validate or compile
         const { executeCsxFromFlags } = await import("./run-csx-execute.js");
-        await executeCsxFromFlags(loaded, csxJob(loaded, flags.mode).run, flags);
+        await executeCsxFromFlags(csxJob(loaded, flags.mode).run, flags);
         return;
       }
       runCsx(
@@ -105,7 +108,7 @@ export function registerRunCsx(run: Command): void {
           numCsx: flags.num_csx,
           validateOnly: flags.validate_only,
           compileOnly: flags.compile_only,
-          modelDir: flags.model_dir,
+          modelDir: flags.model_dir ?? loaded.run.modelDir,
           compileDir: flags.compile_dir,
           system: flags.system,
           cluster: flags.cluster,
