@@ -2,9 +2,11 @@
 // tiny GPT on 2 systems (MemoryX, SwarmX, input workers and 2 CS-X exchanging messages, all in this process)
 // against the same step as `run CPU` takes it (the runtime's LayerExecutor over HostWeights on the whole
 // batch, clipping, the schedule, AdamW), side by side in the same run on the same weights and batches.
-//   model: configs/tiny/gpt2.yaml (GPT-2 BPE vocabulary 50257, hidden 64, 2 layers, 4 heads, 64 tokens,
-//   global batch 8) on its shipped corpus. Median over the measured steps after warm-up, the two sides
-//   interleaved round by round so machine noise hits both alike. The last line is one JSON object.
+//   models: configs/tiny/gpt2.yaml (GPT-2 BPE vocabulary 50257, hidden 64, 2 layers, 4 heads, 64 tokens,
+//   global batch 8: the LM head dominates, about 2.5 s a step) and configs/tiny/llama.yaml (byte vocabulary
+//   260, hidden 64, 2 layers: a step of milliseconds, where the messages' own cost shows most), each on its
+//   shipped corpus. Median over the measured steps after warm-up, the two sides interleaved round by round so
+//   machine noise hits both alike. The bar (at most 1.3) is on the tiny GPT. The last line is one JSON object.
 import { execFileSync } from "node:child_process";
 import os from "node:os";
 import { fileURLToPath } from "node:url";
@@ -18,10 +20,12 @@ import { Optimizer, clipGradNorm, gemmBackend } from "../src/numerics/index.js";
 import { estimateStep, perfTimeModel } from "../src/perf/index.js";
 import { HostWeights, LayerExecutor, learningRate } from "../src/runtime/index.js";
 
-const WARMUP = 1;
-const STEPS = Number(process.env.BENCH_STEPS ?? 4);
 const ROUNDS = 2;
 const SYSTEMS = 2;
+const CONFIGS = [
+  { file: "configs/tiny/gpt2.yaml", warmup: 1, steps: Number(process.env.BENCH_STEPS ?? 4) },
+  { file: "configs/tiny/llama.yaml", warmup: 3, steps: 20 },
+];
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
@@ -35,103 +39,117 @@ function cpuModel(): string {
   return os.cpus()[0]?.model ?? "unknown";
 }
 
-const loaded = loadParams(fileURLToPath(new URL("../configs/tiny/gpt2.yaml", import.meta.url)));
-const { model, run } = loaded;
-const cfg = run.train!;
-const oc = run.optimizer!;
-const seed = run.seed;
-const open = openDataFor(loaded);
+async function benchConfig(file: string, WARMUP: number, STEPS: number) {
+  const loaded = loadParams(fileURLToPath(new URL(`../${file}`, import.meta.url)));
+  const { model, run } = loaded;
+  const cfg = run.train!;
+  const oc = run.optimizer!;
+  const seed = run.seed;
+  const open = openDataFor(loaded);
 
-/** Steps as run CPU takes them: the whole batch through the executor, clip, schedule, optimizer. */
-async function cpuSteps(): Promise<number[]> {
-  const w = new HostWeights(model, seed);
-  const exec = new LayerExecutor(model, w);
-  const opt = new Optimizer(numericsOptimizer(oc));
-  const params = w.optimParams();
-  const data = await open(cfg, {});
-  const times: number[] = [];
-  for (let s = 0; s < WARMUP + STEPS; s++) {
-    const g = data.next()!;
-    const t0 = performance.now();
-    exec.run(data.read(g, 0, g.samples.length), { seed, step: s, training: true });
-    if (oc.maxGradientNorm !== null) clipGradNorm(w.grads.values(), oc.maxGradientNorm);
-    opt.step(params, w.grads, { lr: learningRate(oc.learningRate, s) });
-    w.clearGrads();
-    if (s >= WARMUP) times.push(performance.now() - t0);
+  /** Steps as run CPU takes them: the whole batch through the executor, clip, schedule, optimizer. */
+  async function cpuSteps(): Promise<number[]> {
+    const w = new HostWeights(model, seed);
+    const exec = new LayerExecutor(model, w);
+    const opt = new Optimizer(numericsOptimizer(oc));
+    const params = w.optimParams();
+    const data = await open(cfg, {});
+    const times: number[] = [];
+    for (let s = 0; s < WARMUP + STEPS; s++) {
+      const g = data.next()!;
+      const t0 = performance.now();
+      exec.run(data.read(g, 0, g.samples.length), { seed, step: s, training: true });
+      if (oc.maxGradientNorm !== null) clipGradNorm(w.grads.values(), oc.maxGradientNorm);
+      opt.step(params, w.grads, { lr: learningRate(oc.learningRate, s) });
+      w.clearGrads();
+      if (s >= WARMUP) times.push(performance.now() - t0);
+    }
+    return times;
   }
-  return times;
-}
 
-/** The same steps through the appliance: weight streaming on SYSTEMS systems. */
-async function clusterSteps(): Promise<number[]> {
-  const cluster = makeCluster(CS2, SYSTEMS);
-  const artifact = compile(
-    {
-      model,
-      run: {
-        mode: "train",
-        globalBatch: cfg.batchSize,
-        executionStrategy: "weight_streaming",
-        optimizer: oc.kind,
+  /** The same steps through the appliance: weight streaming on SYSTEMS systems. */
+  async function clusterSteps(): Promise<number[]> {
+    const cluster = makeCluster(CS2, SYSTEMS);
+    const artifact = compile(
+      {
+        model,
+        run: {
+          mode: "train",
+          globalBatch: cfg.batchSize,
+          executionStrategy: "weight_streaming",
+          optimizer: oc.kind,
+        },
+        cluster,
       },
+      { time: perfTimeModel() },
+    ).artifact!;
+    const data = await open(cfg, {});
+    const cr = await ClusterRun.start({
+      model,
+      artifact,
       cluster,
-    },
-    { time: perfTimeModel() },
-  ).artifact!;
-  const data = await open(cfg, {});
-  const cr = await ClusterRun.start({
-    model,
-    artifact,
-    cluster,
-    estimate: estimateStep(artifact, cluster),
-    seed,
-    optimizer: numericsOptimizer(oc),
-    sources: { train: data },
-    workersPerSystem: 1,
-  });
-  const times: number[] = [];
-  for (let s = 0; s < WARMUP + STEPS; s++) {
-    const g = data.next()!;
-    const t0 = performance.now();
-    await cr.trainStep(s, g, {
-      lr: learningRate(oc.learningRate, s),
-      maxGradNorm: oc.maxGradientNorm,
-      lossScale: 1,
-      checkFinite: false,
+      estimate: estimateStep(artifact, cluster),
+      seed,
+      optimizer: numericsOptimizer(oc),
+      sources: { train: data },
+      workersPerSystem: 1,
     });
-    if (s >= WARMUP) times.push(performance.now() - t0);
+    const times: number[] = [];
+    for (let s = 0; s < WARMUP + STEPS; s++) {
+      const g = data.next()!;
+      const t0 = performance.now();
+      await cr.trainStep(s, g, {
+        lr: learningRate(oc.learningRate, s),
+        maxGradNorm: oc.maxGradientNorm,
+        lossScale: 1,
+        checkFinite: false,
+      });
+      if (s >= WARMUP) times.push(performance.now() - t0);
+    }
+    return times;
   }
-  return times;
+
+  const cpu: number[] = [];
+  const cluster: number[] = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    cpu.push(...(await cpuSteps()));
+    cluster.push(...(await clusterSteps()));
+  }
+  const cpuMs = median(cpu);
+  const clusterMs = median(cluster);
+  console.log(`${file}: ${model.name}, global batch ${cfg.batchSize}`);
+  console.log(
+    `  run CPU step (whole batch, one process):                    ${cpuMs.toFixed(1)} ms (median of ${cpu.length})`,
+  );
+  console.log(
+    `  run CSX weight streaming on ${SYSTEMS} systems (roles, messages): ${clusterMs.toFixed(1)} ms (median of ${cluster.length})`,
+  );
+  console.log(`  overhead ratio: ${(clusterMs / cpuMs).toFixed(3)}`);
+  return {
+    config: file,
+    model: model.name,
+    run_cpu_step_ms: cpuMs,
+    run_csx_step_ms: clusterMs,
+    overhead_ratio: clusterMs / cpuMs,
+    steps_per_side: cpu.length,
+  };
 }
 
-const cpu: number[] = [];
-const cluster: number[] = [];
-for (let round = 0; round < ROUNDS; round++) {
-  cpu.push(...(await cpuSteps()));
-  cluster.push(...(await clusterSteps()));
-}
-const cpuMs = median(cpu);
-const clusterMs = median(cluster);
-const out = {
-  bench: "appliance",
-  model: `${model.name}, configs/tiny/gpt2.yaml, global batch ${cfg.batchSize}`,
-  systems: SYSTEMS,
-  mode: "weight_streaming",
-  run_cpu_step_ms: cpuMs,
-  run_csx_step_ms: clusterMs,
-  overhead_ratio: clusterMs / cpuMs,
-  bar: 1.3,
-  steps_per_side: cpu.length,
-  gemm: gemmBackend().name,
-  cpu: cpuModel(),
-  cores: os.cpus().length,
-  node: process.version,
-};
+const results = [];
+for (const c of CONFIGS) results.push(await benchConfig(c.file, c.warmup, c.steps));
+const gpt = results[0];
+console.log(`tiny GPT overhead ratio ${gpt.overhead_ratio.toFixed(3)} (bar: at most 1.3)`);
 console.log(
-  `run CPU step (whole batch, one process):            ${cpuMs.toFixed(1)} ms (median of ${cpu.length})`,
+  JSON.stringify({
+    bench: "appliance",
+    systems: SYSTEMS,
+    mode: "weight_streaming",
+    results,
+    tiny_gpt_overhead_ratio: gpt.overhead_ratio,
+    bar: 1.3,
+    gemm: gemmBackend().name,
+    cpu: cpuModel(),
+    cores: os.cpus().length,
+    node: process.version,
+  }),
 );
-console.log(
-  `run CSX weight streaming on ${SYSTEMS} systems (roles, messages): ${clusterMs.toFixed(1)} ms (median of ${cluster.length})`,
-);
-console.log(`overhead ratio: ${(clusterMs / cpuMs).toFixed(3)} (bar: at most 1.3)`);
-console.log(JSON.stringify(out));
