@@ -56,8 +56,9 @@ export function registerRunCsx(run: Command): void {
   run
     .command("CSX")
     .description(
-      "compile for the cluster's CS-X systems: --validate_only checks the model against the wafer, " +
-        "--compile_only compiles, estimates and writes the compile report, wafer map and performance.json",
+      "run on the cluster's CS-X systems: submit the run to the appliance (compile job, queue, execute job on " +
+        "--num_csx systems) and train it; --validate_only checks the model against the wafer, --compile_only " +
+        "compiles, estimates and writes the compile report, wafer map and performance.json",
     )
     .requiredOption("-p, --params <file>", "Model Zoo params YAML (either layout)")
     .addOption(new Option("-m, --mode <mode>", "what to run").choices(MODES).makeOptionMandatory())
