@@ -72,7 +72,13 @@ export class OwnedJob {
 
   /** Beat every HEARTBEAT_INTERVAL_MS while the event loop turns, and end the job on SIGINT/SIGTERM. */
   startHeartbeat(intervalMs = HEARTBEAT_INTERVAL_MS): void {
-    this.timer = setInterval(() => this.beat(), intervalMs);
+    this.timer = setInterval(() => {
+      try {
+        this.mgmt.heartbeat(this.id);
+      } catch {
+        // a busy store or a job ended elsewhere: the next step boundary's beat() sees and reports it
+      }
+    }, intervalMs);
     this.timer.unref();
     for (const sig of ["SIGINT", "SIGTERM"] as const) {
       const h = () => {

@@ -8,29 +8,50 @@
 import type { SwarmXTree } from "../../hw/index.js";
 import { ApplianceError } from "../errors.js";
 
-/** Sum `inputs` (one per system, equal lengths) into a new array through one tree of `fanout`. */
-export function treeSum(
+/**
+ * Sum elements [lo, hi) of `inputs` (one per system) through one tree of `fanout` into `out[lo, hi)`. Each node
+ * adds its children left to right, element by element; the root writes straight into `out`.
+ */
+export function treeSumInto(
+  out: Float32Array,
   inputs: readonly Float32Array[],
   fanout: number,
   lo = 0,
   hi = inputs[0].length,
-): Float32Array {
+): void {
+  const len = hi - lo;
   let level: Float32Array[] = inputs.map((x) => x.subarray(lo, hi));
-  if (level.length === 1) return Float32Array.from(level[0]);
+  if (level.length === 1) {
+    out.set(level[0], lo);
+    return;
+  }
   while (level.length > 1) {
+    const nodes = Math.ceil(level.length / fanout);
     const next: Float32Array[] = [];
-    for (let g = 0; g < level.length; g += fanout) {
-      const kids = level.slice(g, g + fanout);
-      const acc = Float32Array.from(kids[0]);
-      for (let k = 1; k < kids.length; k++) {
-        const c = kids[k];
-        for (let i = 0; i < acc.length; i++) acc[i] += c[i];
+    for (let g = 0; g < nodes; g++) {
+      const kids = level.slice(g * fanout, (g + 1) * fanout);
+      const acc = nodes === 1 ? out.subarray(lo, hi) : new Float32Array(len);
+      if (kids.length === 1) acc.set(kids[0]);
+      else {
+        const k0 = kids[0];
+        const k1 = kids[1];
+        for (let i = 0; i < len; i++) acc[i] = k0[i] + k1[i];
+        for (let k = 2; k < kids.length; k++) {
+          const c = kids[k];
+          for (let i = 0; i < len; i++) acc[i] += c[i];
+        }
       }
       next.push(acc);
     }
     level = next;
   }
-  return level[0];
+}
+
+/** Sum `inputs` (one per system, equal lengths) into a new array through one tree of `fanout`. */
+export function treeSum(inputs: readonly Float32Array[], fanout: number): Float32Array {
+  const out = new Float32Array(inputs[0].length);
+  treeSumInto(out, inputs, fanout);
+  return out;
 }
 
 /** Reduce one tensor from every system through all lanes of the SwarmX tree. */
@@ -52,7 +73,7 @@ export function swarmxReduce(
   for (let lane = 0; lane < tree.lanes; lane++) {
     const lo = Math.min(n, lane * chunk);
     const hi = Math.min(n, lo + chunk);
-    if (hi > lo) out.set(treeSum(inputs, fanout, lo, hi), lo);
+    if (hi > lo) treeSumInto(out, inputs, fanout, lo, hi);
   }
   return out;
 }
