@@ -1,7 +1,7 @@
 // The coordinator: runs the compiler for compile jobs, through the compile cache (an artifact whose hash is
 // already under the compile directory is reused without compiling).
 import { compileCached } from "../../compiler/index.js";
-import type { CompileArtifact, CompileInput } from "../../compiler/index.js";
+import type { CompileArtifact } from "../../compiler/index.js";
 import { perfTimeModel } from "../../perf/index.js";
 import type { Transport } from "../transport.js";
 import { ADDRESS, bindRole } from "./protocol.js";
@@ -31,4 +31,3 @@ export class Coordinator {
   }
 }
 
-export type { CompileInput };

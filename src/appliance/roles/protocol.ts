@@ -1,14 +1,15 @@
 // The messages between the roles: their addresses, types and bodies. Bodies are plain data and typed arrays
 // (tensors as WireTensor), so a network transport can carry them unchanged.
-import type { ModelIR } from "../../model/index.js";
-import type { Batch } from "../../numerics/index.js";
 import type { CompileInput, MemoryPerPE } from "../../compiler/index.js";
-import type { CompileReply } from "./coordinator.js";
+import type { ModelIR } from "../../model/index.js";
+import type { Batch, OptimizerConfig } from "../../numerics/index.js";
 import type { Phase } from "../../runtime/index.js";
+import { ApplianceError } from "../errors.js";
+import type { Transport } from "../transport.js";
+import type { CompileReply } from "./coordinator.js";
+import type { GlobalBatchRef } from "./input-worker.js";
 import type { UpdateOptions, UpdateResult, WeightSnapshot } from "./weight-store.js";
 import type { WireTensors } from "./wire.js";
-import type { OptimizerConfig } from "../../numerics/index.js";
-import type { GlobalBatchRef } from "./input-worker.js";
 
 export const ADDRESS = {
   appliance: "appliance",
@@ -88,9 +89,6 @@ export interface StepReport {
   /** Modeled device seconds this step took. */
   readonly deviceSeconds: number;
 }
-
-import type { Transport } from "../transport.js";
-import { ApplianceError } from "../errors.js";
 
 /** Send a typed message and wait for its typed reply. */
 export function ask<T extends MessageType>(
