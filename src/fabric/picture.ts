@@ -173,9 +173,17 @@ export function renderWaferPng(pic: WaferPicture): Buffer {
   // Zoom on the rectangle.
   if (showZoom) {
     const zx = M + waferW + 40;
+    // A leader from the rectangle's place on the wafer to its zoom.
+    cv.line(
+      M + (pic.fabricX + pic.width) * waferScale + 10,
+      panelY + (pic.fabricY + pic.height) * waferScale + 10,
+      zx - 3,
+      panelY + Math.floor(zoomH / 2),
+      OUTLINE,
+    );
     cv.text(
       zx,
-      panelY - 12,
+      panelY - 22,
       `KERNEL RECTANGLE ${pic.width} X ${pic.height} AT (${pic.fabricX}, ${pic.fabricY})`,
     );
     for (let y = 0; y < pic.height; y++)
