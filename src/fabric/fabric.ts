@@ -141,7 +141,7 @@ const Q_FREED = 3;
 const Q_OWNER = 4;
 const Q_META = 5;
 const Q_DEST = 6;
-const PS = 8;
+const PS = 16;
 const P_START = 0;
 const P_COUNT = 1;
 const P_RR = 2;
@@ -150,6 +150,9 @@ const P_RRAN = 4;
 const P_PADDED = 5;
 const P_PRAN = 6;
 const P_WAITOUT = 7;
+const P_ISTART = 8;
+const P_ICOUNT = 9;
+const TILE = 8;
 
 export class Fabric {
   readonly wafer: WaferSpec;
@@ -162,8 +165,13 @@ export class Fabric {
   private readonly C: number;
   // Queues: router queues (one per routed color per router) and PE input queues (per color delivered to RAMP).
   readonly nq: number;
-  private readonly rQ: Int32Array;
-  private readonly iQ: Int32Array;
+  /**
+   * Internal PE order: 8 x 8 tiles, row-major within and between tiles, so a wavefront crossing the wafer
+   * along a row, a column or a diagonal touches few pages of the per-PE and per-queue state. i2rm maps an
+   * internal index to the row-major one (y * width + x), rm2i back.
+   */
+  private readonly i2rm: Int32Array;
+  private readonly rm2i: Int32Array;
   /**
    * Queue records, QS ints each, one cache line: length, head, credits used, slots freed this cycle, owner
    * PE, meta (tx | rx << 5 | color << 10 | input << 15), destination queue per link.
@@ -218,16 +226,27 @@ export class Fabric {
     const N = W * H;
     const C = this.C;
     const { rx, tx } = layout;
-    // Number the queues PE by PE (its router queues, then its input queues) so a PE's state sits together.
-    this.rQ = new Int32Array(N * C).fill(-1);
-    this.iQ = new Int32Array(N * C).fill(-1);
+    const i2rm = (this.i2rm = new Int32Array(N));
+    const rm2i = (this.rm2i = new Int32Array(N));
+    for (let k = 0, ty = 0; ty < H; ty += TILE)
+      for (let tx0 = 0; tx0 < W; tx0 += TILE)
+        for (let y = ty; y < Math.min(H, ty + TILE); y++)
+          for (let x = tx0; x < Math.min(W, tx0 + TILE); x++, k++) {
+            i2rm[k] = y * W + x;
+            rm2i[y * W + x] = k;
+          }
+    // Number the queues PE by PE (its router queues, then its input queues, by color) so a PE's state sits
+    // together; a PE's queue of a color is found by scanning its few queues.
     const P = (this.P = new Int32Array(N * PS));
     let nq = 0;
     for (let p = 0; p < N; p++) {
+      const rm = i2rm[p];
       P[p * PS + P_START] = nq;
-      for (let c = 0; c < C; c++) if (tx[p * C + c]) this.rQ[p * C + c] = nq++;
+      for (let c = 0; c < C; c++) if (tx[rm * C + c]) nq++;
       P[p * PS + P_COUNT] = nq - P[p * PS + P_START];
-      for (let c = 0; c < C; c++) if (tx[p * C + c] & (1 << RAMP)) this.iQ[p * C + c] = nq++;
+      P[p * PS + P_ISTART] = nq;
+      for (let c = 0; c < C; c++) if (tx[rm * C + c] & (1 << RAMP)) nq++;
+      P[p * PS + P_ICOUNT] = nq - P[p * PS + P_ISTART];
       P[p * PS + P_RADDED] = -1;
       P[p * PS + P_RRAN] = -1;
       P[p * PS + P_PADDED] = -1;
@@ -236,24 +255,35 @@ export class Fabric {
     this.nq = nq;
     const Q = (this.Q = new Int32Array(nq * QS));
     for (let p = 0; p < N; p++) {
-      const x = p % W;
-      const y = (p - x) / W;
+      const rm = i2rm[p];
+      let q = P[p * PS + P_START];
+      let iq = P[p * PS + P_ISTART];
       for (let c = 0; c < C; c++) {
-        const q = this.rQ[p * C + c];
-        if (q >= 0) {
-          const t = tx[p * C + c];
+        const t = tx[rm * C + c];
+        if (t) {
           Q[q * QS + Q_OWNER] = p;
-          Q[q * QS + Q_META] = t | (rx[p * C + c] << 5) | (c << 10);
-          for (let d = 0; d < NUM_LINKS; d++) Q[q * QS + Q_DEST + d] = -1;
-          for (const d of LINKS_OF_MASK[t]) {
-            if (d === RAMP) Q[q * QS + Q_DEST + d] = this.iQ[p * C + c];
-            else Q[q * QS + Q_DEST + d] = this.rQ[((y + DY[d]) * W + x + DX[d]) * C + c];
-          }
+          Q[q * QS + Q_META] = t | (rx[rm * C + c] << 5) | (c << 10);
+          q++;
         }
-        const iq = this.iQ[p * C + c];
-        if (iq >= 0) {
+        if (t & (1 << RAMP)) {
           Q[iq * QS + Q_OWNER] = p;
           Q[iq * QS + Q_META] = (c << 10) | (1 << 15);
+          iq++;
+        }
+      }
+    }
+    for (let p = 0; p < N; p++) {
+      const rm = i2rm[p];
+      const x = rm % W;
+      const y = (rm - x) / W;
+      for (let k = 0; k < P[p * PS + P_COUNT]; k++) {
+        const q = P[p * PS + P_START] + k;
+        const meta = Q[q * QS + Q_META];
+        const c = (meta >> 10) & 31;
+        for (let d = 0; d < NUM_LINKS; d++) Q[q * QS + Q_DEST + d] = -1;
+        for (const d of LINKS_OF_MASK[meta & 31]) {
+          if (d === RAMP) Q[q * QS + Q_DEST + d] = this.inputQueue(p, c);
+          else Q[q * QS + Q_DEST + d] = this.routerQueue(rm2i[(y + DY[d]) * W + x + DX[d]], c);
         }
       }
     }
@@ -264,7 +294,8 @@ export class Fabric {
     let chunk = -1;
     let used = CHUNK_BYTES;
     for (let p = 0; p < N; p++) {
-      const ci = layout.code[p];
+      const rm = i2rm[p];
+      const ci = layout.code[rm];
       if (ci < 0) continue;
       const prog = layout.programs[ci];
       const bytes = prog.bytes;
@@ -276,12 +307,28 @@ export class Fabric {
         chunk++;
         used = 0;
       }
-      const pe = new Pe(p, p % W, Math.floor(p / W), prog, chunk, used);
+      const pe = new Pe(p, rm % W, Math.floor(rm / W), prog, chunk, used);
       used += bytes;
       this.pes[p] = pe;
       this.coded.push(pe);
       for (const init of prog.inits) this.fill(pe, init.sym, init.values);
     }
+  }
+
+  /** PE p's router queue of color c, or -1. */
+  private routerQueue(p: number, c: number): number {
+    const s = this.P[p * PS + P_START];
+    const n = this.P[p * PS + P_COUNT];
+    for (let q = s; q < s + n; q++) if (((this.Q[q * QS + Q_META] >> 10) & 31) === c) return q;
+    return -1;
+  }
+
+  /** PE p's input queue of color c, or -1. */
+  private inputQueue(p: number, c: number): number {
+    const s = this.P[p * PS + P_ISTART];
+    const n = this.P[p * PS + P_ICOUNT];
+    for (let q = s; q < s + n; q++) if (((this.Q[q * QS + Q_META] >> 10) & 31) === c) return q;
+    return -1;
   }
 
   // ---- memory ---------------------------------------------------------------------------------------------
@@ -302,7 +349,8 @@ export class Fabric {
 
   /** The PE at (x, y), or throws if it has no code. */
   private peAt(x: number, y: number): Pe {
-    const pe = x >= 0 && y >= 0 && x < this.width && y < this.height ? this.pes[y * this.width + x] : null;
+    const pe =
+      x >= 0 && y >= 0 && x < this.width && y < this.height ? this.pes[this.rm2i[y * this.width + x]] : null;
     if (!pe) throw new FabricProgramError(`PE (${x}, ${y}) has no code in this layout.`);
     return pe;
   }
@@ -400,6 +448,7 @@ export class Fabric {
       this.now = t;
       // Routers first: they deliver to PEs in the same cycle.
       if (tr === t) {
+        this.rw.sort(t);
         const b = this.rw.bucket(t);
         const n = this.rw.count(t); // routers never schedule routers for the cycle they run in
         for (let i = 0; i < n; i++) {
@@ -411,6 +460,7 @@ export class Fabric {
         }
         this.rw.done(t);
       }
+      this.pw.sort(t);
       const b = this.pw.bucket(t);
       const n = this.pw.count(t); // PEs schedule themselves and each other for later cycles only
       for (let i = 0; i < n; i++) {
@@ -457,7 +507,7 @@ export class Fabric {
         const d = rxl[k];
         if (d === RAMP) {
           if (this.P[owner * PS + P_WAITOUT]) this.schedP(owner, t + 1);
-        } else this.schedR(owner + DX[d] + DY[d] * this.width, t + 1);
+        } else this.schedR(this.rm2i[this.i2rm[owner] + DX[d] + DY[d] * this.width], t + 1);
       }
     }
     this.freedN = 0;
@@ -685,7 +735,7 @@ export class Fabric {
     for (let i = 0; i < dc.length; i++) {
       const c = dc[i];
       if (c >= best) continue;
-      const q = this.iQ[p * this.C + c];
+      const q = this.inputQueue(p, c);
       if (q < 0 || this.Q[q * QS + Q_LEN] === 0) continue;
       const slot = q * D + this.Q[q * QS + Q_HEAD];
       if (this.S[slot * 2 + 1] > 2 * t) continue; // not ready, or a control wavelet
@@ -699,7 +749,7 @@ export class Fabric {
   private controlQueue(pe: Pe): number {
     const D = this.D;
     for (const c of pe.prog.inColors) {
-      const q = this.iQ[pe.p * this.C + c];
+      const q = this.inputQueue(pe.p, c);
       if (q < 0 || this.Q[q * QS + Q_LEN] === 0) continue;
       const slot = q * D + this.Q[q * QS + Q_HEAD];
       const m = this.S[slot * 2 + 1];
@@ -733,7 +783,7 @@ export class Fabric {
         fn = pe.prog.taskFns[id];
         const kind = pe.prog.taskKind[id];
         if (kind === TASK_DATA) {
-          const q = this.iQ[pe.p * this.C + id];
+          const q = this.inputQueue(pe.p, id);
           value = this.SF[(q * this.D + this.Q[q * QS + Q_HEAD]) * 2];
           this.pop(q);
         } else {
@@ -779,7 +829,7 @@ export class Fabric {
     let aq = -1;
     let bq = -1;
     if (kind === K_CTL) {
-      dq = this.rQ[pe.p * C + s];
+      dq = this.routerQueue(pe.p, s);
       if (dq < 0 || !((this.Q[dq * QS + Q_META] >> 5) & 31 & (1 << RAMP)))
         throw opError(pe, kind, prec, `its router does not accept color ${s} from the PE`);
     } else {
@@ -790,7 +840,7 @@ export class Fabric {
         throw opError(pe, kind, prec, `the destination is a ${d.dtype} DSD; it writes ${want}`);
       n = d.length;
       if (d.kind === DSD_FABOUT) {
-        dq = this.rQ[pe.p * C + d.color];
+        dq = this.routerQueue(pe.p, d.color);
         if (dq < 0 || !((this.Q[dq * QS + Q_META] >> 5) & 31 & (1 << RAMP)))
           throw opError(
             pe,
@@ -868,7 +918,7 @@ export class Fabric {
       );
     if (o.kind === DSD_FABOUT) throw opError(pe, kind, prec, `the ${role} source is a fabout DSD`);
     if (o.kind !== DSD_FABIN) return -1;
-    const q = this.iQ[pe.p * this.C + o.color];
+    const q = this.inputQueue(pe.p, o.color);
     if (q < 0)
       throw opError(
         pe,
@@ -1037,7 +1087,7 @@ export class Fabric {
   /** Cycles each PE of the rectangle was busy (any thread working), row-major. */
   busyCycles(): Float64Array {
     const out = new Float64Array(this.width * this.height);
-    for (const pe of this.coded) out[pe.p] = pe.busy;
+    for (const pe of this.coded) out[pe.y * this.width + pe.x] = pe.busy;
     return out;
   }
 
@@ -1048,7 +1098,8 @@ export class Fabric {
     const MAX = 200;
     let more = 0;
     const add = (list: StuckItem[], p: number, what: string) => {
-      if (list.length < MAX) list.push({ x: p % this.width, y: Math.floor(p / this.width), what });
+      const rm = this.i2rm[p];
+      if (list.length < MAX) list.push({ x: rm % this.width, y: Math.floor(rm / this.width), what });
       else more++;
     };
     const describeWait = (op: Op): string => {
@@ -1089,6 +1140,9 @@ export class Fabric {
         );
       }
     }
+    const byPlace = (u: StuckItem, v: StuckItem) => u.y - v.y || u.x - v.x;
+    waiting.sort(byPlace);
+    queues.sort(byPlace);
     if (waiting.length || queues.length) throw new DeadlockError(this.now, waiting, queues, more);
   }
 }

@@ -192,7 +192,13 @@ export function registerFabric(program: Command): void {
         for (const b of busyCyclesPerPE) max = Math.max(max, b);
         process.stdout.write(
           JSON.stringify(
-            { ...rest, maxBusyCycles: max, picture: pngPath, trace: opts.trace ?? null },
+            {
+              ...rest,
+              maxBusyCycles: max,
+              picture: pngPath,
+              trace: opts.trace ?? null,
+              peakRssBytes: process.resourceUsage().maxRSS * 1024,
+            },
             null,
             2,
           ) + "\n",
