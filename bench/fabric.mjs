@@ -1,3 +1,4 @@
+import { performance } from "node:perf_hooks";
 // npm run bench:fabric — the fabric simulator's speed: simulated events per second on dense workloads, run
 // time against fabric size (linear in work, not in area x cycles), and the full-wafer wafer-reduce (wall time
 // and peak RSS, each in a fresh process). Runs the compiled code in dist/ (the script builds first). Every

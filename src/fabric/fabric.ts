@@ -141,6 +141,7 @@ const Q_FREED = 3;
 const Q_OWNER = 4;
 const Q_META = 5;
 const Q_DEST = 6;
+const Q_BLOCK = 11;
 const PS = 16;
 const P_START = 0;
 const P_COUNT = 1;
@@ -177,9 +178,16 @@ export class Fabric {
    * PE, meta (tx | rx << 5 | color << 10 | input << 15), destination queue per link.
    */
   private readonly Q: Int32Array;
-  /** Queue slots, two ints each: payload bits, ready cycle * 2 + control flag. SF views payloads as fp32. */
-  private readonly S: Int32Array;
-  private readonly SF: Float32Array;
+  /**
+   * Queue slots, two ints each: payload bits, ready cycle * 2 + control flag; SF views payloads as fp32.
+   * A queue holds a block of `depth` slots only while it is not empty: blocks come from a free list, so the
+   * slots in use stay few and warm however large the wafer.
+   */
+  private S: Int32Array;
+  private SF: Float32Array;
+  private freeBlocks: Int32Array;
+  private freeN = 0;
+  private blocks = 0;
   /**
    * Per-PE records, PS ints each: first router queue, router queue count, round-robin pointer, router last
    * added to the wheel, router last run, PE last added, PE last run, PE waits to send.
@@ -287,8 +295,10 @@ export class Fabric {
         }
       }
     }
-    this.S = new Int32Array(nq * this.D * 2);
+    for (let q = 0; q < nq; q++) Q[q * QS + Q_BLOCK] = -1;
+    this.S = new Int32Array(256 * this.D * 2);
     this.SF = new Float32Array(this.S.buffer);
+    this.freeBlocks = new Int32Array(256);
     // PEs with code get memory sized by their program, packed into shared chunks.
     this.pes = new Array<Pe | null>(N).fill(null);
     let chunk = -1;
@@ -513,11 +523,36 @@ export class Fabric {
     this.freedN = 0;
   }
 
+  /** Slot index of queue q's head (q must not be empty). */
+  private headSlot(q: number): number {
+    return this.Q[q * QS + Q_BLOCK] * this.D + this.Q[q * QS + Q_HEAD];
+  }
+
+  private takeBlock(): number {
+    if (this.freeN > 0) return this.freeBlocks[--this.freeN];
+    const b = this.blocks++;
+    if (b * this.D * 2 >= this.S.length) {
+      const g = new Int32Array(this.S.length * 2);
+      g.set(this.S);
+      this.S = g;
+      this.SF = new Float32Array(g.buffer);
+      const f = new Int32Array(this.freeBlocks.length * 2);
+      f.set(this.freeBlocks);
+      this.freeBlocks = f;
+    }
+    return b;
+  }
+
   private push(q: number, bits: number, ctl: number, ready: number): void {
     const D = this.D;
+    let blk = this.Q[q * QS + Q_BLOCK];
+    if (blk < 0) {
+      blk = this.Q[q * QS + Q_BLOCK] = this.takeBlock();
+      this.Q[q * QS + Q_HEAD] = 0;
+    }
     let at = this.Q[q * QS + Q_HEAD] + this.Q[q * QS + Q_LEN];
     if (at >= D) at -= D;
-    const slot = q * D + at;
+    const slot = blk * D + at;
     this.S[slot * 2] = bits;
     this.S[slot * 2 + 1] = ready * 2 + ctl;
     this.Q[q * QS + Q_LEN]++;
@@ -528,7 +563,10 @@ export class Fabric {
     let h = this.Q[q * QS + Q_HEAD] + 1;
     if (h >= this.D) h = 0;
     this.Q[q * QS + Q_HEAD] = h;
-    this.Q[q * QS + Q_LEN]--;
+    if (--this.Q[q * QS + Q_LEN] === 0) {
+      this.freeBlocks[this.freeN++] = this.Q[q * QS + Q_BLOCK];
+      this.Q[q * QS + Q_BLOCK] = -1;
+    }
     if (this.Q[q * QS + Q_FREED]++ === 0) {
       if (this.freedN === this.freed.length) {
         const g = new Int32Array(this.freedN * 2);
@@ -555,7 +593,7 @@ export class Fabric {
       const q = s + j;
       const len = this.Q[q * QS + Q_LEN];
       if (len === 0) continue;
-      const slot = q * D + this.Q[q * QS + Q_HEAD];
+      const slot = this.headSlot(q);
       if (this.S[slot * 2 + 1] >> 1 > t) continue;
       const txm = this.Q[q * QS + Q_META] & 31;
       if (txm & used) {
@@ -724,7 +762,6 @@ export class Fabric {
   private runnable(pe: Pe): number {
     const prog = pe.prog;
     const p = pe.p;
-    const D = this.D;
     const t = this.now;
     let best = 64;
     const lo = pe.activeLo & ~pe.blockedLo;
@@ -737,7 +774,7 @@ export class Fabric {
       if (c >= best) continue;
       const q = this.inputQueue(p, c);
       if (q < 0 || this.Q[q * QS + Q_LEN] === 0) continue;
-      const slot = q * D + this.Q[q * QS + Q_HEAD];
+      const slot = this.headSlot(q);
       if (this.S[slot * 2 + 1] > 2 * t) continue; // not ready, or a control wavelet
       if (this.isBlocked(pe, c)) continue;
       best = c;
@@ -747,11 +784,10 @@ export class Fabric {
 
   /** A control wavelet at the head of one of the PE's input queues, or -1. */
   private controlQueue(pe: Pe): number {
-    const D = this.D;
     for (const c of pe.prog.inColors) {
       const q = this.inputQueue(pe.p, c);
       if (q < 0 || this.Q[q * QS + Q_LEN] === 0) continue;
-      const slot = q * D + this.Q[q * QS + Q_HEAD];
+      const slot = this.headSlot(q);
       const m = this.S[slot * 2 + 1];
       if (m & 1 && m >> 1 <= this.now) return q;
     }
@@ -769,7 +805,7 @@ export class Fabric {
     } else {
       const cq = pe.prog.hasControl ? this.controlQueue(pe) : -1;
       if (cq >= 0) {
-        id = this.S[(cq * this.D + this.Q[cq * QS + Q_HEAD]) * 2] >>> 0;
+        id = this.S[this.headSlot(cq) * 2] >>> 0;
         this.pop(cq);
         if (id >= pe.prog.taskKind.length || pe.prog.taskKind[id] !== TASK_CONTROL)
           throw new FabricProgramError(
@@ -784,7 +820,7 @@ export class Fabric {
         const kind = pe.prog.taskKind[id];
         if (kind === TASK_DATA) {
           const q = this.inputQueue(pe.p, id);
-          value = this.SF[(q * this.D + this.Q[q * QS + Q_HEAD]) * 2];
+          value = this.SF[this.headSlot(q) * 2];
           this.pop(q);
         } else {
           if (id < 32) pe.activeLo &= ~(1 << id);
@@ -823,7 +859,6 @@ export class Fabric {
     s: number,
     opts: AsyncOpts | undefined,
   ): void {
-    const C = this.C;
     let n = 1;
     let dq = -1;
     let aq = -1;
@@ -987,7 +1022,7 @@ export class Fabric {
     if (o === null) return 0;
     if (typeof o === "number") return dtype === P16 ? HALF_TO_FLOAT[floatToHalf(o)] : Math.fround(o);
     if (q >= 0) {
-      const slot = q * this.D + this.Q[q * QS + Q_HEAD];
+      const slot = this.headSlot(q);
       const v = o.dtype === "f16" ? HALF_TO_FLOAT[this.S[slot * 2] & 0xffff] : this.SF[slot * 2];
       this.pop(q);
       return v;
@@ -1034,7 +1069,7 @@ export class Fabric {
   /** Whether the head of input queue q holds a data wavelet ready at cycle t. */
   private inReady(q: number, t: number): boolean {
     if (this.Q[q * QS + Q_LEN] === 0) return false;
-    const slot = q * this.D + this.Q[q * QS + Q_HEAD];
+    const slot = this.headSlot(q);
     return this.S[slot * 2 + 1] <= 2 * t; // ready by t and not a control wavelet
   }
 
