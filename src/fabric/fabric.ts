@@ -714,6 +714,15 @@ export class Fabric {
         this.execMem(pe, op, t);
         pe.freeAt = t + op.cycles;
         this.opPool.push(op);
+        // Run the memory operations that follow back to back in this visit, each at its own start cycle:
+        // with no microthread on this PE nothing else can touch its memory in between, so values, cycles and
+        // busy time are exactly those of separate visits.
+        while (pe.micro === null && pe.opIdx < pe.ops.length && !pe.ops[pe.opIdx].stream) {
+          const next = pe.ops[pe.opIdx++];
+          this.execMem(pe, next, pe.freeAt);
+          pe.freeAt += next.cycles;
+          this.opPool.push(next);
+        }
         if (pe.freeAt > t) {
           this.schedP(pe.p, pe.freeAt);
           return;

@@ -3,7 +3,7 @@
 // numbers, and a key. Written as PNG.
 import { PNG } from "pngjs";
 import type { WaferSpec } from "../hw/index.js";
-import { GLYPH_H, drawText } from "../util/font5x7.js";
+import { GLYPH_H, drawText, textWidth } from "../util/font5x7.js";
 
 export interface WaferPicture {
   readonly wafer: WaferSpec;
@@ -124,7 +124,13 @@ export function renderWaferPng(pic: WaferPicture): Buffer {
   const zoomW = showZoom ? pic.width * zoom : 0;
   const zoomH = showZoom ? pic.height * zoom : 0;
   const barX = M + waferW + (showZoom ? 40 + zoomW : 0) + 40;
-  const W = barX + 200;
+  const W =
+    barX +
+    18 +
+    textWidth(
+      `HOST I/O HALO (${wf.halo.west} W, ${wf.halo.east} E, ${wf.halo.north} N, ${wf.halo.south} S)`,
+    ) +
+    M;
   const H = Math.max(panelY + waferH, panelY + zoomH) + 120;
   const cv = new Canvas(W, H);
   pic.title.forEach((line, i) => cv.text(M, M + i * (GLYPH_H * 2 + 6), line, INK, 2));
@@ -155,15 +161,17 @@ export function renderWaferPng(pic: WaferPicture): Buffer {
         waferScale,
         colorOf(y * pic.width + x),
       );
-  // Outline the rectangle so a small one is easy to find.
-  cv.frame(
-    M + pic.fabricX * waferScale,
-    panelY + pic.fabricY * waferScale,
-    pic.width * waferScale,
-    pic.height * waferScale,
-    OUTLINE,
-    2,
-  );
+  // Outline the rectangle so a small one is easy to find (the whole kernel rectangle is framed by the halo).
+  const whole = pic.width === k.w && pic.height === k.h;
+  if (!whole)
+    cv.frame(
+      M + pic.fabricX * waferScale,
+      panelY + pic.fabricY * waferScale,
+      pic.width * waferScale,
+      pic.height * waferScale,
+      OUTLINE,
+      1,
+    );
   if (pic.width * waferScale < 40 && pic.height * waferScale < 40) {
     const cx = M + pic.fabricX * waferScale;
     const cy = panelY + pic.fabricY * waferScale;
@@ -206,7 +214,7 @@ export function renderWaferPng(pic: WaferPicture): Buffer {
   // Key.
   const keyY = panelY + barH + 24;
   const key: [RGB, string][] = [
-    [HALO, "HOST I/O HALO"],
+    [HALO, `HOST I/O HALO (${wf.halo.west} W, ${wf.halo.east} E, ${wf.halo.north} N, ${wf.halo.south} S)`],
     [UNUSED, "OUTSIDE THE RECTANGLE"],
     [OUTLINE, "KERNEL RECTANGLE"],
   ];
