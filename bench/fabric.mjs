@@ -1,9 +1,9 @@
-import { performance } from "node:perf_hooks";
 // npm run bench:fabric — the fabric simulator's speed: simulated events per second on dense workloads, run
 // time against fabric size (linear in work, not in area x cycles), and the full-wafer wafer-reduce (wall time
 // and peak RSS, each in a fresh process). Runs the compiled code in dist/ (the script builds first). Every
 // figure is the median of several runs; the last line is one JSON object with all of them.
 import { spawnSync } from "node:child_process";
+import { performance } from "node:perf_hooks";
 import { cpus } from "node:os";
 import { fileURLToPath } from "node:url";
 import { WSE2 } from "../dist/hw/index.js";
@@ -11,7 +11,7 @@ import { HostRuntime, LayoutBuilder, defineProgram, mem1d } from "../dist/fabric
 import { KERNELS, resolveParams } from "../dist/kernels/index.js";
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
-const FULL_RUNS = Number(process.env.BENCH_FULL_RUNS ?? 2);
+const FULL_RUNS = Number(process.env.BENCH_FULL_RUNS ?? 3);
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const fmt = (x, d = 2) => x.toFixed(d);
 

@@ -344,16 +344,21 @@ export class Fabric {
   // ---- memory ---------------------------------------------------------------------------------------------
 
   private fill(pe: Pe, sym: Sym, values: ArrayLike<number> | number): void {
-    const n = typeof values === "number" ? sym.length : values.length;
-    const at = (i: number) => (typeof values === "number" ? values : values[i]);
+    if (typeof values === "number")
+      this.store(pe, sym, new Float64Array(sym.length).fill(values), 0, sym.length);
+    else this.store(pe, sym, values, 0, values.length);
+  }
+
+  /** Store n values of src from `from` into symbol sym of pe (fp16 symbols rounded to fp16). */
+  private store(pe: Pe, sym: Sym, src: ArrayLike<number>, from: number, n: number): void {
     if (sym.dtype === "f16") {
       const a = this.memU16[pe.chunk];
       const o = (pe.base + sym.byteOffset) / 2;
-      for (let i = 0; i < n; i++) a[o + i] = floatToHalf(at(i));
+      for (let i = 0; i < n; i++) a[o + i] = floatToHalf(src[from + i]);
     } else {
       const a = sym.dtype === "f32" ? this.memF32[pe.chunk] : this.memU32[pe.chunk];
       const o = (pe.base + sym.byteOffset) / 4;
-      for (let i = 0; i < n; i++) a[o + i] = at(i);
+      for (let i = 0; i < n; i++) a[o + i] = src[from + i];
     }
   }
 
@@ -384,15 +389,7 @@ export class Fabric {
       throw new FabricProgramError(
         `${n} elements do not fit symbol "${name}" of ${s.length} on PE (${x}, ${y}).`,
       );
-    if (s.dtype === "f16") {
-      const a = this.memU16[pe.chunk];
-      const o = (pe.base + s.byteOffset) / 2;
-      for (let i = 0; i < n; i++) a[o + i] = floatToHalf(src[from + i]);
-    } else {
-      const a = s.dtype === "f32" ? this.memF32[pe.chunk] : this.memU32[pe.chunk];
-      const o = (pe.base + s.byteOffset) / 4;
-      for (let i = 0; i < n; i++) a[o + i] = src[from + i];
-    }
+    this.store(pe, s, src, from, n);
   }
 
   /** Read `n` elements of symbol `name` of PE (x, y) into `dst` at `at` (fp16 decoded to numbers). */
