@@ -337,6 +337,11 @@ describe("errors name the PE, the symbols, the color and the fix", () => {
     ).toThrow(/task ID 64 is outside 0..63/);
     expect(() => l.setRectangle(751, 10)).toThrow(/does not fit the WSE-2 kernel rectangle of 750 x 994/);
   });
+  it("a what-if wafer beyond 32 colors or 64 task IDs is refused with the limit", () => {
+    const l = new LayoutBuilder({ ...WSE2, colors: 40 });
+    l.setRectangle(1, 1);
+    expect(() => runtime(l)).toThrow(/has 40 colors and 64 task IDs; the simulator supports at most 32 colors/);
+  });
   it("reading a color the router does not deliver fails when the operation is issued", () => {
     const rt = onePe(WSE2, (pe) => {
       const i = pe.fabin(7, 4);

@@ -226,6 +226,11 @@ export class Fabric {
       );
     if (!(w.inputQueueDepth >= 1) || !Number.isInteger(w.inputQueueDepth))
       throw new FabricProgramError(`input queue depth ${w.inputQueueDepth}: must be an integer >= 1.`);
+    if (w.colors > 32 || w.taskIds > 64)
+      throw new FabricProgramError(
+        `${w.name} has ${w.colors} colors and ${w.taskIds} task IDs; the simulator supports at most 32 colors ` +
+          "and 64 task IDs (it packs them into 5-bit fields and 64-bit masks).",
+      );
     this.D = w.inputQueueDepth;
     this.hop = w.hopLatencyCycles;
     this.C = w.colors;
