@@ -153,6 +153,8 @@ const P_PRAN = 6;
 const P_WAITOUT = 7;
 const P_ISTART = 8;
 const P_ICOUNT = 9;
+/** Bit j set: the router's queue P_START + j holds wavelets. */
+const P_NONEMPTY = 10;
 const TILE = 8;
 
 export class Fabric {
@@ -557,7 +559,10 @@ export class Fabric {
     const slot = blk * D + at;
     this.S[slot * 2] = bits;
     this.S[slot * 2 + 1] = ready * 2 + ctl;
-    this.Q[q * QS + Q_LEN]++;
+    if (this.Q[q * QS + Q_LEN]++ === 0 && !(this.Q[q * QS + Q_META] >> 15)) {
+      const o = this.Q[q * QS + Q_OWNER];
+      this.P[o * PS + P_NONEMPTY] |= 1 << (q - this.P[o * PS + P_START]);
+    }
     this.Q[q * QS + Q_COUNT]++;
   }
 
@@ -568,6 +573,10 @@ export class Fabric {
     if (--this.Q[q * QS + Q_LEN] === 0) {
       this.freeBlocks[this.freeN++] = this.Q[q * QS + Q_BLOCK];
       this.Q[q * QS + Q_BLOCK] = -1;
+      if (!(this.Q[q * QS + Q_META] >> 15)) {
+        const o = this.Q[q * QS + Q_OWNER];
+        this.P[o * PS + P_NONEMPTY] &= ~(1 << (q - this.P[o * PS + P_START]));
+      }
     }
     if (this.Q[q * QS + Q_FREED]++ === 0) {
       if (this.freedN === this.freed.length) {
@@ -587,14 +596,24 @@ export class Fabric {
     const D = this.D;
     const rot = P[r * PS + P_RR];
     P[r * PS + P_RR] = rot + 1 >= n ? 0 : rot + 1;
+    const nonEmpty = P[r * PS + P_NONEMPTY];
+    if (nonEmpty === 0) return;
+    // Visit the non-empty queues in round-robin order: from queue `rot` up, then from 0 up to rot - 1.
+    const below = rot === 0 ? 0 : nonEmpty & ((1 << rot) - 1);
+    let todo = nonEmpty & ~below;
+    let rest = below;
     let used = 0;
     let again = false;
-    for (let k = 0; k < n; k++) {
-      let j = rot + k;
-      if (j >= n) j -= n;
+    for (;;) {
+      if (todo === 0) {
+        if (rest === 0) break;
+        todo = rest;
+        rest = 0;
+      }
+      const j = 31 - Math.clz32(todo & -todo);
+      todo &= todo - 1;
       const q = s + j;
       const len = this.Q[q * QS + Q_LEN];
-      if (len === 0) continue;
       const slot = this.headSlot(q);
       if (this.S[slot * 2 + 1] >> 1 > t) continue;
       const txm = this.Q[q * QS + Q_META] & 31;
@@ -652,8 +671,11 @@ export class Fabric {
 
   private completeMicros(pe: Pe, t: number): void {
     const m = pe.micro as Op[];
-    let k = 0;
-    for (let i = 0; i < m.length; i++) {
+    let first = 0;
+    while (first < m.length && !(m[first].i >= m[first].n && m[first].start <= t)) first++;
+    if (first === m.length) return; // none finished: leave the list as it is
+    let k = first;
+    for (let i = first; i < m.length; i++) {
       const op = m[i];
       if (op.i >= op.n && op.start <= t) {
         // finished: op.start holds its completion cycle
