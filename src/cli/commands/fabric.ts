@@ -22,7 +22,7 @@ export function parseSize(value: string): { width: number; height: number } {
   return { width: Number(m[1]), height: Number(m[2]) };
 }
 
-function collectParam(value: string, prev: Record<string, number>): Record<string, number> {
+function collectParam(value: string, prev: Record<string, number> | undefined): Record<string, number> {
   const m = /^([A-Za-z_][\w-]*)=(-?\d+)$/.exec(value.trim());
   if (!m) throw new InvalidArgumentError(`"${value}" is not a parameter: write NAME=INTEGER, e.g. n=16.`);
   return { ...prev, [m[1]]: Number(m[2]) };
@@ -65,7 +65,7 @@ interface RunOpts {
   size: { width: number; height: number };
   system?: "cs2" | "cs3";
   cluster?: string;
-  param: Record<string, number>;
+  param?: Record<string, number>;
   trace?: string;
   png?: string | false;
   json?: boolean;
@@ -141,7 +141,7 @@ export function registerFabric(program: Command): void {
     )
     .option("--system <kind>", "system type: cs2 or cs3 (overrides the cluster file)", parseSystemKind)
     .option("--cluster <file>", "cluster file (YAML) with what-if wafer figures")
-    .option("--param <name=int>", "kernel parameter (repeatable), e.g. --param n=16", collectParam, {})
+    .option("--param <name=int>", "kernel parameter (repeatable), e.g. --param n=16", collectParam)
     .option("--trace <file>", "write a Chrome trace (Perfetto) of every task and vector operation")
     .option("--png <file>", "where to write the wafer picture (default fabric-KERNEL-WxH.png)")
     .option("--no-png", "do not write the picture")
@@ -157,7 +157,7 @@ export function registerFabric(program: Command): void {
         );
       const def = await loadKernel(kernel);
       const tracer = opts.trace ? new ChromeTracer() : undefined;
-      const r = runKernel(def, { width, height, ...opts.param }, wafer, {
+      const r = runKernel(def, { width, height, ...(opts.param ?? {}) }, wafer, {
         tracer,
         hostIoBitsPerSec: hostIoBitsPerSec(c.system),
       });
