@@ -110,7 +110,14 @@ function report(
       `max ${int(busiest)}, mean ${int(total / pes)} (${((100 * total) / pes / Math.max(1, r.cycles)).toPrecision(3)}% of the run)`,
     ],
   ];
-  for (const [k, v] of Object.entries(r.extra)) rows.push([k, k.endsWith("PerSec") ? si(v, "B/s") : int(v)]);
+  for (const [k, v] of Object.entries(r.extra)) {
+    // camelCase keys for JSON, words for people: h2dBytesPerSec -> "h2d rate"
+    const label = k
+      .replace(/BytesPerSec$/, "Rate")
+      .replace(/([A-Z])/g, " $1")
+      .toLowerCase();
+    rows.push([label, k.endsWith("PerSec") ? si(v, "B/s") : int(v)]);
+  }
   rows.push([
     "simulator",
     `${int(r.events)} events (${int(r.hops)} hops) in ${r.wallSeconds.toFixed(2)} s on this machine = ` +
