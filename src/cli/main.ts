@@ -2,6 +2,7 @@
 import { Command, CommanderError } from "commander";
 import { createRequire } from "node:module";
 import { WscError } from "../util/errors.js";
+import { registerFabric } from "./commands/fabric.js";
 import { registerSystem } from "./commands/system.js";
 
 const require = createRequire(import.meta.url);
@@ -17,6 +18,7 @@ export function buildProgram(): Command {
     .showHelpAfterError("(run with --help for usage)")
     .exitOverride();
   registerSystem(program);
+  registerFabric(program);
   return program;
 }
 
