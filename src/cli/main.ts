@@ -3,6 +3,9 @@ import { Command, CommanderError } from "commander";
 import { createRequire } from "node:module";
 import { WscError } from "../util/errors.js";
 import { registerFabric } from "./commands/fabric.js";
+import { registerData } from "./commands/data.js";
+import { registerModel } from "./commands/model.js";
+import { registerRun } from "./commands/run.js";
 import { registerSystem } from "./commands/system.js";
 
 const require = createRequire(import.meta.url);
@@ -19,6 +22,9 @@ export function buildProgram(): Command {
     .exitOverride();
   registerSystem(program);
   registerFabric(program);
+  registerModel(program);
+  registerData(program);
+  registerRun(program);
   return program;
 }
 

@@ -50,6 +50,8 @@ export interface DecoderLMConfig {
   readonly initializerRange: number;
   /** Std for residual output projections; default initializerRange / sqrt(2 * layers) as in GPT-2. */
   readonly outputInitStd?: number;
+  /** Std for the embedding tables (Model Zoo `embedding_initializer.std`); default initializerRange. */
+  readonly embeddingInitStd?: number;
   readonly computeDtype: ComputeDtype;
 }
 
@@ -74,7 +76,10 @@ export interface BertConfig {
   /** Positions per sample the MLM head predicts (max_predictions_per_seq); costs only, default seqLen. */
   readonly mlmPredictions?: number;
   readonly lossScaling: LossScaling;
+  /** Multiplier on the masked-LM loss (Model Zoo `mlm_loss_weight`). */
   readonly lossWeight: number;
+  /** Multiplier on the next-sentence loss; default 1. */
+  readonly nspLossWeight?: number;
   readonly initializerRange: number;
   readonly computeDtype: ComputeDtype;
 }
@@ -95,6 +100,8 @@ interface LayerDraft {
   readonly name: string;
   readonly spec: LayerSpec;
   readonly tied?: readonly TiedParam[];
+  /** Initialisation of this layer's weights when it differs from the model's (embedding tables). */
+  readonly init?: InitStds;
 }
 
 function sumFlops(fs: readonly LayerFlops[]): LayerFlops {
@@ -119,7 +126,7 @@ export function assemble(
 ): ModelIR {
   const owned = new Set<string>();
   const layers: LayerIR[] = drafts.map((d, index) => {
-    const params: ParamIR[] = layerParams(d.spec, init).map((p) => {
+    const params: ParamIR[] = layerParams(d.spec, d.init ?? init).map((p) => {
       const fullName = `${d.name}.${p.name}`;
       owned.add(fullName);
       return { ...p, fullName, numel: numel(p.shape) };
@@ -182,6 +189,10 @@ export function buildDecoderLM(c: DecoderLMConfig): ModelIR {
         normEps: c.normEps,
         dropout: c.embeddingDropout,
       },
+      init:
+        c.embeddingInitStd === undefined
+          ? undefined
+          : { std: c.embeddingInitStd, outputStd: c.embeddingInitStd },
     },
     ...Array.from({ length: c.layers }, (_, i) => ({ name: `block.${i}`, spec: block })),
     { name: "final_norm", spec: { kind: "final_norm", hidden: c.hidden, norm: c.norm, normEps: c.normEps } },
@@ -266,7 +277,10 @@ export function buildBert(c: BertConfig): ModelIR {
     },
   ];
   if (c.nsp)
-    drafts.push({ name: "nsp_head", spec: { kind: "nsp_head", hidden: c.hidden, lossWeight: c.lossWeight } });
+    drafts.push({
+      name: "nsp_head",
+      spec: { kind: "nsp_head", hidden: c.hidden, lossWeight: c.nspLossWeight ?? 1 },
+    });
   const init = { std: c.initializerRange, outputStd: c.initializerRange };
   return assemble(
     "bert",

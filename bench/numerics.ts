@@ -1,0 +1,212 @@
+// npm run bench:numerics — host numerics throughput.
+//   1. One training step (forward, backward, AdamW) of the benchmark GPT: d_model 256, 4 layers, 4 heads,
+//      seq 128, batch 8, vocab 256, learned positions, untied embeddings, tanh-GELU MLP of width 1024, no
+//      dropout. Median over several steps after warm-up; peak RSS of this process after it.
+//   2. The same model in PyTorch CPU (bench/numerics_torch.py through /usr/bin/python3), when torch is there,
+//      in the same run; ratio = our step time / PyTorch's.
+//   3. SGEMM GFLOP/s at 1024^3 and 4096x768 @ 768x3072 on the active GEMM backend (and the TypeScript
+//      fallback at 1024^3 for comparison).
+// Each side runs as a user gets it (PyTorch's default threads; our OpenBLAS with its default threads), the
+// machine's OpenBLAS environment untouched. The last line is one JSON object with every figure.
+import { execFileSync, spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import os from "node:os";
+import { fileURLToPath } from "node:url";
+import { gemmBackend, sgemm, useGemmBackend, GEMM_BACKENDS } from "../src/numerics/gemm.js";
+import type { Batch, LayerSpec } from "../src/numerics/layers/spec.js";
+import { Optimizer } from "../src/numerics/optim/optimizers.js";
+import { buildModel, optimParams, trainStep } from "../src/numerics/runner.js";
+
+const CFG = { hidden: 256, layers: 4, heads: 4, seq: 128, batch: 8, vocab: 256, ffn: 1024 };
+const WARMUP = 3;
+const STEPS = Number(process.env.BENCH_STEPS ?? 10);
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
+function cpuModel(): string {
+  try {
+    const out = execFileSync("lscpu", { encoding: "utf8" });
+    const m = /Model name:\s*(.+)/.exec(out);
+    if (m) return m[1].trim();
+  } catch {
+    /* lscpu missing: fall back to Node's view */
+  }
+  return os.cpus()[0]?.model ?? "unknown";
+}
+
+function benchGpt(): { stepMs: number; loss: number } {
+  const { hidden: H, layers: L, heads, seq: T, batch: B, vocab: V, ffn } = CFG;
+  const specs: { name: string; spec: LayerSpec }[] = [
+    {
+      name: "emb",
+      spec: {
+        kind: "embedding",
+        vocabSize: V,
+        hidden: H,
+        positionEmbedding: "learned",
+        maxPositions: T,
+        typeVocabSize: 0,
+        norm: null,
+        normEps: 1e-5,
+        dropout: 0,
+      },
+    },
+  ];
+  for (let i = 0; i < L; i++) {
+    specs.push({
+      name: `h${i}`,
+      spec: {
+        kind: "transformer_block",
+        hidden: H,
+        heads,
+        ffn,
+        norm: "layernorm",
+        normEps: 1e-5,
+        activation: "gelu_tanh",
+        residual: "pre",
+        attentionBias: true,
+        mlpBias: true,
+        causal: true,
+        rotaryDim: 0,
+        rotaryBase: 10000,
+        rotaryStyle: "half",
+        dropout: 0,
+        attentionDropout: 0,
+      },
+    });
+  }
+  specs.push({ name: "ln_f", spec: { kind: "final_norm", hidden: H, norm: "layernorm", normEps: 1e-5 } });
+  specs.push({
+    name: "head",
+    spec: {
+      kind: "lm_head",
+      hidden: H,
+      vocabSize: V,
+      bias: false,
+      tied: false,
+      lossScaling: "num_tokens",
+      lossWeight: 1,
+    },
+  });
+  const layers = buildModel(specs, { std: 0.02, outputStd: 0.02 / Math.sqrt(2 * L) }, 0);
+  const ids = new Int32Array(B * (T + 1));
+  for (let i = 0; i < ids.length; i++) ids[i] = (i * 2654435761) % V;
+  const inputIds = new Int32Array(B * T);
+  const labels = new Int32Array(B * T);
+  for (let b = 0; b < B; b++) {
+    for (let t = 0; t < T; t++) {
+      inputIds[b * T + t] = ids[b * (T + 1) + t];
+      labels[b * T + t] = ids[b * (T + 1) + t + 1];
+    }
+  }
+  const batch: Batch = {
+    size: B,
+    seqLen: T,
+    sampleOffset: 0,
+    globalBatchSize: B,
+    globalLossTokens: B * T,
+    inputIds,
+    labels,
+    lossMask: new Float32Array(B * T).fill(1),
+  };
+  const opt = new Optimizer({ kind: "AdamW", weightDecay: 0.01 });
+  const params = optimParams(layers);
+  const times: number[] = [];
+  let loss = 0;
+  for (let s = 0; s < WARMUP + STEPS; s++) {
+    const t0 = performance.now();
+    loss = trainStep(layers, [batch], opt, params, { seed: 0, step: s, lr: 1e-4 }).loss;
+    const dt = performance.now() - t0;
+    if (s >= WARMUP) times.push(dt);
+  }
+  return { stepMs: median(times), loss };
+}
+
+function benchSgemm(m: number, n: number, k: number, reps: number): number {
+  const a = new Float32Array(m * k).map((_, i) => ((i % 17) - 8) / 8);
+  const b = new Float32Array(k * n).map((_, i) => ((i % 13) - 6) / 6);
+  const c = new Float32Array(m * n);
+  sgemm(false, false, m, n, k, 1, a, 0, k, b, 0, n, 0, c, 0, n);
+  const times: number[] = [];
+  for (let r = 0; r < reps; r++) {
+    const t0 = performance.now();
+    sgemm(false, false, m, n, k, 1, a, 0, k, b, 0, n, 0, c, 0, n);
+    times.push(performance.now() - t0);
+  }
+  return (2 * m * n * k) / (median(times) * 1e6);
+}
+
+function benchTorch(): { step_ms: number; peak_rss_mb: number; threads: number } | null {
+  const py = "/usr/bin/python3";
+  if (!existsSync(py)) return null;
+  const script = fileURLToPath(new URL("./numerics_torch.py", import.meta.url));
+  const { hidden, layers, heads, seq, batch, vocab, ffn } = CFG;
+  const args = [script, hidden, layers, heads, seq, batch, vocab, ffn, WARMUP, STEPS].map(String);
+  const r = spawnSync(py, args, { encoding: "utf8" });
+  if (r.status !== 0) {
+    console.log(`PyTorch side skipped: ${(r.stderr || "").trim().split("\n").pop()}`);
+    return null;
+  }
+  return JSON.parse(r.stdout.trim().split("\n").pop()!);
+}
+
+const machine = {
+  cores: os.cpus().length,
+  cpu: cpuModel(),
+  node: process.version,
+  gemm: gemmBackend().description,
+  blas_threads: gemmBackend().threads(),
+};
+console.log(`machine: ${machine.cores} cores, ${machine.cpu}, Node ${machine.node}`);
+console.log(`GEMM backend: ${machine.gemm}, ${machine.blas_threads} thread(s)`);
+
+const gpt = benchGpt();
+const rssMb = process.resourceUsage().maxRSS / 1024;
+console.log(
+  `GPT step (d256 L4 h4 T128 B8 V256 ffn1024, AdamW): ${gpt.stepMs.toFixed(1)} ms median of ${STEPS}, ` +
+    `peak RSS ${rssMb.toFixed(0)} MB, loss ${gpt.loss.toFixed(4)}`,
+);
+// BENCH_STEP_ONLY=1 runs the training step alone (for `node --cpu-prof`).
+if (process.env.BENCH_STEP_ONLY === "1") process.exit(0);
+const torch = benchTorch();
+if (torch) {
+  console.log(
+    `PyTorch ${torch.threads} thread(s): ${torch.step_ms.toFixed(1)} ms, peak RSS ${torch.peak_rss_mb.toFixed(0)} MB; ` +
+      `ratio ours/PyTorch ${(gpt.stepMs / torch.step_ms).toFixed(3)} time, ${(rssMb / torch.peak_rss_mb).toFixed(3)} memory`,
+  );
+}
+
+const g1024 = benchSgemm(1024, 1024, 1024, 5);
+const gBert = benchSgemm(4096, 3072, 768, 3);
+console.log(
+  `SGEMM ${gemmBackend().name}: 1024^3 ${g1024.toFixed(1)} GFLOP/s, 4096x768 @ 768x3072 ${gBert.toFixed(1)} GFLOP/s`,
+);
+let gTs: number | null = null;
+if (gemmBackend().name !== "typescript" && GEMM_BACKENDS.has("typescript")) {
+  const prev = useGemmBackend("typescript");
+  gTs = benchSgemm(1024, 1024, 1024, 1);
+  useGemmBackend(prev);
+  console.log(
+    `SGEMM typescript fallback: 1024^3 ${gTs.toFixed(2)} GFLOP/s (OpenBLAS / fallback ${(g1024 / gTs).toFixed(1)}x)`,
+  );
+}
+
+console.log(
+  JSON.stringify({
+    ...machine,
+    step_ms: +gpt.stepMs.toFixed(2),
+    pytorch_step_ms: torch ? +torch.step_ms.toFixed(2) : null,
+    ratio_vs_pytorch: torch ? +(gpt.stepMs / torch.step_ms).toFixed(3) : null,
+    peak_rss_mb: +rssMb.toFixed(1),
+    pytorch_peak_rss_mb: torch ? +torch.peak_rss_mb.toFixed(1) : null,
+    rss_ratio_vs_pytorch: torch ? +(rssMb / torch.peak_rss_mb).toFixed(3) : null,
+    pytorch_threads: torch ? torch.threads : null,
+    sgemm_gflops: +g1024.toFixed(1),
+    sgemm_gflops_1024: +g1024.toFixed(1),
+    sgemm_gflops_4096x768x3072: +gBert.toFixed(1),
+    sgemm_gflops_typescript_1024: gTs === null ? null : +gTs.toFixed(2),
+  }),
+);

@@ -1,0 +1,31 @@
+// Element-wise and row-wise kernels of the host numerics (see kernels.cc). Row-major float32 throughout.
+#pragma once
+#include <cstdint>
+
+namespace wsc {
+
+// Activation codes, shared with src/numerics/ops/activations.ts (NATIVE_ACTIVATION_CODES).
+enum Act { kGelu = 0, kGeluTanh = 1, kSilu = 2, kTanh = 3, kRelu = 4 };
+
+void ActForward(int op, const float* x, float* y, int64_t n);
+void ActBackward(int op, const float* x, const float* y, const float* dy, float* dx, int64_t n);
+void SwigluForward(const float* g, const float* u, float* y, int64_t n);
+void SwigluBackward(const float* g, const float* u, const float* dy, float* dg, float* du, int64_t n);
+void LayerNormForward(const float* x, int64_t rows, int64_t c, const float* g, const float* b, double eps, float* y,
+                      float* mean, float* rstd);
+void LayerNormBackward(const float* dy, const float* x, int64_t rows, int64_t c, const float* g, const float* mean,
+                       const float* rstd, float* dx, float* dg, float* db, bool accumulate);
+void RmsNormForward(const float* x, int64_t rows, int64_t c, const float* g, double eps, float* y, float* rstd);
+void RmsNormBackward(const float* dy, const float* x, int64_t rows, int64_t c, const float* g, const float* rstd,
+                     float* dx, float* dg, bool accumulate);
+// Masked softmax in place on scores [B, N, T, T] (causal and/or key padding mask [B, T], 0 = pad).
+void AttnSoftmax(float* s, int64_t batch, int64_t heads, int64_t t, bool causal, const float* keyMask);
+// dS = P * (dP - rowsum(dP * P)) * scale in place on dp, rows of length t.
+void AttnSoftmaxBackward(const float* p, float* dp, int64_t rows, int64_t t, bool causal, float scale);
+
+struct AdamArgs {
+  float gradScale, l2, shrink, beta1, beta2, eps, stepSize, sqrtBc2;
+};
+void AdamStep(float* w, const float* g, float* m, float* v, int64_t n, const AdamArgs& a);
+
+}  // namespace wsc

@@ -1,0 +1,403 @@
+// wsc_blas: single-precision GEMM for the host numerics (src/numerics/gemm.ts), over the system's OpenBLAS.
+//
+// Row-major throughout, as the TypeScript side stores tensors. Every call checks that the matrices it will
+// touch lie inside the Float32Arrays it was given, so a wrong shape from JavaScript is a RangeError, never a
+// write outside a buffer. Offsets are in elements, relative to the typed array's own start.
+//
+//   sgemm(transA, transB, M, N, K, alpha, A, aOff, lda, B, bOff, ldb, beta, C, cOff, ldc)
+//     C[M,N] = alpha * op(A) op(B) + beta * C, op(A) [M,K], op(B) [K,N]
+//   sgemmBatched(transA, transB, M, N, K, alpha, A, aOff, lda, strideA, B, bOff, ldb, strideB,
+//                beta, C, cOff, ldc, strideC, batch)
+//     the same for `batch` matrices spaced by the strides (elements)
+//   setNumThreads(n), getNumThreads(), config()
+// and the element-wise kernels of kernels.h (activations, norms, attention softmax, Adam), each checking that
+// its arrays hold the elements it will touch.
+
+#include <napi.h>
+#include <cblas.h>
+
+#include "kernels.h"
+
+#include <cstdint>
+#include <string>
+
+namespace {
+
+struct Mat {
+  float* data;
+  size_t length;
+};
+
+bool ReadMat(const Napi::Env& env, const Napi::Value& v, const char* name, Mat* out) {
+  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_float32_array) {
+    Napi::TypeError::New(env, std::string(name) + " must be a Float32Array").ThrowAsJavaScriptException();
+    return false;
+  }
+  Napi::Float32Array a = v.As<Napi::Float32Array>();
+  out->data = a.Data();
+  out->length = a.ElementLength();
+  return true;
+}
+
+bool ReadInt(const Napi::Env& env, const Napi::Value& v, const char* name, int64_t* out) {
+  if (!v.IsNumber()) {
+    Napi::TypeError::New(env, std::string(name) + " must be a number").ThrowAsJavaScriptException();
+    return false;
+  }
+  *out = v.As<Napi::Number>().Int64Value();
+  if (*out < 0) {
+    Napi::RangeError::New(env, std::string(name) + " must be >= 0").ThrowAsJavaScriptException();
+    return false;
+  }
+  return true;
+}
+
+// Checks that a rows x cols row-major matrix with leading dimension ld, starting at off, and `batch` copies
+// spaced by stride, lie inside a buffer of `length` elements.
+bool CheckExtent(const Napi::Env& env, const char* name, int64_t rows, int64_t cols, int64_t ld, int64_t off,
+                 int64_t stride, int64_t batch, size_t length) {
+  if (rows == 0 || cols == 0 || batch == 0) return true;
+  if (ld < cols) {
+    Napi::RangeError::New(env, std::string(name) + ": leading dimension " + std::to_string(ld) +
+                                   " is smaller than its row length " + std::to_string(cols))
+        .ThrowAsJavaScriptException();
+    return false;
+  }
+  const int64_t last = off + (batch - 1) * stride + (rows - 1) * ld + cols;
+  if (last > static_cast<int64_t>(length)) {
+    Napi::RangeError::New(env, std::string(name) + ": matrix reaches element " + std::to_string(last) +
+                                   " but the buffer holds " + std::to_string(length))
+        .ThrowAsJavaScriptException();
+    return false;
+  }
+  return true;
+}
+
+struct GemmArgs {
+  bool ta, tb;
+  int64_t m, n, k;
+  float alpha, beta;
+  Mat a, b, c;
+  int64_t aOff, lda, sa, bOff, ldb, sb, cOff, ldc, sc, batch;
+};
+
+bool ParseGemm(const Napi::CallbackInfo& info, bool batched, GemmArgs* g) {
+  Napi::Env env = info.Env();
+  const size_t want = batched ? 20 : 16;
+  if (info.Length() != want) {
+    Napi::TypeError::New(env, "expected " + std::to_string(want) + " arguments").ThrowAsJavaScriptException();
+    return false;
+  }
+  size_t i = 0;
+  g->ta = info[i++].ToBoolean().Value();
+  g->tb = info[i++].ToBoolean().Value();
+  if (!ReadInt(env, info[i++], "M", &g->m) || !ReadInt(env, info[i++], "N", &g->n) ||
+      !ReadInt(env, info[i++], "K", &g->k))
+    return false;
+  g->alpha = info[i++].ToNumber().FloatValue();
+  if (!ReadMat(env, info[i++], "A", &g->a) || !ReadInt(env, info[i++], "aOff", &g->aOff) ||
+      !ReadInt(env, info[i++], "lda", &g->lda))
+    return false;
+  g->sa = 0;
+  if (batched && !ReadInt(env, info[i++], "strideA", &g->sa)) return false;
+  if (!ReadMat(env, info[i++], "B", &g->b) || !ReadInt(env, info[i++], "bOff", &g->bOff) ||
+      !ReadInt(env, info[i++], "ldb", &g->ldb))
+    return false;
+  g->sb = 0;
+  if (batched && !ReadInt(env, info[i++], "strideB", &g->sb)) return false;
+  g->beta = info[i++].ToNumber().FloatValue();
+  if (!ReadMat(env, info[i++], "C", &g->c) || !ReadInt(env, info[i++], "cOff", &g->cOff) ||
+      !ReadInt(env, info[i++], "ldc", &g->ldc))
+    return false;
+  g->sc = 0;
+  g->batch = 1;
+  if (batched && (!ReadInt(env, info[i++], "strideC", &g->sc) || !ReadInt(env, info[i++], "batch", &g->batch)))
+    return false;
+  // Stored shapes: A is [M,K] or [K,M] when transposed, B is [K,N] or [N,K], C is [M,N].
+  const int64_t aRows = g->ta ? g->k : g->m, aCols = g->ta ? g->m : g->k;
+  const int64_t bRows = g->tb ? g->n : g->k, bCols = g->tb ? g->k : g->n;
+  if (g->k > 0 && !CheckExtent(env, "A", aRows, aCols, g->lda, g->aOff, g->sa, g->batch, g->a.length))
+    return false;
+  if (g->k > 0 && !CheckExtent(env, "B", bRows, bCols, g->ldb, g->bOff, g->sb, g->batch, g->b.length))
+    return false;
+  if (!CheckExtent(env, "C", g->m, g->n, g->ldc, g->cOff, g->sc, g->batch, g->c.length)) return false;
+  return true;
+}
+
+void RunGemm(const GemmArgs& g) {
+  if (g.m == 0 || g.n == 0) return;
+  const CBLAS_TRANSPOSE ta = g.ta ? CblasTrans : CblasNoTrans;
+  const CBLAS_TRANSPOSE tb = g.tb ? CblasTrans : CblasNoTrans;
+  for (int64_t i = 0; i < g.batch; ++i) {
+    float* c = g.c.data + g.cOff + i * g.sc;
+    if (g.k == 0) {
+      // BLAS leaves C untouched when K = 0 only for beta = 1; scale explicitly for the general case.
+      for (int64_t r = 0; r < g.m; ++r)
+        for (int64_t j = 0; j < g.n; ++j) c[r * g.ldc + j] = g.beta == 0.0f ? 0.0f : g.beta * c[r * g.ldc + j];
+      continue;
+    }
+    cblas_sgemm(CblasRowMajor, ta, tb, static_cast<blasint>(g.m), static_cast<blasint>(g.n),
+                static_cast<blasint>(g.k), g.alpha, g.a.data + g.aOff + i * g.sa, static_cast<blasint>(g.lda),
+                g.b.data + g.bOff + i * g.sb, static_cast<blasint>(g.ldb), g.beta, c, static_cast<blasint>(g.ldc));
+  }
+}
+
+Napi::Value Sgemm(const Napi::CallbackInfo& info) {
+  GemmArgs g;
+  if (ParseGemm(info, false, &g)) RunGemm(g);
+  return info.Env().Undefined();
+}
+
+Napi::Value SgemmBatched(const Napi::CallbackInfo& info) {
+  GemmArgs g;
+  if (ParseGemm(info, true, &g)) RunGemm(g);
+  return info.Env().Undefined();
+}
+
+Napi::Value SetNumThreads(const Napi::CallbackInfo& info) {
+  int64_t n = 0;
+  if (info.Length() != 1 || !ReadInt(info.Env(), info[0], "threads", &n)) return info.Env().Undefined();
+  if (n < 1) n = 1;
+  openblas_set_num_threads(static_cast<int>(n));
+  return info.Env().Undefined();
+}
+
+Napi::Value GetNumThreads(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), openblas_get_num_threads());
+}
+
+Napi::Value Config(const Napi::CallbackInfo& info) {
+  std::string s = std::string(openblas_get_config()) + " core=" + openblas_get_corename();
+  return Napi::String::New(info.Env(), s);
+}
+
+// Reads the arguments of an element-wise kernel in order; the first failure throws and sets ok = false.
+class Args {
+ public:
+  explicit Args(const Napi::CallbackInfo& info) : info_(info), env_(info.Env()) {}
+  bool ok = true;
+
+  float* F32(const char* name, int64_t need, bool nullable = false) {
+    if (!ok) return nullptr;
+    const Napi::Value v = info_[i_++];
+    if (nullable && (v.IsNull() || v.IsUndefined())) return nullptr;
+    Mat m;
+    if (!ReadMat(env_, v, name, &m)) return Fail();
+    if (static_cast<int64_t>(m.length) < need) {
+      Napi::RangeError::New(env_, std::string(name) + ": " + std::to_string(m.length) + " elements, the kernel needs " +
+                                      std::to_string(need))
+          .ThrowAsJavaScriptException();
+      return Fail();
+    }
+    return m.data;
+  }
+  int64_t Int(const char* name) {
+    int64_t v = 0;
+    if (ok && !ReadInt(env_, info_[i_++], name, &v)) ok = false;
+    return v;
+  }
+  double Num() { return ok ? info_[i_++].ToNumber().DoubleValue() : 0.0; }
+  bool Bool() { return ok ? info_[i_++].ToBoolean().Value() : false; }
+  // Peeks the integer at position k without consuming (for sizes that come after arrays).
+  int64_t PeekInt(size_t k) { return info_[k].IsNumber() ? info_[k].As<Napi::Number>().Int64Value() : -1; }
+
+ private:
+  float* Fail() {
+    ok = false;
+    return nullptr;
+  }
+  const Napi::CallbackInfo& info_;
+  Napi::Env env_;
+  size_t i_ = 0;
+};
+
+Napi::Value ActForwardJs(const Napi::CallbackInfo& info) {
+  Args a(info);
+  const int64_t op = a.Int("op"), n = a.PeekInt(3);
+  const float* x = a.F32("x", n);
+  float* y = a.F32("y", n);
+  a.Int("n");
+  if (a.ok) wsc::ActForward(static_cast<int>(op), x, y, n);
+  return info.Env().Undefined();
+}
+
+Napi::Value ActBackwardJs(const Napi::CallbackInfo& info) {
+  Args a(info);
+  const int64_t op = a.Int("op"), n = a.PeekInt(5);
+  const float* x = a.F32("x", n);
+  const float* y = a.F32("y", n);
+  const float* dy = a.F32("dy", n);
+  float* dx = a.F32("dx", n);
+  a.Int("n");
+  if (a.ok) wsc::ActBackward(static_cast<int>(op), x, y, dy, dx, n);
+  return info.Env().Undefined();
+}
+
+Napi::Value SwigluForwardJs(const Napi::CallbackInfo& info) {
+  Args a(info);
+  const int64_t n = a.PeekInt(3);
+  const float* g = a.F32("g", n);
+  const float* u = a.F32("u", n);
+  float* y = a.F32("y", n);
+  a.Int("n");
+  if (a.ok) wsc::SwigluForward(g, u, y, n);
+  return info.Env().Undefined();
+}
+
+Napi::Value SwigluBackwardJs(const Napi::CallbackInfo& info) {
+  Args a(info);
+  const int64_t n = a.PeekInt(5);
+  const float* g = a.F32("g", n);
+  const float* u = a.F32("u", n);
+  const float* dy = a.F32("dy", n);
+  float* dg = a.F32("dg", n);
+  float* du = a.F32("du", n);
+  a.Int("n");
+  if (a.ok) wsc::SwigluBackward(g, u, dy, dg, du, n);
+  return info.Env().Undefined();
+}
+
+// layerNormForward(x, rows, c, g, b, eps, y, mean, rstd)
+Napi::Value LayerNormForwardJs(const Napi::CallbackInfo& info) {
+  Args a(info);
+  const int64_t rows = a.PeekInt(1), c = a.PeekInt(2);
+  const float* x = a.F32("x", rows * c);
+  a.Int("rows");
+  a.Int("c");
+  const float* g = a.F32("g", c);
+  const float* b = a.F32("b", c);
+  const double eps = a.Num();
+  float* y = a.F32("y", rows * c);
+  float* mean = a.F32("mean", rows);
+  float* rstd = a.F32("rstd", rows);
+  if (a.ok) wsc::LayerNormForward(x, rows, c, g, b, eps, y, mean, rstd);
+  return info.Env().Undefined();
+}
+
+// layerNormBackward(dy, x, rows, c, g, mean, rstd, dx, dg, db, accumulate)
+Napi::Value LayerNormBackwardJs(const Napi::CallbackInfo& info) {
+  Args a(info);
+  const int64_t rows = a.PeekInt(2), c = a.PeekInt(3);
+  const float* dy = a.F32("dy", rows * c);
+  const float* x = a.F32("x", rows * c);
+  a.Int("rows");
+  a.Int("c");
+  const float* g = a.F32("g", c);
+  const float* mean = a.F32("mean", rows);
+  const float* rstd = a.F32("rstd", rows);
+  float* dx = a.F32("dx", rows * c);
+  float* dg = a.F32("dg", c);
+  float* db = a.F32("db", c);
+  const bool acc = a.Bool();
+  if (a.ok) wsc::LayerNormBackward(dy, x, rows, c, g, mean, rstd, dx, dg, db, acc);
+  return info.Env().Undefined();
+}
+
+// rmsNormForward(x, rows, c, g, eps, y, rstd)
+Napi::Value RmsNormForwardJs(const Napi::CallbackInfo& info) {
+  Args a(info);
+  const int64_t rows = a.PeekInt(1), c = a.PeekInt(2);
+  const float* x = a.F32("x", rows * c);
+  a.Int("rows");
+  a.Int("c");
+  const float* g = a.F32("g", c);
+  const double eps = a.Num();
+  float* y = a.F32("y", rows * c);
+  float* rstd = a.F32("rstd", rows);
+  if (a.ok) wsc::RmsNormForward(x, rows, c, g, eps, y, rstd);
+  return info.Env().Undefined();
+}
+
+// rmsNormBackward(dy, x, rows, c, g, rstd, dx, dg, accumulate)
+Napi::Value RmsNormBackwardJs(const Napi::CallbackInfo& info) {
+  Args a(info);
+  const int64_t rows = a.PeekInt(2), c = a.PeekInt(3);
+  const float* dy = a.F32("dy", rows * c);
+  const float* x = a.F32("x", rows * c);
+  a.Int("rows");
+  a.Int("c");
+  const float* g = a.F32("g", c);
+  const float* rstd = a.F32("rstd", rows);
+  float* dx = a.F32("dx", rows * c);
+  float* dg = a.F32("dg", c);
+  const bool acc = a.Bool();
+  if (a.ok) wsc::RmsNormBackward(dy, x, rows, c, g, rstd, dx, dg, acc);
+  return info.Env().Undefined();
+}
+
+// attnSoftmax(s, batch, heads, t, causal, keyMask | null)
+Napi::Value AttnSoftmaxJs(const Napi::CallbackInfo& info) {
+  Args a(info);
+  const int64_t b = a.PeekInt(1), h = a.PeekInt(2), t = a.PeekInt(3);
+  float* s = a.F32("scores", b * h * t * t);
+  a.Int("batch");
+  a.Int("heads");
+  a.Int("t");
+  const bool causal = a.Bool();
+  const float* km = a.F32("keyMask", b * t, true);
+  if (a.ok) wsc::AttnSoftmax(s, b, h, t, causal, km);
+  return info.Env().Undefined();
+}
+
+// attnSoftmaxBackward(p, dp, rows, t, causal, scale)
+Napi::Value AttnSoftmaxBackwardJs(const Napi::CallbackInfo& info) {
+  Args a(info);
+  const int64_t rows = a.PeekInt(2), t = a.PeekInt(3);
+  const float* p = a.F32("p", rows * t);
+  float* dp = a.F32("dp", rows * t);
+  a.Int("rows");
+  a.Int("t");
+  const bool causal = a.Bool();
+  const float scale = static_cast<float>(a.Num());
+  if (a.ok) wsc::AttnSoftmaxBackward(p, dp, rows, t, causal, scale);
+  return info.Env().Undefined();
+}
+
+// adamStep(w, g, m, v, gradScale, l2, shrink, beta1, beta2, eps, stepSize, sqrtBc2)
+Napi::Value AdamStepJs(const Napi::CallbackInfo& info) {
+  Args a(info);
+  if (!info[0].IsTypedArray()) {
+    Napi::TypeError::New(info.Env(), "w must be a Float32Array").ThrowAsJavaScriptException();
+    return info.Env().Undefined();
+  }
+  const int64_t n = static_cast<int64_t>(info[0].As<Napi::TypedArray>().ElementLength());
+  float* w = a.F32("w", n);
+  const float* g = a.F32("g", n);
+  float* m = a.F32("m", n);
+  float* v = a.F32("v", n);
+  wsc::AdamArgs args;
+  args.gradScale = static_cast<float>(a.Num());
+  args.l2 = static_cast<float>(a.Num());
+  args.shrink = static_cast<float>(a.Num());
+  args.beta1 = static_cast<float>(a.Num());
+  args.beta2 = static_cast<float>(a.Num());
+  args.eps = static_cast<float>(a.Num());
+  args.stepSize = static_cast<float>(a.Num());
+  args.sqrtBc2 = static_cast<float>(a.Num());
+  if (a.ok) wsc::AdamStep(w, g, m, v, n, args);
+  return info.Env().Undefined();
+}
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("sgemm", Napi::Function::New(env, Sgemm));
+  exports.Set("sgemmBatched", Napi::Function::New(env, SgemmBatched));
+  exports.Set("setNumThreads", Napi::Function::New(env, SetNumThreads));
+  exports.Set("getNumThreads", Napi::Function::New(env, GetNumThreads));
+  exports.Set("config", Napi::Function::New(env, Config));
+  exports.Set("actForward", Napi::Function::New(env, ActForwardJs));
+  exports.Set("actBackward", Napi::Function::New(env, ActBackwardJs));
+  exports.Set("swigluForward", Napi::Function::New(env, SwigluForwardJs));
+  exports.Set("swigluBackward", Napi::Function::New(env, SwigluBackwardJs));
+  exports.Set("layerNormForward", Napi::Function::New(env, LayerNormForwardJs));
+  exports.Set("layerNormBackward", Napi::Function::New(env, LayerNormBackwardJs));
+  exports.Set("rmsNormForward", Napi::Function::New(env, RmsNormForwardJs));
+  exports.Set("rmsNormBackward", Napi::Function::New(env, RmsNormBackwardJs));
+  exports.Set("attnSoftmax", Napi::Function::New(env, AttnSoftmaxJs));
+  exports.Set("attnSoftmaxBackward", Napi::Function::New(env, AttnSoftmaxBackwardJs));
+  exports.Set("adamStep", Napi::Function::New(env, AdamStepJs));
+  return exports;
+}
+
+}  // namespace
+
+NODE_API_MODULE(wsc_blas, Init)

@@ -1,0 +1,86 @@
+// `wsc data prepare` (text files -> Model Zoo GPT HDF5) and `wsc data info` (what a dataset folder holds).
+import type { Command } from "commander";
+import {
+  DataError,
+  GptHdf5Source,
+  hdf5Ready,
+  h5FilesIn,
+  prepareText,
+  readDataParams,
+  readGptHdf5,
+  tokenizer,
+} from "../../data/index.js";
+import { int } from "../../util/units.js";
+import { intOption } from "../options.js";
+
+export function registerData(program: Command): void {
+  const data = program
+    .command("data")
+    .description("Prepare and inspect training data (Model Zoo GPT HDF5 format).");
+  data
+    .command("prepare")
+    .description(
+      "Tokenize text files into a Model Zoo GPT HDF5 dataset (a folder of *.h5 and data_params.json).",
+    )
+    .requiredOption("-i, --input <files...>", "text files; each is one document")
+    .requiredOption("-o, --output <dir>", "folder to write")
+    .option(
+      "-t, --tokenizer <name>",
+      "gpt2 (GPT-2 BPE, 50257 tokens) or byte (260 tokens, with BERT's specials)",
+      "gpt2",
+    )
+    .option("--max_sequence_length <n>", "tokens per sample", intOption(2, 1_000_000), 2048)
+    .option("--samples_per_file <n>", "samples per .h5 file", intOption(1, 100_000_000), 2048)
+    .action(
+      async (o: {
+        input: string[];
+        output: string;
+        tokenizer: string;
+        max_sequence_length: number;
+        samples_per_file: number;
+      }) => {
+        tokenizer(o.tokenizer);
+        const r = await prepareText({
+          inputs: o.input,
+          outDir: o.output,
+          tokenizer: o.tokenizer,
+          seqLen: o.max_sequence_length,
+          samplesPerFile: o.samples_per_file,
+        });
+        process.stdout.write(
+          `${int(r.tokens)} tokens (${o.tokenizer}) -> ${int(r.samples)} samples of ${o.max_sequence_length} in ` +
+            `${r.files.length} file(s) under ${o.output}\n`,
+        );
+      },
+    );
+  data
+    .command("info")
+    .description("Describe a GPT HDF5 dataset folder.")
+    .argument("<dir>", "dataset folder")
+    .option("--json", "print JSON")
+    .action(async (dir: string, o: { json?: boolean }) => {
+      await hdf5Ready();
+      const params = readDataParams(dir);
+      const files = h5FilesIn(dir);
+      const vocab = params?.["post-process"].vocab_size ?? 2 ** 31 - 1;
+      if (files.length === 0) throw new DataError(`${dir}: no *.h5 files`);
+      const seq = params?.["post-process"].max_seq_length ?? readGptHdf5(files[0]).seqLen;
+      const src = new GptHdf5Source([dir], seq, vocab, dir);
+      let tokens = 0;
+      for (let i = 0; i < src.numSamples; i++) tokens += src.lossTokens(i);
+      const info = {
+        dir,
+        files: files.length,
+        samples: src.numSamples,
+        seqLen: src.seqLen,
+        lossTokens: tokens,
+        params,
+      };
+      process.stdout.write(
+        o.json
+          ? `${JSON.stringify(info, null, 2)}\n`
+          : `${dir}: ${files.length} file(s), ${int(src.numSamples)} samples of ${src.seqLen} tokens, ` +
+              `${int(tokens)} tokens with a label; tokenizer ${params?.wsc?.tokenizer ?? "unknown"}, vocabulary ${params?.["post-process"].vocab_size ?? "unknown"}\n`,
+      );
+    });
+}

@@ -1,0 +1,154 @@
+// `wsc model --params FILE [--json]`: the model summary a user checks first. The family and how it was
+// chosen, the layer table, the exact parameter count, FLOPs per sample, sequence length and batch sizes, and
+// every config key that was ignored.
+import type { Command } from "commander";
+import { loadParams } from "../../frontends/index.js";
+import type { LoadedParams } from "../../frontends/index.js";
+import type { LayerIR } from "../../model/index.js";
+import { int, si } from "../../util/units.js";
+import { table } from "../table.js";
+
+/** Layers as rows, with runs of identical blocks folded into one row ("block.0..11 x12"). */
+function layerRows(layers: readonly LayerIR[]): string[][] {
+  const rows: string[][] = [];
+  let i = 0;
+  while (i < layers.length) {
+    const l = layers[i];
+    let j = i + 1;
+    const same = (m: LayerIR) => m.kind === l.kind && JSON.stringify(m.spec) === JSON.stringify(l.spec);
+    while (j < layers.length && same(layers[j])) j++;
+    const n = j - i;
+    const params = l.params.reduce((a, p) => a + p.numel, 0);
+    const base = l.name.replace(/\.\d+$/, "");
+    const name =
+      n > 1 ? `${base}.${l.name.split(".").pop()}..${layers[j - 1].name.split(".").pop()}` : l.name;
+    const tied = l.tied.length ? ` (tied: ${l.tied.map((t) => `${t.local} = ${t.owner}`).join(", ")})` : "";
+    rows.push([
+      name + tied,
+      l.kind,
+      n > 1 ? `x${n}` : "",
+      int(params),
+      n > 1 ? int(params * n) : int(params),
+      si(l.flops.forward * n, "FLOP"),
+    ]);
+    i = j;
+  }
+  return rows;
+}
+
+/** The JSON `wsc model --json` prints. */
+export function modelSummary(p: LoadedParams) {
+  const m = p.model;
+  const r = p.run;
+  return {
+    file: p.file,
+    layout: p.layout,
+    family: p.family.family,
+    familySource: p.family.source,
+    familyReason: p.family.reason,
+    name: m.name,
+    paramCount: m.paramCount,
+    seqLen: m.seqLen,
+    vocabSize: m.vocabSize,
+    hidden: m.hidden,
+    computeDtype: m.computeDtype,
+    flopsPerSample: {
+      ...m.flopsPerSample,
+      training: m.flopsPerSample.forward + m.flopsPerSample.backward,
+    },
+    batch: { train: r.train?.batchSize ?? null, eval: r.eval?.batchSize ?? null },
+    layers: m.layers.map((l) => ({
+      index: l.index,
+      name: l.name,
+      kind: l.kind,
+      params: l.params.reduce((a, q) => a + q.numel, 0),
+      tied: l.tied,
+      flops: l.flops,
+    })),
+    run: r,
+    ignored: p.ignored,
+    warnings: p.warnings,
+  };
+}
+
+/** The text `wsc model` prints. */
+export function modelReport(p: LoadedParams): string {
+  const m = p.model;
+  const r = p.run;
+  const f = m.flopsPerSample;
+  const out: string[] = [];
+  out.push(`${p.file}: ${m.name}`);
+  out.push(
+    table(null, [
+      [
+        "family",
+        `${p.family.family} (${p.family.source === "keys" ? "inferred: " : "from "}${p.family.reason})`,
+      ],
+      [
+        "layout",
+        p.layout === "old" ? "old (train_input/eval_input/model/optimizer/runconfig)" : "new (trainer/fit)",
+      ],
+      ["parameters", `${int(m.paramCount)} (${si(m.paramCount, "")})`],
+      ["sequence length", m.family === "mlp" ? "1 (features per sample)" : `${int(m.seqLen)} tokens`],
+      [
+        "batch size",
+        `train ${r.train ? int(r.train.batchSize) : "-"}, eval ${r.eval ? int(r.eval.batchSize) : "-"}`,
+      ],
+      [
+        "FLOPs per sample",
+        `${si(f.forward, "FLOP")} forward + ${si(f.backward, "FLOP")} backward = ${si(f.forward + f.backward, "FLOP")} ` +
+          `(matrix products; plus ${si(f.elementwise, "op")} element-wise forward)`,
+      ],
+      ["number format", `${m.computeDtype} on the wafer (the host computes in fp32)`],
+      [
+        "optimizer",
+        r.optimizer
+          ? `${r.optimizer.kind}, ${r.optimizer.learningRate.segments.map((s) => s.kind).join(" -> ")}`
+          : "none given",
+      ],
+      ["max_steps", r.maxSteps === null ? "-" : int(r.maxSteps)],
+    ]),
+  );
+  out.push("");
+  out.push(
+    table(["layer", "kind", "", "params each", "params", "fwd FLOP/sample"], layerRows(m.layers), {
+      right: [3, 4, 5],
+    }),
+  );
+  if (p.ignored.length) {
+    out.push("");
+    out.push(
+      `ignored keys (${p.ignored.length}): they tune the real hardware's compiler, runtime or logging`,
+    );
+    out.push(
+      table(
+        null,
+        p.ignored.map((i) => [`  ${i.path}${i.line ? ` (line ${i.line})` : ""}`, i.reason]),
+      ),
+    );
+  }
+  if (p.warnings.length) {
+    out.push("");
+    out.push("warnings:");
+    for (const w of p.warnings) out.push(`  ${w}`);
+  }
+  return out.join("\n");
+}
+
+export function registerModel(program: Command): void {
+  program
+    .command("model")
+    .description(
+      "Summarise the model a Model Zoo params file describes: family, layers, exact parameter count, FLOPs.",
+    )
+    .requiredOption("-p, --params <file>", "Model Zoo params YAML (old or 2.3+ layout)")
+    .option(
+      "--model <family>",
+      "model family when the file does not name one: gpt2, gpt3, gptj, llama, bert, fc_mnist",
+    )
+    .option("--json", "print JSON")
+    .action((o: { params: string; model?: string; json?: boolean }) => {
+      const p = loadParams(o.params, { model: o.model });
+      process.stdout.write(o.json ? `${JSON.stringify(modelSummary(p), null, 2)}\n` : `${modelReport(p)}\n`);
+    });
+}

@@ -1,0 +1,123 @@
+// Model Zoo's GPT pretraining data format, read and written through h5wasm (the HDF5 C library compiled to
+// WebAssembly). A dataset is a folder of `*.h5` files and a `data_params.json`. Each file has an attribute
+// `n_examples` and one int32 dataset `data` of shape (n_examples, 3, max_seq_length) whose three rows per
+// sample are input_ids, attention_mask (really a loss mask: 1 where the label counts) and labels (input_ids
+// shifted by one). Padding is 0 with mask 0. wsc writes gzip-compressed chunks, which h5py and Model Zoo read.
+import { readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import h5wasm from "h5wasm/node";
+import { DataError } from "./errors.js";
+
+let ready: Promise<void> | null = null;
+
+/** Load the HDF5 library once (it is WebAssembly and starts asynchronously). */
+export async function hdf5Ready(): Promise<void> {
+  ready ??= h5wasm.ready.then(() => undefined);
+  return ready;
+}
+
+/** One GPT HDF5 file, its samples in memory: [n, 3, T] int32, row-major. */
+export interface GptHdf5File {
+  readonly path: string;
+  readonly n: number;
+  readonly seqLen: number;
+  readonly data: Int32Array;
+}
+
+/** Read a GPT HDF5 file (after `hdf5Ready()`). */
+export function readGptHdf5(path: string): GptHdf5File {
+  let f: InstanceType<typeof h5wasm.File>;
+  try {
+    f = new h5wasm.File(path, "r");
+  } catch (e) {
+    throw new DataError(`cannot open ${path} as HDF5: ${(e as Error).message}`);
+  }
+  try {
+    const d = f.get("data");
+    if (!d || !(d instanceof h5wasm.Dataset)) {
+      throw new DataError(
+        `${path}: no dataset "data" (a Model Zoo GPT HDF5 file has data: int32 [n, 3, seq])`,
+      );
+    }
+    const shape = d.shape ?? [];
+    if (shape.length !== 3 || shape[1] !== 3) {
+      throw new DataError(
+        `${path}: dataset "data" has shape [${shape.join(", ")}], expected [n, 3, max_seq_length]`,
+      );
+    }
+    const raw = d.value;
+    const data = raw instanceof Int32Array ? raw : Int32Array.from(raw as ArrayLike<number>);
+    return { path, n: shape[0], seqLen: shape[2], data };
+  } finally {
+    f.close();
+  }
+}
+
+/** Write samples [n, 3, T] as one GPT HDF5 file (after `hdf5Ready()`). */
+export function writeGptHdf5(path: string, data: Int32Array, n: number, seqLen: number): void {
+  if (data.length !== n * 3 * seqLen)
+    throw new DataError(`internal: ${data.length} values for [${n}, 3, ${seqLen}]`);
+  const f = new h5wasm.File(path, "w");
+  try {
+    f.create_dataset({
+      name: "data",
+      data,
+      shape: [n, 3, seqLen],
+      dtype: "<i4",
+      chunks: [Math.min(n, Math.max(1, Math.floor(65536 / (3 * seqLen)))), 3, seqLen],
+      compression: "gzip",
+      compression_opts: 6,
+    });
+    f.create_attribute("n_examples", Int32Array.of(n), [], "<i4");
+  } finally {
+    f.close();
+  }
+}
+
+/** The `*.h5` files of a folder, sorted by name. */
+export function h5FilesIn(dir: string): string[] {
+  let names: string[];
+  try {
+    if (!statSync(dir).isDirectory())
+      throw new DataError(`data_dir ${dir} is a file; it must be a folder of *.h5 files`);
+    names = readdirSync(dir);
+  } catch (e) {
+    if (e instanceof DataError) throw e;
+    throw new DataError(`cannot read data_dir ${dir}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+  }
+  return names
+    .filter((n) => n.endsWith(".h5"))
+    .sort()
+    .map((n) => join(dir, n));
+}
+
+/** `data_params.json` as Model Zoo writes it, with wsc's tokenizer section. */
+export interface DataParams {
+  readonly "post-process": {
+    readonly n_examples: number;
+    readonly eos_id: number;
+    readonly pad_id: number;
+    readonly vocab_size: number;
+    readonly max_seq_length?: number;
+  };
+  /** wsc: the tokenizer the data was prepared with ("gpt2" or "byte"), and where the text came from. */
+  readonly wsc?: { readonly tokenizer: string; readonly inputs: readonly string[]; readonly tokens: number };
+}
+
+export function readDataParams(dir: string): DataParams | null {
+  let text: string;
+  try {
+    text = readFileSync(join(dir, "data_params.json"), "utf8");
+  } catch {
+    return null;
+  }
+  try {
+    return JSON.parse(text) as DataParams;
+  } catch (e) {
+    throw new DataError(`${join(dir, "data_params.json")} is not valid JSON: ${(e as Error).message}`);
+  }
+}
+
+export function writeDataParams(dir: string, p: DataParams): void {
+  writeFileSync(join(dir, "data_params.json"), `${JSON.stringify(p, null, 2)}\n`);
+}

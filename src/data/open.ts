@@ -1,0 +1,84 @@
+// From a params file's input section to a data source, one opener per source kind.
+//
+// Relative data_dir paths are resolved as Model Zoo does, against the working directory; when a folder is not
+// there, against the params file's folder (so the shipped tiny configs run from anywhere).
+import { existsSync } from "node:fs";
+import { isAbsolute, resolve } from "node:path";
+import type { DataConfig, DataSourceKind } from "../frontends/params/index.js";
+import type { ModelIR } from "../model/index.js";
+import { DataError } from "./errors.js";
+import { hdf5Ready } from "./hdf5.js";
+import type { SampleSource } from "./source.js";
+import { BertMlmSource } from "./sources/bert-mlm.js";
+import { GptHdf5Source } from "./sources/gpt-hdf5.js";
+import { MnistSource } from "./sources/mnist.js";
+import { SyntheticClusters, SyntheticTokens } from "./sources/synthetic.js";
+
+export interface OpenOptions {
+  /** Folder of the params file, the second place relative data_dir paths are looked for. */
+  readonly paramsDir: string;
+  /** Seed for masking and synthetic values (the run's seed; shuffling has its own). */
+  readonly seed: number;
+}
+
+/** A data_dir as a folder that exists, or a clear error naming where it was looked for. */
+export function resolveDataDir(dir: string, section: string, paramsDir: string): string {
+  if (isAbsolute(dir)) {
+    if (existsSync(dir)) return dir;
+    throw new DataError(`${section}.data_dir: ${dir} does not exist`);
+  }
+  const fromCwd = resolve(dir);
+  if (existsSync(fromCwd)) return fromCwd;
+  const fromParams = resolve(paramsDir, dir);
+  if (existsSync(fromParams)) return fromParams;
+  throw new DataError(
+    `${section}.data_dir: ${dir} does not exist (looked in ${fromCwd} and ${fromParams}); ` +
+      `prepare data there with wsc data prepare, or fix the path`,
+  );
+}
+
+type Opener = (cfg: DataConfig, model: ModelIR, o: OpenOptions) => SampleSource;
+
+const dirs = (cfg: DataConfig, o: OpenOptions) =>
+  cfg.dataDirs.map((d) => resolveDataDir(d, cfg.section, o.paramsDir));
+
+const OPENERS: Readonly<Record<DataSourceKind, Opener>> = {
+  gpt_hdf5: (cfg, model, o) => new GptHdf5Source(dirs(cfg, o), cfg.seqLen, model.vocabSize, cfg.section),
+  bert_mlm: (cfg, model, o) =>
+    new BertMlmSource(new GptHdf5Source(dirs(cfg, o), cfg.seqLen, model.vocabSize, cfg.section), {
+      seqLen: cfg.seqLen,
+      maxPredictions: cfg.maxPredictionsPerSeq ?? cfg.seqLen,
+      maskedLmProb: cfg.maskedLmProb,
+      nsp: cfg.nsp,
+      seed: o.seed,
+      section: cfg.section,
+    }),
+  bert_csv: (cfg) => {
+    throw new DataError(
+      `${cfg.section}.data_processor: ${cfg.processor} reads Model Zoo's BERT CSV files, which wsc does not read; ` +
+        `prepare text with wsc data prepare --tokenizer byte and use data_processor: BertHDF5DynamicMaskDataProcessor`,
+    );
+  },
+  synthetic: (cfg, model, o) =>
+    model.family === "mlp"
+      ? new SyntheticClusters(cfg.numExamples ?? 4096, cfg.inputSize, cfg.numClasses, o.seed)
+      : new SyntheticTokens(cfg.numExamples ?? 4096, cfg.seqLen, model.vocabSize, o.seed),
+  mnist: (cfg, _model, o) => {
+    const d = dirs(cfg, o);
+    if (d.length !== 1)
+      throw new DataError(`${cfg.section}.data_dir: MNIST reads one folder; got ${d.length}`);
+    return new MnistSource(d[0], cfg.section);
+  },
+};
+
+/** Open the source an input section describes for a model. */
+export async function openSource(cfg: DataConfig, model: ModelIR, o: OpenOptions): Promise<SampleSource> {
+  const wantsSeq = model.family !== "mlp" && cfg.seqLen !== model.seqLen;
+  if (wantsSeq) {
+    throw new DataError(
+      `${cfg.section}.max_sequence_length ${cfg.seqLen} differs from the model's ${model.seqLen} tokens per sample`,
+    );
+  }
+  if (cfg.kind === "gpt_hdf5" || cfg.kind === "bert_mlm") await hdf5Ready();
+  return OPENERS[cfg.kind](cfg, model, o);
+}

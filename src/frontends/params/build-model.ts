@@ -1,0 +1,317 @@
+// From a params file's model section to the model IR, one builder per family kind (decoder LM, BERT, MLP),
+// registered by kind. Each applies Model Zoo's defaults for keys a file leaves out, checks what the schema
+// cannot (heads dividing the hidden size, sequences longer than the learned positions, ...) and reports every
+// problem through the context rather than stopping at the first.
+import { DECODER_DEFAULTS, buildBert, buildDecoderLM, buildMlp } from "../../model/index.js";
+import type { ComputeDtype, DecoderLMConfig, ModelFamily, ModelIR } from "../../model/index.js";
+import type { Activation, LossScaling } from "../../numerics/layers/spec.js";
+import type { ParamsContext } from "./context.js";
+import type { ModelKeysKind } from "./keys.js";
+import type { PathKey } from "./layout.js";
+
+/** What the model builders need from outside the model section. */
+export interface ModelInputs {
+  /** Tokens per sample from the input sections (max_sequence_length), where one gives it. */
+  readonly seqLen?: number;
+  readonly seqPath?: readonly PathKey[];
+  /** vocab_size as the input sections give it, to check against the model's. */
+  readonly inputVocab: readonly { value: number; path: readonly PathKey[] }[];
+  /** Features per sample from the input section (MLP). */
+  readonly inputSize?: number;
+  readonly numClasses?: number;
+  /** No NSP pairs in the data (input `disable_nsp`). */
+  readonly inputDisablesNsp: boolean;
+  /** Precision from outside the model section (new layout `precision`): overrides the model's keys. */
+  readonly precisionEnabled?: boolean;
+  readonly fp16Type?: string;
+}
+
+type Builder = (
+  ctx: ParamsContext,
+  at: readonly PathKey[],
+  family: ModelFamily,
+  inp: ModelInputs,
+) => ModelIR | undefined;
+
+const ACTIVATIONS: Readonly<Record<string, Activation>> = {
+  gelu: "gelu",
+  gelu_new: "gelu_tanh",
+  relu: "relu",
+  silu: "silu",
+  swiglu: "swiglu",
+  tanh: "tanh",
+};
+
+/** The number format on the wafer from mixed_precision / use_bfloat16 / fp16_type (and new-layout precision). */
+function computeDtype(ctx: ParamsContext, at: readonly PathKey[], inp: ModelInputs): ComputeDtype {
+  const mixed =
+    inp.precisionEnabled ?? ctx.bool([...at, "mixed_precision"]) ?? ctx.bool([...at, "to_float16"]);
+  if (mixed === false) return "fp32";
+  const t = inp.fp16Type ?? ctx.str([...at, "fp16_type"]);
+  if (t === "bfloat16") return "bf16";
+  if (t === "cbfloat16") return "cb16";
+  if (t === "float16") return "fp16";
+  if (ctx.bool([...at, "use_bfloat16"])) return "bf16";
+  return mixed === true ? "fp16" : "fp32";
+}
+
+function checkVocab(ctx: ParamsContext, vocab: number | undefined, at: readonly PathKey[], inp: ModelInputs) {
+  if (vocab === undefined) return;
+  for (const v of inp.inputVocab) {
+    if (v.value !== vocab) {
+      ctx.issue(
+        v.path,
+        `${v.value} differs from ${[...at, "vocab_size"].join(".")} = ${vocab}; they must be equal`,
+      );
+    }
+  }
+}
+
+function checkHeads(ctx: ParamsContext, at: readonly PathKey[], hidden?: number, heads?: number) {
+  if (hidden !== undefined && heads !== undefined && hidden % heads !== 0) {
+    ctx.issue(
+      [...at, "num_heads"],
+      `${heads} heads do not divide hidden_size ${hidden}: the head size must be a whole number ` +
+        `(use a divisor of ${hidden}, e.g. ${largestDivisorAtMost(hidden, heads)})`,
+    );
+  }
+}
+
+function largestDivisorAtMost(n: number, k: number): number {
+  for (let d = Math.min(n, k); d > 1; d--) if (n % d === 0) return d;
+  return 1;
+}
+
+interface Sizes {
+  readonly hidden: number;
+  readonly heads: number;
+  readonly layers: number;
+  readonly vocabSize: number;
+  readonly ffn: number;
+}
+
+/** The transformer sizes every decoder and BERT config gives, checked (heads divide hidden, vocabularies agree). */
+function transformerSizes(ctx: ParamsContext, at: readonly PathKey[], inp: ModelInputs): Partial<Sizes> {
+  const k = (key: string) => [...at, key];
+  const s = {
+    hidden: ctx.num(k("hidden_size")),
+    heads: ctx.num(k("num_heads")),
+    layers: ctx.num(k("num_hidden_layers")),
+    vocabSize: ctx.num(k("vocab_size")),
+    ffn: ctx.num(k("filter_size")),
+  };
+  checkHeads(ctx, at, s.hidden, s.heads);
+  checkVocab(ctx, s.vocabSize, at, inp);
+  return s;
+}
+
+/** The sizes when all are there and no problem was found so far; otherwise nothing is built. */
+function complete(ctx: ParamsContext, s: Partial<Sizes>): Sizes | undefined {
+  const all = Object.values(s).every((v) => v !== undefined);
+  return all && ctx.issues.length === 0 ? (s as Sizes) : undefined;
+}
+
+/** Model Zoo's defaults for keys a decoder config leaves out, per family (from its model classes). */
+const DECODER_KEY_DEFAULTS: Readonly<Record<string, Partial<DecoderLMConfig>>> = {
+  gpt2: {},
+  gpt3: {},
+  // Model Zoo's GPT-J class: tied embeddings, no MLP biases, attention biases on, unless the file says
+  // otherwise (the real 6B config does).
+  gptj: { tiedEmbeddings: true, mlpBias: false, attentionBias: true, headBias: false },
+  llama: {},
+};
+
+const buildDecoder: Builder = (ctx, at, family, inp) => {
+  const k = (key: string) => [...at, key];
+  const fam = family as DecoderLMConfig["family"];
+  const base = { ...DECODER_DEFAULTS[fam], ...DECODER_KEY_DEFAULTS[fam] };
+  const sizes = transformerSizes(ctx, at, inp);
+  const { hidden, heads } = sizes;
+
+  const rmsFlag = ctx.bool(k("use_rms_norm"));
+  const normType = ctx.str(k("norm_type"));
+  if (rmsFlag !== undefined && normType !== undefined && (rmsFlag ? "rmsnorm" : "layernorm") !== normType) {
+    ctx.issue(k("use_rms_norm"), `${rmsFlag} contradicts norm_type "${normType}"; keep one of them`);
+  }
+  const norm =
+    normType === "rmsnorm" || rmsFlag === true
+      ? "rmsnorm"
+      : normType === "layernorm" || rmsFlag === false
+        ? "layernorm"
+        : base.norm;
+  const pos =
+    (ctx.str(k("position_embedding_type")) as "learned" | "rotary" | undefined) ?? base.positionEmbedding;
+  const maxPositions = ctx.num(k("max_position_embeddings")) ?? 1024;
+  const seqLen = inp.seqLen ?? maxPositions;
+  if (pos === "learned" && seqLen > maxPositions) {
+    ctx.issue(
+      inp.seqPath ?? k("max_position_embeddings"),
+      `${seqLen} tokens per sample exceed max_position_embeddings = ${maxPositions} learned positions; ` +
+        `raise max_position_embeddings or shorten the sequences`,
+    );
+  }
+  const headDim = hidden !== undefined && heads !== undefined ? hidden / heads : undefined;
+  const rotaryDim = ctx.num(k("rotary_dim"));
+  if (rotaryDim !== undefined && pos !== "rotary") {
+    ctx.warnings.push(`${ctx.where(k("rotary_dim"))} has no effect: positions are "${pos}"`);
+  }
+  if (pos === "rotary" && rotaryDim !== undefined && headDim !== undefined && Number.isInteger(headDim)) {
+    if (rotaryDim > headDim || rotaryDim % 2 !== 0) {
+      ctx.issue(
+        k("rotary_dim"),
+        `${rotaryDim} must be even and at most the head size ${headDim} (hidden_size / num_heads)`,
+      );
+    }
+  }
+  const qkvBias = ctx.bool(k("use_projection_bias_in_attention"));
+  const outBias = ctx.bool(k("use_ffn_bias_in_attention"));
+  if (qkvBias !== undefined && outBias !== undefined && qkvBias !== outBias) {
+    ctx.issue(
+      k("use_ffn_bias_in_attention"),
+      `${outBias} differs from use_projection_bias_in_attention = ${qkvBias}; wsc gives the q/k/v and output ` +
+        `projections biases together: set both to the same value`,
+    );
+  }
+  const activationKey = ctx.str(k("nonlinearity"));
+  const activation = activationKey ? ACTIVATIONS[activationKey] : base.activation;
+
+  let lossScaling = (ctx.str(k("loss_scaling")) as LossScaling | undefined) ?? base.lossScaling;
+  const lossWeight = ctx.num(k("loss_weight")) ?? 1;
+  if (lossWeight !== 1 && lossScaling === "num_tokens") {
+    // Model Zoo's GPT-2 class does the same, with a warning.
+    lossScaling = "batch_size";
+    ctx.warnings.push(
+      `${ctx.where(k("loss_weight"))} = ${lossWeight} with loss_scaling "num_tokens": Model Zoo falls back to ` +
+        `"batch_size", and so does wsc`,
+    );
+  }
+  const dropout = ctx.num(k("residual_dropout_rate")) ?? ctx.num(k("dropout_rate")) ?? base.dropout;
+  const embeddingDropout =
+    ctx.num(k("embedding_dropout_rate")) ?? ctx.num(k("dropout_rate")) ?? base.embeddingDropout;
+  const attentionDropout =
+    ctx.num(k("attention_dropout_rate")) ?? ctx.num(k("dropout_rate")) ?? base.attentionDropout;
+
+  const std = (name: string) => ctx.num([...at, name, "std"]);
+  const truncated = ["embedding_initializer", "initializer", "output_layer_initializer"].filter((name) => {
+    const init = ctx.get(k(name)) as { name?: string; a?: number; b?: number } | undefined;
+    return init !== undefined && (init.name === "truncated_normal" || init.a !== undefined);
+  });
+  if (truncated.length) {
+    ctx.warnings.push(
+      `${truncated.map((n) => ctx.where(k(n))).join(", ")}: truncated normal initialisers are drawn as ` +
+        `N(0, std^2) without the truncation (their std is kept)`,
+    );
+  }
+  const initializerRange = std("initializer") ?? ctx.num(k("initializer_range")) ?? base.initializerRange;
+
+  const ok = complete(ctx, sizes);
+  if (!ok) return undefined;
+  return buildDecoderLM({
+    ...base,
+    ...ok,
+    maxPositions,
+    seqLen,
+    positionEmbedding: pos,
+    rotaryDim: rotaryDim ?? (pos === "rotary" ? base.rotaryDim : 0),
+    rotaryBase: ctx.num(k("rope_theta")) ?? base.rotaryBase,
+    norm,
+    normEps: ctx.num(k("layer_norm_epsilon")) ?? base.normEps,
+    activation,
+    attentionBias: qkvBias ?? outBias ?? base.attentionBias,
+    mlpBias: ctx.bool(k("use_ffn_bias")) ?? base.mlpBias,
+    headBias: ctx.bool(k("use_bias_in_output")) ?? base.headBias,
+    tiedEmbeddings: ctx.bool(k("share_embedding_weights")) ?? base.tiedEmbeddings,
+    embeddingDropout,
+    dropout,
+    attentionDropout,
+    lossScaling,
+    lossWeight,
+    initializerRange,
+    outputInitStd: std("output_layer_initializer"),
+    embeddingInitStd: std("embedding_initializer"),
+    computeDtype: computeDtype(ctx, at, inp),
+  });
+};
+
+const buildBertModel: Builder = (ctx, at, _family, inp) => {
+  const k = (key: string) => [...at, key];
+  const sizes = transformerSizes(ctx, at, inp);
+  const maxPositions = ctx.num(k("max_position_embeddings")) ?? 512;
+  const seqLen = inp.seqLen ?? 128;
+  if (seqLen > maxPositions) {
+    ctx.issue(
+      inp.seqPath ?? k("max_position_embeddings"),
+      `${seqLen} tokens per sample exceed max_position_embeddings = ${maxPositions}; raise it or shorten the sequences`,
+    );
+  }
+  const act = ctx.str(k("encoder_nonlinearity")) ?? "gelu";
+  const mlmAct = ctx.str(k("mlm_nonlinearity"));
+  if (mlmAct !== undefined && mlmAct !== act) {
+    ctx.issue(
+      k("mlm_nonlinearity"),
+      `"${mlmAct}" differs from encoder_nonlinearity "${act}"; wsc's MLM head uses the encoder's activation: make them equal`,
+    );
+  }
+  const mlmScaling = ctx.str(k("mlm_loss_scaling"));
+  const ok = complete(ctx, sizes);
+  if (!ok) return undefined;
+  const dropout = ctx.num(k("dropout_rate")) ?? 0.1;
+  return buildBert({
+    ...ok,
+    maxPositions,
+    seqLen,
+    typeVocabSize: ctx.num(k("num_segments")) ?? 2,
+    normEps: ctx.num(k("layer_norm_epsilon")) ?? 1e-5,
+    activation: ACTIVATIONS[act],
+    dropout,
+    attentionDropout: ctx.num(k("attention_dropout_rate")) ?? dropout,
+    nsp: !(ctx.bool(k("disable_nsp")) ?? inp.inputDisablesNsp),
+    tiedEmbeddings: ctx.bool(k("share_embedding_weights")) ?? true,
+    mlmPredictions: undefined,
+    lossScaling: mlmScaling === "num_masked" ? "num_tokens" : "batch_size",
+    lossWeight: ctx.num(k("mlm_loss_weight")) ?? 1,
+    nspLossWeight: ctx.num(k("nsp_loss_weight")) ?? 1,
+    initializerRange: ctx.num(k("initializer_range")) ?? 0.02,
+    computeDtype: computeDtype(ctx, at, inp),
+  });
+};
+
+const buildMlpModel: Builder = (ctx, at, _family, inp) => {
+  const k = (key: string) => [...at, key];
+  const sizes = ctx.get(k("hidden_sizes"));
+  const depth = ctx.num(k("depth"));
+  const width = ctx.num(k("hidden_size"));
+  let hidden: number[] | undefined;
+  if (Array.isArray(sizes)) {
+    if (sizes.every((s) => typeof s === "number")) hidden = sizes as number[];
+    if (depth !== undefined && depth !== sizes.length)
+      ctx.issue(
+        k("depth"),
+        `${depth} differs from the ${sizes.length} entries of hidden_sizes; drop depth or make them agree`,
+      );
+  } else if (depth !== undefined && width !== undefined) {
+    hidden = Array.from({ length: depth }, () => width);
+  } else {
+    ctx.issue(at, "the MLP needs hidden_sizes: [..] or depth and hidden_size (as fc_mnist takes them)");
+  }
+  const inFeatures = ctx.num(k("input_size")) ?? inp.inputSize ?? 784;
+  const classes = ctx.num(k("num_classes")) ?? inp.numClasses ?? 10;
+  if (!hidden || ctx.issues.length > 0) return undefined;
+  return buildMlp({
+    inFeatures,
+    hiddenSizes: hidden,
+    classes,
+    activation: ACTIVATIONS[ctx.str(k("activation_fn")) ?? "relu"],
+    bias: ctx.bool(k("use_bias")) ?? true,
+    dropout: ctx.num(k("dropout")) ?? 0,
+    initializerRange: ctx.num(k("initializer_range")) ?? 0.02,
+    computeDtype: computeDtype(ctx, at, inp),
+  });
+};
+
+/** The model builder of each family kind. */
+export const MODEL_BUILDERS: Readonly<Record<ModelKeysKind, Builder>> = {
+  decoder: buildDecoder,
+  bert: buildBertModel,
+  mlp: buildMlpModel,
+};

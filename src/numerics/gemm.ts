@@ -1,0 +1,482 @@
+// Single-precision GEMM, the one place the host numerics spend most of their time. Two backends behind one
+// interface, registered by name:
+//   "openblas"   the N-API addon native/build/Release/wsc_blas.node over the system OpenBLAS (cblas_sgemm),
+//                which also carries C++ versions of the element-wise hot loops (`NativeKernels`, used by the
+//                ops when this backend is active; their TypeScript versions are the fallback and reference);
+//   "typescript" a blocked, cache-friendly pure-TypeScript GEMM, used when the addon is missing or when
+//                WSC_NO_BLAS=1 is set in the environment.
+// Both compute C = alpha * op(A) op(B) + beta * C on row-major matrices addressed by (array, offset, leading
+// dimension), with op(X) = X or X^T. `gemmReference` (float64 accumulation, naive loops) is the reference
+// both are tested against.
+import { createRequire } from "node:module";
+import { NumericsValueError, ShapeError } from "./errors.js";
+
+/** C[M,N] = alpha * op(A)[M,K] op(B)[K,N] + beta * C, row-major, offsets and leading dimensions in elements. */
+export type SgemmFn = (
+  transA: boolean,
+  transB: boolean,
+  m: number,
+  n: number,
+  k: number,
+  alpha: number,
+  a: Float32Array,
+  aOff: number,
+  lda: number,
+  b: Float32Array,
+  bOff: number,
+  ldb: number,
+  beta: number,
+  c: Float32Array,
+  cOff: number,
+  ldc: number,
+) => void;
+
+/** `batch` GEMMs whose matrices are spaced by strideA, strideB, strideC elements. */
+export type SgemmBatchedFn = (
+  transA: boolean,
+  transB: boolean,
+  m: number,
+  n: number,
+  k: number,
+  alpha: number,
+  a: Float32Array,
+  aOff: number,
+  lda: number,
+  strideA: number,
+  b: Float32Array,
+  bOff: number,
+  ldb: number,
+  strideB: number,
+  beta: number,
+  c: Float32Array,
+  cOff: number,
+  ldc: number,
+  strideC: number,
+  batch: number,
+) => void;
+
+/** The element-wise kernels of the addon (native/src/kernels.h); argument order as the TypeScript ops. */
+export interface NativeKernels {
+  actForward(op: number, x: Float32Array, y: Float32Array, n: number): void;
+  actBackward(
+    op: number,
+    x: Float32Array,
+    y: Float32Array,
+    dy: Float32Array,
+    dx: Float32Array,
+    n: number,
+  ): void;
+  swigluForward(g: Float32Array, u: Float32Array, y: Float32Array, n: number): void;
+  swigluBackward(
+    g: Float32Array,
+    u: Float32Array,
+    dy: Float32Array,
+    dg: Float32Array,
+    du: Float32Array,
+    n: number,
+  ): void;
+  layerNormForward(
+    x: Float32Array,
+    rows: number,
+    c: number,
+    g: Float32Array,
+    b: Float32Array,
+    eps: number,
+    y: Float32Array,
+    mean: Float32Array,
+    rstd: Float32Array,
+  ): void;
+  layerNormBackward(
+    dy: Float32Array,
+    x: Float32Array,
+    rows: number,
+    c: number,
+    g: Float32Array,
+    mean: Float32Array,
+    rstd: Float32Array,
+    dx: Float32Array,
+    dg: Float32Array,
+    db: Float32Array,
+    accumulate: boolean,
+  ): void;
+  rmsNormForward(
+    x: Float32Array,
+    rows: number,
+    c: number,
+    g: Float32Array,
+    eps: number,
+    y: Float32Array,
+    rstd: Float32Array,
+  ): void;
+  rmsNormBackward(
+    dy: Float32Array,
+    x: Float32Array,
+    rows: number,
+    c: number,
+    g: Float32Array,
+    rstd: Float32Array,
+    dx: Float32Array,
+    dg: Float32Array,
+    accumulate: boolean,
+  ): void;
+  attnSoftmax(
+    s: Float32Array,
+    batch: number,
+    heads: number,
+    t: number,
+    causal: boolean,
+    keyMask: Float32Array | null,
+  ): void;
+  attnSoftmaxBackward(
+    p: Float32Array,
+    dp: Float32Array,
+    rows: number,
+    t: number,
+    causal: boolean,
+    scale: number,
+  ): void;
+  adamStep(
+    w: Float32Array,
+    g: Float32Array,
+    m: Float32Array,
+    v: Float32Array,
+    gradScale: number,
+    l2: number,
+    shrink: number,
+    beta1: number,
+    beta2: number,
+    eps: number,
+    stepSize: number,
+    sqrtBc2: number,
+  ): void;
+}
+
+export interface GemmBackend {
+  readonly name: GemmBackendName;
+  /** C++ element-wise kernels that come with the backend, or null (the ops then run their TypeScript). */
+  readonly kernels: NativeKernels | null;
+  /** One line: what it is (library, configuration). */
+  readonly description: string;
+  readonly sgemm: SgemmFn;
+  readonly sgemmBatched: SgemmBatchedFn;
+  /** Sets the worker threads where the backend has them (OpenBLAS); no-op otherwise. */
+  setThreads(n: number): void;
+  threads(): number;
+}
+
+export type GemmBackendName = "openblas" | "typescript";
+
+// ---------------------------------------------------------------------------------------------------------
+// Pure TypeScript backend
+
+const KC = 256; // depth of a k-block (a panel of B rows stays in cache)
+const NC = 512; // width of an n-block
+
+let packA = new Float32Array(0);
+let packB = new Float32Array(0);
+
+function scaleC(m: number, n: number, beta: number, c: Float32Array, cOff: number, ldc: number): void {
+  if (beta === 1) return;
+  for (let i = 0; i < m; i++) {
+    const r = cOff + i * ldc;
+    if (beta === 0) c.fill(0, r, r + n);
+    else for (let j = r; j < r + n; j++) c[j] *= beta;
+  }
+}
+
+/**
+ * Blocked GEMM: C += alpha * A B with A [M,K] and B [K,N] contiguous row-major (transposed operands are packed
+ * into that layout first). For each k-block and n-block it updates four rows of C at a time, reading each
+ * B row once per four rows; the inner loop is a unit-stride axpy V8 compiles to tight scalar code.
+ */
+const sgemmTs: SgemmFn = (ta, tb, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc) => {
+  checkExtents(ta, tb, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, 0, 0, 0, 1);
+  scaleC(m, n, beta, c, cOff, ldc);
+  if (m === 0 || n === 0 || k === 0 || alpha === 0) return;
+  // Bring A to [M,K] row-major with lda = K and B to [K,N] with ldb = N when transposed.
+  let A = a,
+    aO = aOff,
+    aL = lda;
+  if (ta) {
+    if (packA.length < m * k) packA = new Float32Array(m * k);
+    for (let p = 0; p < k; p++) {
+      const src = aOff + p * lda;
+      for (let i = 0; i < m; i++) packA[i * k + p] = a[src + i];
+    }
+    A = packA;
+    aO = 0;
+    aL = k;
+  }
+  let B = b,
+    bO = bOff,
+    bL = ldb;
+  if (tb) {
+    if (packB.length < k * n) packB = new Float32Array(k * n);
+    for (let j = 0; j < n; j++) {
+      const src = bOff + j * ldb;
+      for (let p = 0; p < k; p++) packB[p * n + j] = b[src + p];
+    }
+    B = packB;
+    bO = 0;
+    bL = n;
+  }
+  for (let p0 = 0; p0 < k; p0 += KC) {
+    const p1 = Math.min(k, p0 + KC);
+    for (let j0 = 0; j0 < n; j0 += NC) {
+      const j1 = Math.min(n, j0 + NC);
+      let i = 0;
+      for (; i + 4 <= m; i += 4) {
+        const c0 = cOff + i * ldc,
+          c1 = c0 + ldc,
+          c2 = c1 + ldc,
+          c3 = c2 + ldc;
+        const a0 = aO + i * aL;
+        for (let p = p0; p < p1; p++) {
+          const x0 = alpha * A[a0 + p],
+            x1 = alpha * A[a0 + aL + p],
+            x2 = alpha * A[a0 + 2 * aL + p],
+            x3 = alpha * A[a0 + 3 * aL + p];
+          const br = bO + p * bL;
+          for (let j = j0; j < j1; j++) {
+            const bv = B[br + j];
+            c[c0 + j] += x0 * bv;
+            c[c1 + j] += x1 * bv;
+            c[c2 + j] += x2 * bv;
+            c[c3 + j] += x3 * bv;
+          }
+        }
+      }
+      for (; i < m; i++) {
+        const c0 = cOff + i * ldc;
+        const a0 = aO + i * aL;
+        for (let p = p0; p < p1; p++) {
+          const x0 = alpha * A[a0 + p];
+          const br = bO + p * bL;
+          for (let j = j0; j < j1; j++) c[c0 + j] += x0 * B[br + j];
+        }
+      }
+    }
+  }
+};
+
+const sgemmBatchedTs: SgemmBatchedFn = (
+  ta,
+  tb,
+  m,
+  n,
+  k,
+  alpha,
+  a,
+  aOff,
+  lda,
+  sa,
+  b,
+  bOff,
+  ldb,
+  sb,
+  beta,
+  c,
+  cOff,
+  ldc,
+  sc,
+  batch,
+) => {
+  checkExtents(ta, tb, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, sa, sb, sc, batch);
+  for (let i = 0; i < batch; i++) {
+    sgemmTs(
+      ta,
+      tb,
+      m,
+      n,
+      k,
+      alpha,
+      a,
+      aOff + i * sa,
+      lda,
+      b,
+      bOff + i * sb,
+      ldb,
+      beta,
+      c,
+      cOff + i * sc,
+      ldc,
+    );
+  }
+};
+
+function checkOne(
+  name: string,
+  rows: number,
+  cols: number,
+  arr: Float32Array,
+  off: number,
+  ld: number,
+  stride: number,
+  batch: number,
+): void {
+  if (rows === 0 || cols === 0 || batch === 0) return;
+  if (ld < cols)
+    throw new ShapeError(`gemm ${name}: leading dimension ${ld} is smaller than its row length ${cols}`);
+  const last = off + (batch - 1) * stride + (rows - 1) * ld + cols;
+  if (off < 0 || last > arr.length) {
+    throw new ShapeError(`gemm ${name}: matrix reaches element ${last} but the buffer holds ${arr.length}`);
+  }
+}
+
+function checkExtents(
+  ta: boolean,
+  tb: boolean,
+  m: number,
+  n: number,
+  k: number,
+  a: Float32Array,
+  aOff: number,
+  lda: number,
+  b: Float32Array,
+  bOff: number,
+  ldb: number,
+  c: Float32Array,
+  cOff: number,
+  ldc: number,
+  sa: number,
+  sb: number,
+  sc: number,
+  batch: number,
+): void {
+  if (k > 0) {
+    checkOne("A", ta ? k : m, ta ? m : k, a, aOff, lda, sa, batch);
+    checkOne("B", tb ? n : k, tb ? k : n, b, bOff, ldb, sb, batch);
+  }
+  checkOne("C", m, n, c, cOff, ldc, sc, batch);
+}
+
+const typescriptBackend: GemmBackend = {
+  name: "typescript",
+  description: "pure-TypeScript blocked GEMM (single thread)",
+  kernels: null,
+  sgemm: sgemmTs,
+  sgemmBatched: sgemmBatchedTs,
+  setThreads: () => {},
+  threads: () => 1,
+};
+
+// ---------------------------------------------------------------------------------------------------------
+// OpenBLAS backend (N-API addon)
+
+interface BlasAddon extends NativeKernels {
+  sgemm: SgemmFn;
+  sgemmBatched: SgemmBatchedFn;
+  setNumThreads(n: number): void;
+  getNumThreads(): number;
+  config(): string;
+}
+
+/** Where the addon is built: native/build/Release/wsc_blas.node at the package root (src/ and dist/ alike). */
+export const ADDON_PATH = new URL("../../native/build/Release/wsc_blas.node", import.meta.url);
+
+let addonLoadError: string | null = null;
+
+function loadOpenBlas(): GemmBackend | null {
+  try {
+    const require = createRequire(import.meta.url);
+    const addon = require(ADDON_PATH.pathname) as BlasAddon;
+    return {
+      name: "openblas",
+      description: `OpenBLAS ${addon.config()}`,
+      kernels: addon,
+      sgemm: addon.sgemm,
+      sgemmBatched: addon.sgemmBatched,
+      setThreads: (n) => addon.setNumThreads(n),
+      threads: () => addon.getNumThreads(),
+    };
+  } catch (e) {
+    addonLoadError = (e as Error).message.split("\n")[0];
+    return null;
+  }
+}
+
+const openblasBackend = loadOpenBlas();
+
+/** The backends available in this process, by name. */
+export const GEMM_BACKENDS: ReadonlyMap<GemmBackendName, GemmBackend> = new Map(
+  [typescriptBackend, openblasBackend]
+    .filter((b): b is GemmBackend => b !== null)
+    .map((b) => [b.name, b] as [GemmBackendName, GemmBackend]),
+);
+
+/** Why the OpenBLAS backend is unavailable (null when it loaded). */
+export function openBlasUnavailableReason(): string | null {
+  if (openblasBackend) return null;
+  return `addon not loadable (${addonLoadError}); build it with \`npm run build:native\` after installing libopenblas-dev`;
+}
+
+let active: GemmBackend =
+  process.env.WSC_NO_BLAS === "1" || !openblasBackend ? typescriptBackend : openblasBackend;
+
+/** The backend every op uses now. */
+export function gemmBackend(): GemmBackend {
+  return active;
+}
+
+/** The element-wise kernels of the active backend, or null when the ops should run their TypeScript. */
+export function nativeKernels(): NativeKernels | null {
+  return active.kernels;
+}
+
+/** Switches every op to the named backend (tests compare the two). Returns the previous one's name. */
+export function useGemmBackend(name: GemmBackendName): GemmBackendName {
+  const b = GEMM_BACKENDS.get(name);
+  if (!b) {
+    throw new NumericsValueError(
+      `GEMM backend "${name}" is not available here` +
+        (name === "openblas" ? `: ${openBlasUnavailableReason()}` : ""),
+    );
+  }
+  const prev = active.name;
+  active = b;
+  return prev;
+}
+
+/** C = alpha * op(A) op(B) + beta * C on the active backend. */
+export const sgemm: SgemmFn = (ta, tb, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc) =>
+  active.sgemm(ta, tb, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
+
+/** Strided batched GEMM on the active backend. */
+export const sgemmBatched: SgemmBatchedFn = (...args) => active.sgemmBatched(...args);
+
+/**
+ * Reference GEMM in float64: naive triple loop, accumulates in double, then rounds to float32 once.
+ * Slow; for tests only.
+ */
+export const gemmReference: SgemmFn = (
+  ta,
+  tb,
+  m,
+  n,
+  k,
+  alpha,
+  a,
+  aOff,
+  lda,
+  b,
+  bOff,
+  ldb,
+  beta,
+  c,
+  cOff,
+  ldc,
+) => {
+  checkExtents(ta, tb, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, 0, 0, 0, 1);
+  for (let i = 0; i < m; i++) {
+    for (let j = 0; j < n; j++) {
+      let s = 0;
+      for (let p = 0; p < k; p++) {
+        const av = ta ? a[aOff + p * lda + i] : a[aOff + i * lda + p];
+        const bv = tb ? b[bOff + j * ldb + p] : b[bOff + p * ldb + j];
+        s += av * bv;
+      }
+      const ci = cOff + i * ldc + j;
+      c[ci] = alpha * s + (beta === 0 ? 0 : beta * c[ci]);
+    }
+  }
+};

@@ -1,0 +1,93 @@
+// embedding: token (+ learned position) (+ token type) embeddings, optional norm, dropout (site 0).
+// ids [B, T] from the batch -> y [B, T, H]. Position ids are 0..T-1 in every row.
+import { dropoutApply } from "../ops/dropout.js";
+import { embeddingGather, embeddingScatterAdd } from "../ops/embedding.js";
+import { ShapeError } from "../errors.js";
+import { Tensor } from "../tensor.js";
+import type { GradMap, LayerKernel, NormSaved } from "./kernel.js";
+import { batchField, dropoutSite, gradIn, normBackward, normForward, param, rate } from "./kernel.js";
+
+const K = "embedding" as const;
+
+interface EmbeddingSaved {
+  readonly norm: NormSaved | null;
+}
+
+export const embeddingKernel: LayerKernel<"embedding"> = {
+  isHead: false,
+  forward(spec, params, _x, batch, ctx) {
+    const { size: B, seqLen: T } = batch;
+    const H = spec.hidden;
+    const R = B * T;
+    const ids = batchField<Int32Array>(batch, K, "inputIds", R);
+    const wte = param(params, K, "wte", [spec.vocabSize, H]);
+    const sum = new Float32Array(R * H);
+    embeddingGather(wte, spec.vocabSize, H, ids, sum);
+    if (spec.positionEmbedding === "learned") {
+      if (T > spec.maxPositions) {
+        throw new ShapeError(
+          `embedding: sequence length ${T} exceeds max_position_embeddings ${spec.maxPositions}; ` +
+            `shorten the sequences or raise max_position_embeddings`,
+        );
+      }
+      const wpe = param(params, K, "wpe", [spec.maxPositions, H]);
+      for (let r = 0; r < R; r++) {
+        const o = r * H,
+          p = (r % T) * H;
+        for (let j = 0; j < H; j++) sum[o + j] += wpe[p + j];
+      }
+    }
+    if (spec.typeVocabSize > 0) {
+      const types = batch.tokenTypeIds
+        ? batchField<Int32Array>(batch, K, "tokenTypeIds", R)
+        : new Int32Array(R);
+      const wtt = param(params, K, "wtt", [spec.typeVocabSize, H]);
+      embeddingGather(wtt, spec.typeVocabSize, H, types, sum, true, "token type id");
+    }
+    let y = sum;
+    let norm: NormSaved | null = null;
+    if (spec.norm) {
+      y = new Float32Array(R * H);
+      norm = normForward(spec.norm, params, K, "norm.", spec.normEps, sum, R, H, y);
+    }
+    dropoutApply(y, B, T * H, rate(spec.dropout, ctx), dropoutSite(ctx, batch, 0));
+    return { y: new Tensor([B, T, H], y), saved: { norm } satisfies EmbeddingSaved };
+  },
+
+  backward(spec, params, saved, dy, batch, ctx) {
+    const { size: B, seqLen: T } = batch;
+    const H = spec.hidden;
+    const R = B * T;
+    const s = saved as EmbeddingSaved;
+    const grads: GradMap = new Map();
+    let d = gradIn(dy, K, [B, T, H]).slice();
+    dropoutApply(d, B, T * H, rate(spec.dropout, ctx), dropoutSite(ctx, batch, 0));
+    if (spec.norm && s.norm) {
+      const dsum = new Float32Array(R * H);
+      normBackward(spec.norm, params, K, "norm.", s.norm, d, R, H, dsum, grads, false);
+      d = dsum;
+    }
+    const ids = batchField<Int32Array>(batch, K, "inputIds", R);
+    const dwte = new Tensor([spec.vocabSize, H]);
+    embeddingScatterAdd(d, H, ids, dwte.data);
+    grads.set("wte", dwte);
+    if (spec.positionEmbedding === "learned") {
+      const dwpe = new Tensor([spec.maxPositions, H]);
+      for (let r = 0; r < R; r++) {
+        const o = r * H,
+          p = (r % T) * H;
+        for (let j = 0; j < H; j++) dwpe.data[p + j] += d[o + j];
+      }
+      grads.set("wpe", dwpe);
+    }
+    if (spec.typeVocabSize > 0) {
+      const types = batch.tokenTypeIds
+        ? batchField<Int32Array>(batch, K, "tokenTypeIds", R)
+        : new Int32Array(R);
+      const dwtt = new Tensor([spec.typeVocabSize, H]);
+      embeddingScatterAdd(d, H, types, dwtt.data);
+      grads.set("wtt", dwtt);
+    }
+    return { dx: null, grads };
+  },
+};

@@ -1,0 +1,339 @@
+// Loss heads: lm_head (GPT), mlm_head and nsp_head (BERT), classifier_head (MLP family). Each returns its
+// loss as this batch's share of the global loss: masked sum / global denominator * loss weight. The logits
+// of lm_head are computed in row chunks and never kept whole when large; the gradient of the cross-entropy is
+// computed in the forward (the head's backward follows it directly) and recomputed per chunk when it was too
+// large to keep. A `saved` value is consumed by its backward.
+import { sgemm } from "../gemm.js";
+import { activation } from "../ops/activations.js";
+import { crossEntropy } from "../ops/cross-entropy.js";
+import { linearForward } from "../ops/linear.js";
+import { Tensor } from "../tensor.js";
+import type { GradMap, LayerKernel, NormSaved } from "./kernel.js";
+import {
+  batchField,
+  input,
+  lossDenominator,
+  mlpInput,
+  normBackward,
+  normForward,
+  param,
+  projBackward,
+  projForward,
+} from "./kernel.js";
+import type { Batch, LayerKind } from "./spec.js";
+
+/** Logits kept whole up to this many elements (64 MB); larger ones are recomputed chunk by chunk. */
+export const LOGITS_KEEP_ELEMENTS = 16 * 1024 * 1024;
+/** Elements of one chunk of logits when chunking. */
+export const LOGITS_CHUNK_ELEMENTS = 4 * 1024 * 1024;
+
+interface VocabSaved {
+  readonly x: Float32Array;
+  readonly rows: number;
+  /** Row indices into the labels and mask (the rows of x), or null for rows 0..R-1. */
+  readonly rowIdx: Int32Array | null;
+  /** d(loss share)/d(logits) for all rows, when kept. */
+  readonly dlogits: Float32Array | null;
+  readonly gradScale: number;
+}
+
+/**
+ * Cross-entropy over logits = x W^T (+ b) for `rows` rows of x [rows, H]; labels and mask are looked up through
+ * rowIdx. Returns the masked sum; keeps the gradient of the logits when small enough.
+ */
+function vocabLossForward(
+  x: Float32Array,
+  rows: number,
+  h: number,
+  w: Float32Array,
+  b: Float32Array | null,
+  v: number,
+  labels: Int32Array,
+  mask: Float32Array | null,
+  rowIdx: Int32Array | null,
+  gradScale: number,
+): { sum: number; saved: VocabSaved } {
+  const keep = rows * v <= LOGITS_KEEP_ELEMENTS;
+  const chunk = keep ? rows : Math.max(1, Math.floor(LOGITS_CHUNK_ELEMENTS / v));
+  const kept = keep ? new Float32Array(rows * v) : null;
+  const buf = kept ?? new Float32Array(Math.min(rows, chunk) * v);
+  let sum = 0;
+  for (let r0 = 0; r0 < rows; r0 += chunk) {
+    const n = Math.min(chunk, rows - r0);
+    const { lab, msk } = chunkTargets(labels, mask, rowIdx, r0, n);
+    linearForward(x.subarray(r0 * h, (r0 + n) * h), n, h, w, b, v, buf);
+    sum += crossEntropy(buf, n, v, lab, msk, gradScale, buf);
+  }
+  return { sum, saved: { x, rows, rowIdx, dlogits: kept, gradScale } };
+}
+
+function chunkTargets(
+  labels: Int32Array,
+  mask: Float32Array | null,
+  rowIdx: Int32Array | null,
+  r0: number,
+  n: number,
+): { lab: Int32Array; msk: Float32Array | null } {
+  if (!rowIdx) return { lab: labels.subarray(r0, r0 + n), msk: mask ? mask.subarray(r0, r0 + n) : null };
+  const lab = new Int32Array(n);
+  const msk = mask ? new Float32Array(n) : null;
+  for (let i = 0; i < n; i++) {
+    const r = rowIdx[r0 + i];
+    lab[i] = labels[r];
+    if (msk && mask) msk[i] = mask[r];
+  }
+  return { lab, msk };
+}
+
+/** dx [rows, H] (overwritten), dW [V, H] and db [V] (overwritten) from the saved or recomputed dlogits. */
+function vocabLossBackward(
+  s: VocabSaved,
+  h: number,
+  w: Float32Array,
+  b: Float32Array | null,
+  v: number,
+  labels: Int32Array,
+  mask: Float32Array | null,
+  lossScale: number,
+  dx: Float32Array,
+  dw: Float32Array,
+  db: Float32Array | null,
+): void {
+  const rows = s.rows;
+  const chunk = s.dlogits ? Math.max(rows, 1) : Math.max(1, Math.floor(LOGITS_CHUNK_ELEMENTS / v));
+  const buf = s.dlogits ?? new Float32Array(Math.min(rows, chunk) * v);
+  if (db) db.fill(0);
+  for (let r0 = 0; r0 < rows; r0 += chunk) {
+    const n = Math.min(chunk, rows - r0);
+    const xc = s.x.subarray(r0 * h, (r0 + n) * h);
+    if (s.dlogits) {
+      if (lossScale !== 1) for (let i = 0; i < n * v; i++) buf[i] *= lossScale;
+    } else {
+      const { lab, msk } = chunkTargets(labels, mask, s.rowIdx, r0, n);
+      linearForward(xc, n, h, w, b, v, buf);
+      crossEntropy(buf, n, v, lab, msk, s.gradScale * lossScale, buf);
+    }
+    sgemm(false, false, n, h, v, 1, buf, 0, v, w, 0, h, 0, dx, r0 * h, h);
+    sgemm(true, false, v, h, n, 1, buf, 0, v, xc, 0, h, r0 === 0 ? 0 : 1, dw, 0, h);
+    if (db) {
+      for (let i = 0; i < n; i++) for (let j = 0; j < v; j++) db[j] += buf[i * v + j];
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+
+const LM = "lm_head" as const;
+
+export const lmHeadKernel: LayerKernel<"lm_head"> = {
+  isHead: true,
+  forward(spec, params, x, batch) {
+    const { size: B, seqLen: T } = batch;
+    const H = spec.hidden,
+      V = spec.vocabSize,
+      R = B * T;
+    const xd = input(x, LM, [B, T, H]);
+    const w = param(params, LM, "weight", [V, H]);
+    const b = spec.bias ? param(params, LM, "bias", [V]) : null;
+    const labels = batchField<Int32Array>(batch, LM, "labels", R);
+    const mask = batch.lossMask ? batchField<Float32Array>(batch, LM, "lossMask", R) : null;
+    const scale = spec.lossWeight / lossDenominator(spec.lossScaling, batch, LM);
+    const { sum, saved } = vocabLossForward(xd, R, H, w, b, V, labels, mask, null, scale);
+    return { y: null, loss: sum * scale, saved };
+  },
+  backward(spec, params, saved, _dy, batch, _ctx, lossScale = 1) {
+    const { size: B, seqLen: T } = batch;
+    const H = spec.hidden,
+      V = spec.vocabSize,
+      R = B * T;
+    const w = param(params, LM, "weight", [V, H]);
+    const b = spec.bias ? param(params, LM, "bias", [V]) : null;
+    const grads: GradMap = new Map();
+    const dw = new Tensor([V, H]);
+    grads.set("weight", dw);
+    const db = spec.bias ? new Tensor([V]) : null;
+    if (db) grads.set("bias", db);
+    const labels = batchField<Int32Array>(batch, LM, "labels", R);
+    const mask = batch.lossMask ? batchField<Float32Array>(batch, LM, "lossMask", R) : null;
+    const dx = new Float32Array(R * H);
+    vocabLossBackward(
+      saved as VocabSaved,
+      H,
+      w,
+      b,
+      V,
+      labels,
+      mask,
+      lossScale,
+      dx,
+      dw.data,
+      db ? db.data : null,
+    );
+    return { dx: new Tensor([B, T, H], dx), grads };
+  },
+};
+
+// ---------------------------------------------------------------------------------------------------------
+// mlm_head: on the positions whose loss counts (lossMask != 0) only, which gives the same loss and gradients
+// as computing every position and masking: dense -> activation -> norm -> decoder (+ bias) -> cross-entropy.
+
+const MLM = "mlm_head" as const;
+
+interface MlmSaved {
+  readonly idx: Int32Array;
+  readonly xs: Float32Array;
+  readonly d: Float32Array;
+  readonly a: Float32Array;
+  readonly norm: NormSaved;
+  readonly vocab: VocabSaved;
+}
+
+function maskedRows(batch: Batch, kind: LayerKind, rows: number): Int32Array {
+  const mask = batchField<Float32Array>(batch, kind, "lossMask", rows);
+  let n = 0;
+  for (let r = 0; r < rows; r++) if (mask[r] !== 0) n++;
+  const idx = new Int32Array(n);
+  for (let r = 0, i = 0; r < rows; r++) if (mask[r] !== 0) idx[i++] = r;
+  return idx;
+}
+
+export const mlmHeadKernel: LayerKernel<"mlm_head"> = {
+  isHead: true,
+  forward(spec, params, x, batch) {
+    const { size: B, seqLen: T } = batch;
+    const H = spec.hidden,
+      V = spec.vocabSize,
+      R = B * T;
+    const xd = input(x, MLM, [B, T, H]);
+    const idx = maskedRows(batch, MLM, R);
+    const M = idx.length;
+    const xs = new Float32Array(M * H);
+    for (let i = 0; i < M; i++) xs.set(xd.subarray(idx[i] * H, idx[i] * H + H), i * H);
+    const d = new Float32Array(M * H);
+    projForward(params, MLM, "dense", true, xs, M, H, H, d);
+    const a = new Float32Array(M * H);
+    activation(spec.activation).forward(d, a, M * H);
+    const n = new Float32Array(M * H);
+    const norm = normForward(spec.norm, params, MLM, "norm.", spec.normEps, a, M, H, n);
+    const w = param(params, MLM, "decoder.weight", [V, H]);
+    const bias = param(params, MLM, "decoder.bias", [V]);
+    const labels = batchField<Int32Array>(batch, MLM, "labels", R);
+    const mask = batchField<Float32Array>(batch, MLM, "lossMask", R);
+    const scale = spec.lossWeight / lossDenominator(spec.lossScaling, batch, MLM);
+    const { sum, saved: vocab } = vocabLossForward(n, M, H, w, bias, V, labels, mask, idx, scale);
+    return { y: null, loss: sum * scale, saved: { idx, xs, d, a, norm, vocab } satisfies MlmSaved };
+  },
+  backward(spec, params, saved, _dy, batch, _ctx, lossScale = 1) {
+    const { size: B, seqLen: T } = batch;
+    const H = spec.hidden,
+      V = spec.vocabSize,
+      R = B * T;
+    const s = saved as MlmSaved;
+    const M = s.idx.length;
+    const grads: GradMap = new Map();
+    const w = param(params, MLM, "decoder.weight", [V, H]);
+    const bias = param(params, MLM, "decoder.bias", [V]);
+    const dw = new Tensor([V, H]);
+    const db = new Tensor([V]);
+    grads.set("decoder.weight", dw);
+    grads.set("decoder.bias", db);
+    const labels = batchField<Int32Array>(batch, MLM, "labels", R);
+    const mask = batchField<Float32Array>(batch, MLM, "lossMask", R);
+    const dn = new Float32Array(M * H);
+    vocabLossBackward(s.vocab, H, w, bias, V, labels, mask, lossScale, dn, dw.data, db.data);
+    const da = new Float32Array(M * H);
+    normBackward(spec.norm, params, MLM, "norm.", s.norm, dn, M, H, da, grads, false);
+    activation(spec.activation).backward(s.d, s.a, da, da, M * H);
+    const dxs = new Float32Array(M * H);
+    projBackward(params, MLM, "dense", true, da, s.xs, M, H, H, dxs, grads);
+    const dx = new Float32Array(R * H);
+    for (let i = 0; i < M; i++) dx.set(dxs.subarray(i * H, i * H + H), s.idx[i] * H);
+    return { dx: new Tensor([B, T, H], dx), grads };
+  },
+};
+
+// ---------------------------------------------------------------------------------------------------------
+// nsp_head: pooler (dense + tanh) on each row's first token, 2-way classifier, cross-entropy on nspLabels;
+// share = sum / globalBatchSize * lossWeight.
+
+const NSP = "nsp_head" as const;
+
+interface NspSaved {
+  readonly x0: Float32Array;
+  readonly pooled: Float32Array;
+  readonly dlogits: Float32Array;
+}
+
+export const nspHeadKernel: LayerKernel<"nsp_head"> = {
+  isHead: true,
+  forward(spec, params, x, batch) {
+    const { size: B, seqLen: T } = batch;
+    const H = spec.hidden;
+    const xd = input(x, NSP, [B, T, H]);
+    const x0 = new Float32Array(B * H);
+    for (let b = 0; b < B; b++) x0.set(xd.subarray(b * T * H, b * T * H + H), b * H);
+    const pre = new Float32Array(B * H);
+    projForward(params, NSP, "pooler", true, x0, B, H, H, pre);
+    const pooled = new Float32Array(B * H);
+    activation("tanh").forward(pre, pooled, B * H);
+    const logits = new Float32Array(B * 2);
+    projForward(params, NSP, "classifier", true, pooled, B, H, 2, logits);
+    const labels = batchField<Int32Array>(batch, NSP, "nspLabels", B);
+    const scale = spec.lossWeight / lossDenominator("batch_size", batch, NSP);
+    const sum = crossEntropy(logits, B, 2, labels, null, scale, logits);
+    return { y: null, loss: sum * scale, saved: { x0, pooled, dlogits: logits } satisfies NspSaved };
+  },
+  backward(spec, params, saved, _dy, batch, _ctx, lossScale = 1) {
+    const { size: B, seqLen: T } = batch;
+    const H = spec.hidden;
+    const s = saved as NspSaved;
+    if (lossScale !== 1) for (let i = 0; i < s.dlogits.length; i++) s.dlogits[i] *= lossScale;
+    const grads: GradMap = new Map();
+    const dp = new Float32Array(B * H);
+    projBackward(params, NSP, "classifier", true, s.dlogits, s.pooled, B, H, 2, dp, grads);
+    activation("tanh").backward(s.pooled, s.pooled, dp, dp, B * H);
+    const dx0 = new Float32Array(B * H);
+    projBackward(params, NSP, "pooler", true, dp, s.x0, B, H, H, dx0, grads);
+    const dx = new Float32Array(B * T * H);
+    for (let b = 0; b < B; b++) dx.set(dx0.subarray(b * H, b * H + H), b * T * H);
+    return { dx: new Tensor([B, T, H], dx), grads };
+  },
+};
+
+// ---------------------------------------------------------------------------------------------------------
+// classifier_head: logits = x W^T + b over [B, in], cross-entropy on classLabels, mean over the global batch.
+
+const CLS = "classifier_head" as const;
+
+interface ClsSaved {
+  readonly x: Float32Array;
+  readonly first: boolean;
+  readonly dlogits: Float32Array;
+}
+
+export const classifierHeadKernel: LayerKernel<"classifier_head"> = {
+  isHead: true,
+  forward(spec, params, x, batch) {
+    const B = batch.size;
+    const xd = mlpInput(x, batch, CLS, spec.inFeatures);
+    const logits = new Float32Array(B * spec.classes);
+    projForward(params, CLS, "fc", spec.bias, xd, B, spec.inFeatures, spec.classes, logits);
+    const labels = batchField<Int32Array>(batch, CLS, "classLabels", B);
+    const scale = 1 / lossDenominator("batch_size", batch, CLS);
+    const sum = crossEntropy(logits, B, spec.classes, labels, null, scale, logits);
+    return {
+      y: null,
+      loss: sum * scale,
+      saved: { x: xd, first: x === null, dlogits: logits } satisfies ClsSaved,
+    };
+  },
+  backward(spec, params, saved, _dy, batch, _ctx, lossScale = 1) {
+    const B = batch.size;
+    const s = saved as ClsSaved;
+    if (lossScale !== 1) for (let i = 0; i < s.dlogits.length; i++) s.dlogits[i] *= lossScale;
+    const grads: GradMap = new Map();
+    const dx = s.first ? null : new Float32Array(B * spec.inFeatures);
+    projBackward(params, CLS, "fc", spec.bias, s.dlogits, s.x, B, spec.inFeatures, spec.classes, dx, grads);
+    return { dx: dx ? new Tensor([B, spec.inFeatures], dx) : null, grads };
+  },
+};

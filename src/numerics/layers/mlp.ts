@@ -1,0 +1,71 @@
+// The feed-forward part of a transformer block: fc1 -> activation -> fc2, or the gated SwiGLU form
+// (silu(x W_gate^T) * (x W_up^T)) W_fc2^T. Shapes: R rows, H hidden, F ffn width.
+import { activation, swigluBackward, swigluForward } from "../ops/activations.js";
+import type { GradMap, ParamMap } from "./kernel.js";
+import { projBackward, projForward } from "./kernel.js";
+import type { TransformerBlockSpec } from "./spec.js";
+
+export interface MlpSaved {
+  readonly x: Float32Array;
+  /** fc1 output (pre-activation), or the gate projection for swiglu. */
+  readonly f: Float32Array;
+  /** the up projection (swiglu only). */
+  readonly u: Float32Array | null;
+  /** activation output, the input of fc2. */
+  readonly a: Float32Array;
+}
+
+const K = "transformer_block" as const;
+
+/** out [R,H] = mlp(x [R,H]). */
+export function mlpForward(
+  spec: TransformerBlockSpec,
+  params: ParamMap,
+  x: Float32Array,
+  rows: number,
+  out: Float32Array,
+): MlpSaved {
+  const { hidden: h, ffn: f, mlpBias: bias } = spec;
+  const n = rows * f;
+  const fbuf = new Float32Array(n);
+  const a = new Float32Array(n);
+  let u: Float32Array | null = null;
+  if (spec.activation === "swiglu") {
+    u = new Float32Array(n);
+    projForward(params, K, "mlp.gate", bias, x, rows, h, f, fbuf);
+    projForward(params, K, "mlp.up", bias, x, rows, h, f, u);
+    swigluForward(fbuf, u, a, n);
+  } else {
+    projForward(params, K, "mlp.fc1", bias, x, rows, h, f, fbuf);
+    activation(spec.activation).forward(fbuf, a, n);
+  }
+  projForward(params, K, "mlp.fc2", bias, a, rows, f, h, out);
+  return { x, f: fbuf, u, a };
+}
+
+/** dx [R,H] from dout [R,H]: written, or added to when `accumulate`. Sets the MLP's gradients. */
+export function mlpBackward(
+  spec: TransformerBlockSpec,
+  params: ParamMap,
+  s: MlpSaved,
+  dout: Float32Array,
+  rows: number,
+  dx: Float32Array,
+  grads: GradMap,
+  accumulate: boolean,
+): void {
+  const { hidden: h, ffn: f, mlpBias: bias } = spec;
+  const n = rows * f;
+  const da = new Float32Array(n);
+  projBackward(params, K, "mlp.fc2", bias, dout, s.a, rows, f, h, da, grads);
+  if (s.u) {
+    const du = new Float32Array(n);
+    // da becomes d(gate) in place: swigluBackward reads dy[i] before writing dg[i].
+    swigluBackward(s.f, s.u, da, da, du, n);
+    projBackward(params, K, "mlp.gate", bias, da, s.x, rows, h, f, dx, grads, accumulate);
+    projBackward(params, K, "mlp.up", bias, du, s.x, rows, h, f, dx, grads, true);
+  } else {
+    activation(spec.activation).backward(s.f, s.a, da, da, n);
+    projBackward(params, K, "mlp.fc1", bias, da, s.x, rows, h, f, dx, grads, accumulate);
+  }
+}

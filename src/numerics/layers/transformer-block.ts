@@ -1,0 +1,248 @@
+// transformer_block: attention and MLP with residuals, in the three arrangements of spec.residual.
+//   pre:      x2 = x + drop(attn(norm1(x)));  y = x2 + drop(mlp(norm2(x2)))        (GPT-2/3, LLaMA)
+//   post:     x2 = norm1(x + drop(attn(x)));  y = norm2(x2 + drop(mlp(x2)))        (BERT)
+//   parallel: h = norm1(x);  y = x + drop(attn(h)) + drop(mlp(h))                   (GPT-J)
+// attn(h) = out_proj(attention(qkv_proj(h))) with the fused qkv [3H, H] ordered q, k, v.
+// Shapes: B batch, T sequence, H hidden, R = B*T rows. Dropout sites: 0 attention probabilities, 1 attention
+// output, 2 MLP output.
+import { attentionBackward, attentionForward } from "../ops/attention.js";
+import type { AttentionConfig, AttentionSaved } from "../ops/attention.js";
+import { dropoutApply } from "../ops/dropout.js";
+import { rotaryTables } from "../ops/rotary.js";
+import type { RotaryTables } from "../ops/rotary.js";
+import { Tensor } from "../tensor.js";
+import type { GradMap, LayerKernel, NormSaved, ParamMap } from "./kernel.js";
+import {
+  batchField,
+  dropoutSite,
+  gradIn,
+  input,
+  normBackward,
+  normForward,
+  projBackward,
+  projForward,
+  rate,
+} from "./kernel.js";
+import type { MlpSaved } from "./mlp.js";
+import { mlpBackward, mlpForward } from "./mlp.js";
+import type { Batch, StepContext, TransformerBlockSpec } from "./spec.js";
+
+const K = "transformer_block" as const;
+
+interface AttnSaved {
+  readonly h: Float32Array;
+  readonly qkv: Float32Array;
+  readonly att: AttentionSaved;
+  readonly a: Float32Array;
+  readonly cfg: AttentionConfig;
+}
+
+interface BlockSaved {
+  readonly n1: NormSaved;
+  readonly n2: NormSaved | null;
+  readonly attn: AttnSaved;
+  readonly mlp: MlpSaved;
+}
+
+const rotaryCache = new Map<string, RotaryTables>();
+
+function rotaryFor(spec: TransformerBlockSpec, seqLen: number): RotaryTables | null {
+  if (spec.rotaryDim <= 0) return null;
+  const key = `${seqLen}/${spec.rotaryDim}/${spec.rotaryBase}/${spec.rotaryStyle}`;
+  let t = rotaryCache.get(key);
+  if (!t) {
+    t = rotaryTables(seqLen, spec.rotaryDim, spec.rotaryBase, spec.rotaryStyle);
+    rotaryCache.set(key, t);
+  }
+  return t;
+}
+
+function attnConfig(spec: TransformerBlockSpec, batch: Batch, ctx: StepContext): AttentionConfig {
+  const rows = batch.size * batch.seqLen;
+  return {
+    batch: batch.size,
+    seqLen: batch.seqLen,
+    hidden: spec.hidden,
+    heads: spec.heads,
+    causal: spec.causal,
+    keyMask: spec.causal
+      ? null
+      : batch.attentionMask
+        ? batchField<Float32Array>(batch, K, "attentionMask", rows)
+        : null,
+    rotary: rotaryFor(spec, batch.seqLen),
+    dropout: rate(spec.attentionDropout, ctx),
+    dropoutSite: dropoutSite(ctx, batch, 0),
+  };
+}
+
+/** out = drop(out_proj(attention(qkv_proj(h)))) */
+function attnForward(
+  spec: TransformerBlockSpec,
+  params: ParamMap,
+  h: Float32Array,
+  batch: Batch,
+  ctx: StepContext,
+  out: Float32Array,
+): AttnSaved {
+  const H = spec.hidden;
+  const rows = batch.size * batch.seqLen;
+  const qkv = new Float32Array(rows * 3 * H);
+  projForward(params, K, "attn.qkv", spec.attentionBias, h, rows, H, 3 * H, qkv);
+  const cfg = attnConfig(spec, batch, ctx);
+  const a = new Float32Array(rows * H);
+  const att = attentionForward(qkv, cfg, a);
+  projForward(params, K, "attn.out", spec.attentionBias, a, rows, H, H, out);
+  dropoutApply(out, batch.size, batch.seqLen * H, rate(spec.dropout, ctx), dropoutSite(ctx, batch, 1));
+  return { h, qkv, att, a, cfg };
+}
+
+/** dh from dout (dout is consumed: dropout is undone in place). */
+function attnBackward(
+  spec: TransformerBlockSpec,
+  params: ParamMap,
+  s: AttnSaved,
+  dout: Float32Array,
+  batch: Batch,
+  ctx: StepContext,
+  dh: Float32Array,
+  grads: GradMap,
+  accumulate: boolean,
+): void {
+  const H = spec.hidden;
+  const rows = batch.size * batch.seqLen;
+  dropoutApply(dout, batch.size, batch.seqLen * H, rate(spec.dropout, ctx), dropoutSite(ctx, batch, 1));
+  const da = new Float32Array(rows * H);
+  projBackward(params, K, "attn.out", spec.attentionBias, dout, s.a, rows, H, H, da, grads);
+  const dqkv = new Float32Array(rows * 3 * H);
+  attentionBackward(da, s.att, s.cfg, dqkv);
+  projBackward(params, K, "attn.qkv", spec.attentionBias, dqkv, s.h, rows, H, 3 * H, dh, grads, accumulate);
+}
+
+function mlpWithDropout(
+  spec: TransformerBlockSpec,
+  params: ParamMap,
+  h: Float32Array,
+  batch: Batch,
+  ctx: StepContext,
+  out: Float32Array,
+): MlpSaved {
+  const s = mlpForward(spec, params, h, batch.size * batch.seqLen, out);
+  dropoutApply(
+    out,
+    batch.size,
+    batch.seqLen * spec.hidden,
+    rate(spec.dropout, ctx),
+    dropoutSite(ctx, batch, 2),
+  );
+  return s;
+}
+
+function mlpWithDropoutBackward(
+  spec: TransformerBlockSpec,
+  params: ParamMap,
+  s: MlpSaved,
+  dout: Float32Array,
+  batch: Batch,
+  ctx: StepContext,
+  dh: Float32Array,
+  grads: GradMap,
+  accumulate: boolean,
+): void {
+  dropoutApply(
+    dout,
+    batch.size,
+    batch.seqLen * spec.hidden,
+    rate(spec.dropout, ctx),
+    dropoutSite(ctx, batch, 2),
+  );
+  mlpBackward(spec, params, s, dout, batch.size * batch.seqLen, dh, grads, accumulate);
+}
+
+export const transformerBlockKernel: LayerKernel<"transformer_block"> = {
+  isHead: false,
+  forward(spec, params, x, batch, ctx) {
+    const { size: B, seqLen: T } = batch;
+    const H = spec.hidden;
+    const R = B * T;
+    const xd = input(x, K, [B, T, H]);
+    const norm = (prefix: string, v: Float32Array, y: Float32Array) =>
+      normForward(spec.norm, params, K, prefix, spec.normEps, v, R, H, y);
+    const y = new Float32Array(R * H);
+    if (spec.residual === "pre") {
+      const h1 = new Float32Array(R * H);
+      const n1 = norm("norm1.", xd, h1);
+      const x2 = new Float32Array(R * H);
+      const attn = attnForward(spec, params, h1, batch, ctx, x2);
+      for (let i = 0; i < x2.length; i++) x2[i] += xd[i];
+      const h2 = new Float32Array(R * H);
+      const n2 = norm("norm2.", x2, h2);
+      const mlp = mlpWithDropout(spec, params, h2, batch, ctx, y);
+      for (let i = 0; i < y.length; i++) y[i] += x2[i];
+      return { y: new Tensor([B, T, H], y), saved: { n1, n2, attn, mlp } satisfies BlockSaved };
+    }
+    if (spec.residual === "post") {
+      const s1 = new Float32Array(R * H);
+      const attn = attnForward(spec, params, xd, batch, ctx, s1);
+      for (let i = 0; i < s1.length; i++) s1[i] += xd[i];
+      const x2 = new Float32Array(R * H);
+      const n1 = norm("norm1.", s1, x2);
+      const s2 = new Float32Array(R * H);
+      const mlp = mlpWithDropout(spec, params, x2, batch, ctx, s2);
+      for (let i = 0; i < s2.length; i++) s2[i] += x2[i];
+      const n2 = norm("norm2.", s2, y);
+      return { y: new Tensor([B, T, H], y), saved: { n1, n2, attn, mlp } satisfies BlockSaved };
+    }
+    // parallel
+    const h = new Float32Array(R * H);
+    const n1 = norm("norm1.", xd, h);
+    const attn = attnForward(spec, params, h, batch, ctx, y);
+    const m = new Float32Array(R * H);
+    const mlp = mlpWithDropout(spec, params, h, batch, ctx, m);
+    for (let i = 0; i < y.length; i++) y[i] += m[i] + xd[i];
+    return { y: new Tensor([B, T, H], y), saved: { n1, n2: null, attn, mlp } satisfies BlockSaved };
+  },
+
+  backward(spec, params, saved, dy, batch, ctx) {
+    const { size: B, seqLen: T } = batch;
+    const H = spec.hidden;
+    const R = B * T;
+    const s = saved as BlockSaved;
+    const g = gradIn(dy, K, [B, T, H]);
+    const grads: GradMap = new Map();
+    const normB = (prefix: string, ns: NormSaved, d: Float32Array, dx: Float32Array, acc: boolean) =>
+      normBackward(spec.norm, params, K, prefix, ns, d, R, H, dx, grads, acc);
+    const dx = new Float32Array(R * H);
+    if (spec.residual === "pre") {
+      // y = x2 + mlp(norm2(x2)): dx2 = dy + norm2'(mlp'(dy))
+      const dm = g.slice();
+      const dh2 = new Float32Array(R * H);
+      mlpWithDropoutBackward(spec, params, s.mlp, dm, batch, ctx, dh2, grads, false);
+      const dx2 = g.slice();
+      normB("norm2.", s.n2!, dh2, dx2, true);
+      // x2 = x + attn(norm1(x)): dx = dx2 + norm1'(attn'(dx2))
+      dx.set(dx2);
+      const dh1 = new Float32Array(R * H);
+      attnBackward(spec, params, s.attn, dx2, batch, ctx, dh1, grads, false);
+      normB("norm1.", s.n1, dh1, dx, true);
+    } else if (spec.residual === "post") {
+      const ds2 = new Float32Array(R * H);
+      normB("norm2.", s.n2!, g, ds2, false);
+      // s2 = x2 + mlp(x2)
+      const dx2 = ds2.slice();
+      mlpWithDropoutBackward(spec, params, s.mlp, ds2, batch, ctx, dx2, grads, true);
+      const ds1 = new Float32Array(R * H);
+      normB("norm1.", s.n1, dx2, ds1, false);
+      // s1 = x + attn(x)
+      dx.set(ds1);
+      attnBackward(spec, params, s.attn, ds1, batch, ctx, dx, grads, true);
+    } else {
+      const dh = new Float32Array(R * H);
+      attnBackward(spec, params, s.attn, g.slice(), batch, ctx, dh, grads, false);
+      mlpWithDropoutBackward(spec, params, s.mlp, g.slice(), batch, ctx, dh, grads, true);
+      dx.set(g);
+      normB("norm1.", s.n1, dh, dx, true);
+    }
+    return { dx: new Tensor([B, T, H], dx), grads };
+  },
+};

@@ -1,0 +1,273 @@
+// Multi-head scaled dot-product attention on a fused qkv projection, forward and backward, as batched GEMMs
+// over (batch, head). Shapes: B batch, T sequence, H hidden, N heads, D = H / N head size.
+//   qkv [B*T, 3H]: q = columns [0, H), k = [H, 2H), v = [2H, 3H); head h is columns h*D .. h*D + D of each.
+//   out [B*T, H]: heads concatenated, ready for the output projection.
+// Inside, q, k, v are laid out head-major [B, N, T, D] (rotary applied to q and k on the way), scores and
+// probabilities are [B, N, T, T]. Masking: causal (key j > query i) and/or a key padding mask [B*T] (0 = pad);
+// masked probabilities are exactly 0, as with PyTorch's additive mask of the most negative float. A query
+// whose every key is masked gets zero output.
+import { ShapeError } from "../errors.js";
+import { nativeKernels, sgemmBatched } from "../gemm.js";
+import type { DropoutSite } from "./dropout.js";
+import { dropoutApply } from "./dropout.js";
+import type { RotaryTables } from "./rotary.js";
+import { rotate } from "./rotary.js";
+
+export interface AttentionConfig {
+  readonly batch: number;
+  readonly seqLen: number;
+  readonly hidden: number;
+  readonly heads: number;
+  readonly causal: boolean;
+  /** [B*T] 1 = real key, 0 = padding; null for none. */
+  readonly keyMask: Float32Array | null;
+  /** Rotary tables for q and k, or null. */
+  readonly rotary: RotaryTables | null;
+  /** Dropout on the probabilities (0 = none) and where its mask is drawn. */
+  readonly dropout: number;
+  readonly dropoutSite: DropoutSite | null;
+}
+
+/** What the backward needs: rotated q, k, v head-major and the probabilities (and the dropped ones). */
+export interface AttentionSaved {
+  readonly q: Float32Array;
+  readonly k: Float32Array;
+  readonly v: Float32Array;
+  readonly p: Float32Array;
+  /** p after dropout (same array as p when there is no dropout). */
+  readonly pd: Float32Array;
+}
+
+function dims(cfg: AttentionConfig) {
+  const { batch: b, seqLen: t, hidden: h, heads: n } = cfg;
+  if (h % n !== 0) throw new ShapeError(`attention: hidden ${h} is not a multiple of heads ${n}`);
+  return { b, t, h, n, d: h / n };
+}
+
+/** Copies qkv [B*T, 3H] into head-major q, k, v [B, N, T, D], rotating q and k. */
+function splitHeads(
+  qkv: Float32Array,
+  cfg: AttentionConfig,
+  q: Float32Array,
+  k: Float32Array,
+  v: Float32Array,
+): void {
+  const { b, t, h, n, d } = dims(cfg);
+  const rot = cfg.rotary;
+  for (let bi = 0; bi < b; bi++) {
+    for (let ti = 0; ti < t; ti++) {
+      const src = (bi * t + ti) * 3 * h;
+      for (let hi = 0; hi < n; hi++) {
+        const dst = ((bi * n + hi) * t + ti) * d;
+        const s = src + hi * d;
+        for (let j = 0; j < d; j++) {
+          q[dst + j] = qkv[s + j];
+          k[dst + j] = qkv[s + h + j];
+          v[dst + j] = qkv[s + 2 * h + j];
+        }
+        if (rot) {
+          rotate(q, dst, ti, rot, 1);
+          rotate(k, dst, ti, rot, 1);
+        }
+      }
+    }
+  }
+}
+
+/** Masked softmax of scaled scores, in place on s [B, N, T, T]. */
+function maskedSoftmax(s: Float32Array, cfg: AttentionConfig): void {
+  const { b, t, n } = dims(cfg);
+  const nk = nativeKernels();
+  if (nk) return nk.attnSoftmax(s, b, n, t, cfg.causal, cfg.keyMask);
+  const km = cfg.keyMask;
+  for (let bi = 0; bi < b; bi++) {
+    for (let hi = 0; hi < n; hi++) {
+      for (let i = 0; i < t; i++) {
+        const o = ((bi * n + hi) * t + i) * t;
+        const end = cfg.causal ? i + 1 : t;
+        let mx = -Infinity;
+        for (let j = 0; j < end; j++) {
+          if (km && km[bi * t + j] === 0) continue;
+          if (s[o + j] > mx) mx = s[o + j];
+        }
+        if (mx === -Infinity) {
+          s.fill(0, o, o + t);
+          continue;
+        }
+        let sum = 0;
+        for (let j = 0; j < end; j++) {
+          if (km && km[bi * t + j] === 0) {
+            s[o + j] = 0;
+            continue;
+          }
+          const e = Math.exp(s[o + j] - mx);
+          s[o + j] = e;
+          sum += e;
+        }
+        const inv = 1 / sum;
+        for (let j = 0; j < end; j++) s[o + j] *= inv;
+        for (let j = end; j < t; j++) s[o + j] = 0;
+      }
+    }
+  }
+}
+
+/** Forward: out [B*T, H] from qkv [B*T, 3H]. Returns what the backward needs. */
+export function attentionForward(qkv: Float32Array, cfg: AttentionConfig, out: Float32Array): AttentionSaved {
+  const { b, t, h, n, d } = dims(cfg);
+  if (qkv.length !== b * t * 3 * h) {
+    throw new ShapeError(`attention: qkv has ${qkv.length} elements, expected B*T*3H = ${b * t * 3 * h}`);
+  }
+  const bn = b * n;
+  const q = new Float32Array(b * t * h);
+  const k = new Float32Array(b * t * h);
+  const v = new Float32Array(b * t * h);
+  splitHeads(qkv, cfg, q, k, v);
+  const p = new Float32Array(bn * t * t);
+  // scores = q k^T / sqrt(D)
+  sgemmBatched(false, true, t, t, d, 1 / Math.sqrt(d), q, 0, d, t * d, k, 0, d, t * d, 0, p, 0, t, t * t, bn);
+  maskedSoftmax(p, cfg);
+  let pd = p;
+  if (cfg.dropout > 0 && cfg.dropoutSite) {
+    pd = p.slice();
+    dropoutApply(pd, b, n * t * t, cfg.dropout, cfg.dropoutSite);
+  }
+  // o = pd v, head-major, written straight into out's [B, T, N, D] layout via the leading dimension:
+  // for (b, h), rows t of o land at out[(b*T + t)*H + h*D], i.e. ldc = H, offset b*T*H + h*D.
+  for (let bi = 0; bi < b; bi++) {
+    sgemmBatched(
+      false,
+      false,
+      t,
+      d,
+      t,
+      1,
+      pd,
+      bi * n * t * t,
+      t,
+      t * t,
+      v,
+      bi * n * t * d,
+      d,
+      t * d,
+      0,
+      out,
+      bi * t * h,
+      h,
+      d,
+      n,
+    );
+  }
+  return { q, k, v, p, pd };
+}
+
+/** dS = P * (dP - rowsum(dP * P)) * scale, in place on dp; rows of length t (query i = row % t). */
+function softmaxBackwardRows(
+  p: Float32Array,
+  dp: Float32Array,
+  rows: number,
+  t: number,
+  causal: boolean,
+  scale: number,
+): void {
+  const nk = nativeKernels();
+  if (nk) return nk.attnSoftmaxBackward(p, dp, rows, t, causal, scale);
+  for (let r = 0; r < rows; r++) {
+    const o = r * t;
+    const end = causal ? (r % t) + 1 : t;
+    let s = 0;
+    for (let j = 0; j < end; j++) s += dp[o + j] * p[o + j];
+    for (let j = 0; j < end; j++) dp[o + j] = p[o + j] * (dp[o + j] - s) * scale;
+    for (let j = end; j < t; j++) dp[o + j] = 0;
+  }
+}
+
+/** Backward: dqkv [B*T, 3H] (overwritten) from dout [B*T, H]. */
+export function attentionBackward(
+  dout: Float32Array,
+  saved: AttentionSaved,
+  cfg: AttentionConfig,
+  dqkv: Float32Array,
+): void {
+  const { b, t, h, n, d } = dims(cfg);
+  const bn = b * n;
+  const { q, k, v, p, pd } = saved;
+  const dp = new Float32Array(bn * t * t);
+  const dq = new Float32Array(b * t * h);
+  const dk = new Float32Array(b * t * h);
+  const dv = new Float32Array(b * t * h);
+  for (let bi = 0; bi < b; bi++) {
+    // dPd = dO V^T, with dO read in place from dout [B, T, N, D] (lda = H)
+    sgemmBatched(
+      false,
+      true,
+      t,
+      t,
+      d,
+      1,
+      dout,
+      bi * t * h,
+      h,
+      d,
+      v,
+      bi * n * t * d,
+      d,
+      t * d,
+      0,
+      dp,
+      bi * n * t * t,
+      t,
+      t * t,
+      n,
+    );
+    // dV = Pd^T dO
+    sgemmBatched(
+      true,
+      false,
+      t,
+      d,
+      t,
+      1,
+      pd,
+      bi * n * t * t,
+      t,
+      t * t,
+      dout,
+      bi * t * h,
+      h,
+      d,
+      0,
+      dv,
+      bi * n * t * d,
+      d,
+      t * d,
+      n,
+    );
+  }
+  if (pd !== p && cfg.dropoutSite) dropoutApply(dp, b, n * t * t, cfg.dropout, cfg.dropoutSite);
+  // dS = P * (dP - rowsum(dP * P)) / sqrt(D)
+  const scale = 1 / Math.sqrt(d);
+  softmaxBackwardRows(p, dp, bn * t, t, cfg.causal, scale);
+  // dQ = dS K, dK = dS^T Q
+  sgemmBatched(false, false, t, d, t, 1, dp, 0, t, t * t, k, 0, d, t * d, 0, dq, 0, d, t * d, bn);
+  sgemmBatched(true, false, t, d, t, 1, dp, 0, t, t * t, q, 0, d, t * d, 0, dk, 0, d, t * d, bn);
+  // merge back to [B*T, 3H], undoing the rotation on q and k
+  const rot = cfg.rotary;
+  for (let bi = 0; bi < b; bi++) {
+    for (let hi = 0; hi < n; hi++) {
+      for (let ti = 0; ti < t; ti++) {
+        const src = ((bi * n + hi) * t + ti) * d;
+        if (rot) {
+          rotate(dq, src, ti, rot, -1);
+          rotate(dk, src, ti, rot, -1);
+        }
+        const dst = (bi * t + ti) * 3 * h + hi * d;
+        for (let j = 0; j < d; j++) {
+          dqkv[dst + j] = dq[src + j];
+          dqkv[dst + h + j] = dk[src + j];
+          dqkv[dst + 2 * h + j] = dv[src + j];
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,46 @@
+// Softmax cross-entropy over logits [R, V] with integer labels and an optional loss mask, fused with its
+// gradient. The loss is returned as the masked *sum* over rows (float64); callers divide by the global
+// denominator (tokens or batch size) and pass the same factor as `gradScale`.
+import { NumericsValueError } from "../errors.js";
+
+/**
+ * Returns sum_r mask[r] * (logsumexp(logits[r]) - logits[r, labels[r]]). When `dlogits` is given (it may
+ * alias `logits`), writes dlogits[r] = gradScale * mask[r] * (softmax(logits[r]) - onehot(labels[r])).
+ * Rows with mask 0 are skipped (their label is not checked) and get a zero gradient.
+ */
+export function crossEntropy(
+  logits: Float32Array,
+  rows: number,
+  v: number,
+  labels: Int32Array,
+  mask: Float32Array | null,
+  gradScale: number,
+  dlogits: Float32Array | null,
+): number {
+  let total = 0;
+  for (let r = 0, o = 0; r < rows; r++, o += v) {
+    const w = mask ? mask[r] : 1;
+    if (w === 0) {
+      if (dlogits) dlogits.fill(0, o, o + v);
+      continue;
+    }
+    const label = labels[r];
+    if (label < 0 || label >= v) {
+      throw new NumericsValueError(
+        `label ${label} at position ${r} is outside the ${v} classes (0..${v - 1}); mask the position out or fix the data`,
+      );
+    }
+    let mx = -Infinity;
+    for (let j = 0; j < v; j++) if (logits[o + j] > mx) mx = logits[o + j];
+    let s = 0;
+    for (let j = 0; j < v; j++) s += Math.exp(logits[o + j] - mx);
+    const lse = mx + Math.log(s);
+    total += w * (lse - logits[o + label]);
+    if (dlogits) {
+      const k = gradScale * w;
+      for (let j = 0; j < v; j++) dlogits[o + j] = k * Math.exp(logits[o + j] - lse);
+      dlogits[o + label] -= k;
+    }
+  }
+  return total;
+}

@@ -1,0 +1,287 @@
+// A host run (`wsc run CPU`): trains and/or evaluates a params file's model on the host numerics, the
+// reference every cluster run is compared with. One step: the next global batch from the seeded stream,
+// forward and backward layer by layer (LayerExecutor), loss scaling, gradient clipping, the learning rate of
+// the schedule, the optimizer update. Log lines, checkpoints, evaluation and model_dir follow Model Zoo.
+// A run resumes from the latest checkpoint in model_dir (or --checkpoint_path): weights, optimizer state,
+// step, data position and loss scale, so an interrupted run ends with the weights of an uninterrupted one.
+import { dirname } from "node:path";
+import { BatchStream, openSource } from "../data/index.js";
+import type { DataPosition } from "../data/index.js";
+import type { DataConfig, LoadedParams } from "../frontends/index.js";
+import { Optimizer, clipGradNorm } from "../numerics/index.js";
+import type { OptimizerConfig as NumericsOptimizerConfig } from "../numerics/index.js";
+import { listCheckpoints, readCheckpoint, writeCheckpoint, pruneCheckpoints } from "./checkpoint.js";
+import { RuntimeError } from "./errors.js";
+import { LayerExecutor } from "./executor.js";
+import { LossScaler } from "./loss-scale.js";
+import { EvalMetrics } from "./metrics.js";
+import { ModelDir, logTime } from "./model-dir.js";
+import { learningRate } from "./schedule.js";
+import { HostWeights } from "./weights.js";
+
+export type RunMode = "train" | "eval" | "train_and_eval";
+
+/** Where a run's output goes besides the log files: the console, with or without a progress bar. */
+export interface RunConsole {
+  line(text: string): void;
+  progress?(step: number, total: number, loss: number): void;
+  done?(): void;
+}
+
+export interface CpuRunOptions {
+  readonly params: LoadedParams;
+  readonly mode: RunMode;
+  readonly console: RunConsole;
+}
+
+export interface RunSummary {
+  readonly modelDir: string;
+  readonly startStep: number;
+  readonly step: number;
+  readonly lastLoss: number | null;
+  readonly trainSamples: number;
+  readonly trainSeconds: number;
+  readonly eval: { readonly avgLoss: number; readonly metrics: Record<string, number> } | null;
+  readonly checkpoints: readonly string[];
+}
+
+const OPTIMIZER_CLASS = { adamw: "AdamW", adam: "Adam", sgd: "SGD" } as const;
+
+function fmt(x: number): string {
+  return Number.isFinite(x)
+    ? x
+        .toPrecision(6)
+        .replace(/(\.\d*?)0+$/, "$1")
+        .replace(/\.$/, "")
+    : String(x);
+}
+
+export async function runCpu(o: CpuRunOptions): Promise<RunSummary> {
+  const { params, mode } = o;
+  const { model, run } = params;
+  const dir = new ModelDir(run.modelDir);
+  const info = (msg: string) => {
+    const l = `${logTime()} INFO:   ${msg}`;
+    dir.append(l);
+    o.console.line(l);
+  };
+  const paramsDir = dirname(params.file);
+  const training = mode !== "eval";
+  if (training && !run.train)
+    throw new RuntimeError(
+      `--mode ${mode} needs a training input section (train_input or trainer.fit.train_dataloader)`,
+      2,
+    );
+  if (mode !== "train" && !run.eval)
+    throw new RuntimeError(
+      `--mode ${mode} needs an evaluation input section (eval_input or val_dataloader)`,
+      2,
+    );
+  if (training && run.maxSteps === null)
+    throw new RuntimeError(
+      "training needs max_steps: set runconfig.max_steps (or trainer.init.loop.max_steps) or pass --max_steps",
+      2,
+    );
+  if (training && !run.optimizer)
+    throw new RuntimeError("training needs an optimizer section with a learning rate", 2);
+  dir.writeParams(params.raw);
+  info(`Running ${model.name} (${model.paramCount.toLocaleString("en-US")} parameters) on CPU, mode ${mode}`);
+  for (const i of params.ignored) dir.append(`${logTime()} INFO:   ignored ${i.path}: ${i.reason}`);
+  for (const w of params.warnings) info(`WARNING: ${w}`);
+
+  const weights = new HostWeights(model, run.seed);
+  const exec = new LayerExecutor(model, weights);
+  const oc = run.optimizer;
+  let optimizer: Optimizer | null = null;
+  if (oc) {
+    const cfg: NumericsOptimizerConfig = {
+      kind: OPTIMIZER_CLASS[oc.kind],
+      weightDecay: oc.weightDecay,
+      momentum: oc.momentum,
+      nesterov: oc.nesterov,
+      beta1: oc.beta1,
+      beta2: oc.beta2,
+      eps: oc.eps,
+      correctBias: oc.correctBias,
+    };
+    optimizer = new Optimizer(cfg);
+  }
+  const scaler = new LossScaler(run.precision.lossScaling);
+
+  // resume
+  let step = 0;
+  let trainPos: DataPosition | null = null;
+  const explicit = run.checkpointPath;
+  const latest = run.autoloadLastCheckpoint ? listCheckpoints(run.modelDir).at(-1)?.path : undefined;
+  const from = explicit ?? latest;
+  if (from) {
+    const c = readCheckpoint(from);
+    if (c.model.paramCount !== model.paramCount) {
+      throw new RuntimeError(
+        `${from} holds a model of ${c.model.paramCount} parameters (${c.model.name}); this one has ${model.paramCount}`,
+        2,
+      );
+    }
+    weights.load(new Map([...c.weights].map(([k, v]) => [k, v.data])), from);
+    if (optimizer && c.optimizer) optimizer.loadState(c.optimizer);
+    step = c.step;
+    trainPos = c.data.train;
+    scaler.load(c.lossScale);
+    info(`Loaded checkpoint ${from} (step ${step})`);
+  } else if (mode === "eval") {
+    info("WARNING: no checkpoint in model_dir and no --checkpoint_path: evaluating the initial weights");
+  }
+  const startStep = step;
+
+  const saved: string[] = [];
+  const save = () => {
+    info(`Saving checkpoint at step ${step}`);
+    const path = writeCheckpoint(dir.checkpointPath(step), {
+      step,
+      model: { family: model.family, name: model.name, paramCount: model.paramCount },
+      weights: new Map([...weights.params].map(([k, t]) => [k, { shape: t.shape, data: t.data }])),
+      optimizer: optimizer ? optimizer.state() : null,
+      data: { train: trainStream ? trainStream.position : trainPos },
+      seed: run.seed,
+      lossScale: scaler.state(),
+    });
+    saved.push(path);
+    info(`Saved checkpoint ${path}`);
+    if (run.keepCheckpointMax) pruneCheckpoints(run.modelDir, run.keepCheckpointMax);
+  };
+
+  const open = async (cfg: DataConfig) => openSource(cfg, model, { paramsDir, seed: run.seed });
+  let trainStream: BatchStream | null = null;
+  let evalResult: RunSummary["eval"] = null;
+  const evaluate = async () => {
+    const cfg = run.eval!;
+    const source = await open(cfg);
+    const stream = new BatchStream(source, {
+      batchSize: cfg.batchSize,
+      shuffle: cfg.shuffle,
+      seed: cfg.shuffleSeed ?? run.seed,
+      repeat: false,
+    });
+    const metrics = new EvalMetrics(model);
+    const t0 = performance.now();
+    const limit = run.evalSteps ?? Infinity;
+    for (let k = 0; k < limit; k++) {
+      const g = stream.next();
+      if (!g) break;
+      const batch = stream.read(g);
+      const r = exec.run(batch, { seed: run.seed, step, training: false });
+      metrics.add(batch, r.loss, r.headLosses);
+      if ((k + 1) % run.logSteps === 0) {
+        const secs = (performance.now() - t0) / 1000;
+        info(
+          `| Eval Device=CPU, Step=${k + 1}, Loss=${fmt(r.loss)}, Rate=${fmt(((k + 1) * cfg.batchSize) / secs)} samples/sec`,
+        );
+      }
+    }
+    if (metrics.count === 0)
+      throw new RuntimeError(`${cfg.section}: the evaluation data gave no batch of ${cfg.batchSize}`, 2);
+    info(`Avg Eval Loss: ${fmt(metrics.avgLoss)}`);
+    const results = metrics.results();
+    info("Evaluation metrics:");
+    for (const [k, v] of Object.entries(results)) info(`  - ${k} = ${fmt(v)}`);
+    info("Evaluation completed successfully!");
+    evalResult = { avgLoss: metrics.avgLoss, metrics: results };
+  };
+
+  let samples = 0;
+  let seconds = 0;
+  let lastLoss: number | null = null;
+  if (training) {
+    const cfg = run.train!;
+    const source = await open(cfg);
+    info(`Training data: ${source.description}`);
+    trainStream = new BatchStream(
+      source,
+      {
+        batchSize: cfg.batchSize,
+        shuffle: cfg.shuffle,
+        seed: cfg.shuffleSeed ?? run.seed,
+        repeat: cfg.repeat,
+      },
+      trainPos ?? undefined,
+    );
+    const maxSteps = run.maxSteps!;
+    if (step >= maxSteps) info(`Step ${step} already reaches max_steps ${maxSteps}: nothing to train`);
+    if (run.saveInitialCheckpoint && step === 0) save();
+    const params = weights.optimParams();
+    const t0 = performance.now();
+    let tLog = t0;
+    let samplesAtLog = 0;
+    while (step < maxSteps) {
+      const g = trainStream.next();
+      if (!g) {
+        info(`The training data ended after step ${step} (repeat is off)`);
+        break;
+      }
+      const batch = trainStream.read(g);
+      const r = exec.run(batch, { seed: run.seed, step, training: true, lossScale: scaler.scale });
+      if (!Number.isFinite(r.loss)) {
+        throw new RuntimeError(
+          `the training loss is ${r.loss} at step ${step + 1}; lower the learning rate or check the data`,
+        );
+      }
+      const unscale = 1 / scaler.scale;
+      const apply = scaler.update(
+        run.precision.lossScaling.mode !== "dynamic" || LossScaler.finite(weights.grads.values()),
+      );
+      if (apply) {
+        if (oc!.maxGradientNorm !== null) clipGradNorm(weights.grads.values(), oc!.maxGradientNorm, unscale);
+        optimizer!.step(params, weights.grads, {
+          lr: learningRate(oc!.learningRate, step),
+          gradScale: unscale,
+        });
+      }
+      weights.clearGrads();
+      step++;
+      samples += g.samples.length;
+      lastLoss = r.loss;
+      o.console.progress?.(step, maxSteps, r.loss);
+      if (step % run.logSteps === 0 || step === maxSteps) {
+        const now = performance.now();
+        const rate = ((samples - samplesAtLog) * 1000) / Math.max(1e-9, now - tLog);
+        const global = (samples * 1000) / Math.max(1e-9, now - t0);
+        info(
+          `| Train Device=CPU, Step=${step}, Loss=${fmt(r.loss)}, Rate=${fmt(rate)} samples/sec, GlobalRate=${fmt(global)} samples/sec`,
+        );
+        tLog = now;
+        samplesAtLog = samples;
+      }
+      const ckpt = run.checkpointSteps > 0 && step % run.checkpointSteps === 0;
+      if (ckpt || step === maxSteps) save();
+      if (mode === "train_and_eval" && run.evalFrequency && step % run.evalFrequency === 0 && step < maxSteps)
+        await evaluate();
+    }
+    seconds = (performance.now() - t0) / 1000;
+    o.console.done?.();
+    info("Training completed successfully!");
+    info(`Processed ${samples} sample(s) in ${seconds.toFixed(9)} seconds.`);
+    dir.writePerformance({
+      total_samples: samples,
+      total_time: seconds,
+      samples_per_sec: seconds > 0 ? samples / seconds : null,
+      compile_time: null,
+      programming_time: null,
+      est_samples_per_sec: null,
+      device: "CPU",
+      time_source: "wall time of this machine (no CS-2 performance model in a CPU run)",
+      start_step: startStep,
+      end_step: step,
+    });
+  }
+  if (mode !== "train") await evaluate();
+  return {
+    modelDir: run.modelDir,
+    startStep,
+    step,
+    lastLoss,
+    trainSamples: samples,
+    trainSeconds: seconds,
+    eval: evalResult,
+    checkpoints: saved,
+  };
+}
