@@ -279,3 +279,68 @@ WSC_CLONES void AdamStep(float* w, const float* g, float* m, float* v, int64_t n
 }
 
 }  // namespace wsc
+
+namespace wsc {
+
+namespace {
+// Rotates one head vector x[0 .. rot) at table row t (sign -1: the inverse rotation).
+inline void Rotate(float* x, const float* cosT, const float* sinT, int64_t half, bool interleaved, float sign) {
+  if (interleaved) {
+    for (int64_t i = 0; i < half; ++i) {
+      const float c = cosT[i], s = sign * sinT[i];
+      const float x0 = x[2 * i], x1 = x[2 * i + 1];
+      x[2 * i] = x0 * c - x1 * s;
+      x[2 * i + 1] = x1 * c + x0 * s;
+    }
+  } else {
+    for (int64_t i = 0; i < half; ++i) {
+      const float c = cosT[i], s = sign * sinT[i];
+      const float x0 = x[i], x1 = x[i + half];
+      x[i] = x0 * c - x1 * s;
+      x[i + half] = x1 * c + x0 * s;
+    }
+  }
+}
+}  // namespace
+
+void SplitHeads(const float* qkv, int64_t b, int64_t t, int64_t h, int64_t n, float* q, float* k, float* v,
+                const float* cosT, const float* sinT, int64_t rot, bool interleaved) {
+  const int64_t d = h / n, half = rot / 2;
+  for (int64_t bi = 0; bi < b; ++bi) {
+    for (int64_t ti = 0; ti < t; ++ti) {
+      const float* src = qkv + (bi * t + ti) * 3 * h;
+      for (int64_t hi = 0; hi < n; ++hi) {
+        const int64_t dst = ((bi * n + hi) * t + ti) * d;
+        std::memcpy(q + dst, src + hi * d, sizeof(float) * d);
+        std::memcpy(k + dst, src + h + hi * d, sizeof(float) * d);
+        std::memcpy(v + dst, src + 2 * h + hi * d, sizeof(float) * d);
+        if (rot > 0) {
+          Rotate(q + dst, cosT + ti * half, sinT + ti * half, half, interleaved, 1.0f);
+          Rotate(k + dst, cosT + ti * half, sinT + ti * half, half, interleaved, 1.0f);
+        }
+      }
+    }
+  }
+}
+
+void MergeHeads(float* dq, float* dk, const float* dv, int64_t b, int64_t t, int64_t h, int64_t n, float* dqkv,
+                const float* cosT, const float* sinT, int64_t rot, bool interleaved) {
+  const int64_t d = h / n, half = rot / 2;
+  for (int64_t bi = 0; bi < b; ++bi) {
+    for (int64_t hi = 0; hi < n; ++hi) {
+      for (int64_t ti = 0; ti < t; ++ti) {
+        const int64_t src = ((bi * n + hi) * t + ti) * d;
+        if (rot > 0) {
+          Rotate(dq + src, cosT + ti * half, sinT + ti * half, half, interleaved, -1.0f);
+          Rotate(dk + src, cosT + ti * half, sinT + ti * half, half, interleaved, -1.0f);
+        }
+        float* dst = dqkv + (bi * t + ti) * 3 * h + hi * d;
+        std::memcpy(dst, dq + src, sizeof(float) * d);
+        std::memcpy(dst + h, dk + src, sizeof(float) * d);
+        std::memcpy(dst + 2 * h, dv + src, sizeof(float) * d);
+      }
+    }
+  }
+}
+
+}  // namespace wsc

@@ -23,6 +23,14 @@ void AttnSoftmax(float* s, int64_t batch, int64_t heads, int64_t t, bool causal,
 // dS = P * (dP - rowsum(dP * P)) * scale in place on dp, rows of length t.
 void AttnSoftmaxBackward(const float* p, float* dp, int64_t rows, int64_t t, bool causal, float scale);
 
+// qkv [B*T, 3H] -> head-major q, k, v [B, N, T, D], rotating the first `rot` dims of q and k by the tables
+// cos/sin [T, rot/2] (rot = 0: none); interleaved pairs (2i, 2i+1), else (i, i + rot/2).
+void SplitHeads(const float* qkv, int64_t b, int64_t t, int64_t h, int64_t n, float* q, float* k, float* v,
+                const float* cosT, const float* sinT, int64_t rot, bool interleaved);
+// The inverse: dq, dk (rotated back in place), dv head-major -> dqkv [B*T, 3H].
+void MergeHeads(float* dq, float* dk, const float* dv, int64_t b, int64_t t, int64_t h, int64_t n, float* dqkv,
+                const float* cosT, const float* sinT, int64_t rot, bool interleaved);
+
 struct AdamArgs {
   float gradScale, l2, shrink, beta1, beta2, eps, stepSize, sqrtBc2;
 };

@@ -9,7 +9,7 @@
 //   sgemmBatched(transA, transB, M, N, K, alpha, A, aOff, lda, strideA, B, bOff, ldb, strideB,
 //                beta, C, cOff, ldc, strideC, batch)
 //     the same for `batch` matrices spaced by the strides (elements)
-//   setNumThreads(n), getNumThreads(), config()
+//   setNumThreads(n), getNumThreads() (the tile pool's threads; OpenBLAS itself runs single-threaded), config()
 // and the element-wise kernels of kernels.h (activations, norms, attention softmax, Adam), each checking that
 // its arrays hold the elements it will touch.
 
@@ -17,7 +17,9 @@
 #include <cblas.h>
 
 #include "kernels.h"
+#include "pool.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <string>
 
@@ -124,21 +126,42 @@ bool ParseGemm(const Napi::CallbackInfo& info, bool batched, GemmArgs* g) {
   return true;
 }
 
+// Tile sizes of C. Every GEMM is cut into these fixed tiles, each computed by one single-threaded OpenBLAS
+// call, and the tiles are spread over the worker threads. OpenBLAS's own threading (and even calling it on a
+// different split of the rows) changes the rounding of some elements, so the split is fixed by the problem,
+// never by the thread count: any number of threads gives bit-identical results.
+constexpr int64_t kTileM = 256;
+constexpr int64_t kTileN = 256;
+// Below this many multiply-adds the tiles run on the calling thread (the result is the same either way).
+constexpr int64_t kParallelMinMacs = 1 << 20;
+
 void RunGemm(const GemmArgs& g) {
   if (g.m == 0 || g.n == 0) return;
   const CBLAS_TRANSPOSE ta = g.ta ? CblasTrans : CblasNoTrans;
   const CBLAS_TRANSPOSE tb = g.tb ? CblasTrans : CblasNoTrans;
-  for (int64_t i = 0; i < g.batch; ++i) {
-    float* c = g.c.data + g.cOff + i * g.sc;
+  const int64_t mt = (g.m + kTileM - 1) / kTileM, nt = (g.n + kTileN - 1) / kTileN;
+  auto tile = [&](int64_t i) {
+    const int64_t b = i / (mt * nt), r = (i / nt) % mt, c = i % nt;
+    const int64_t r0 = r * kTileM, c0 = c * kTileN;
+    const int64_t mm = std::min(kTileM, g.m - r0), nn = std::min(kTileN, g.n - c0);
+    float* cp = g.c.data + g.cOff + b * g.sc + r0 * g.ldc + c0;
     if (g.k == 0) {
       // BLAS leaves C untouched when K = 0 only for beta = 1; scale explicitly for the general case.
-      for (int64_t r = 0; r < g.m; ++r)
-        for (int64_t j = 0; j < g.n; ++j) c[r * g.ldc + j] = g.beta == 0.0f ? 0.0f : g.beta * c[r * g.ldc + j];
-      continue;
+      for (int64_t y = 0; y < mm; ++y)
+        for (int64_t x = 0; x < nn; ++x) cp[y * g.ldc + x] = g.beta == 0.0f ? 0.0f : g.beta * cp[y * g.ldc + x];
+      return;
     }
-    cblas_sgemm(CblasRowMajor, ta, tb, static_cast<blasint>(g.m), static_cast<blasint>(g.n),
-                static_cast<blasint>(g.k), g.alpha, g.a.data + g.aOff + i * g.sa, static_cast<blasint>(g.lda),
-                g.b.data + g.bOff + i * g.sb, static_cast<blasint>(g.ldb), g.beta, c, static_cast<blasint>(g.ldc));
+    const float* ap = g.a.data + g.aOff + b * g.sa + (g.ta ? r0 : r0 * g.lda);
+    const float* bp = g.b.data + g.bOff + b * g.sb + (g.tb ? c0 * g.ldb : c0);
+    cblas_sgemm(CblasRowMajor, ta, tb, static_cast<blasint>(mm), static_cast<blasint>(nn), static_cast<blasint>(g.k),
+                g.alpha, ap, static_cast<blasint>(g.lda), bp, static_cast<blasint>(g.ldb), g.beta, cp,
+                static_cast<blasint>(g.ldc));
+  };
+  const int64_t tiles = g.batch * mt * nt;
+  if (g.batch * g.m * g.n * g.k < kParallelMinMacs) {
+    for (int64_t i = 0; i < tiles; ++i) tile(i);
+  } else {
+    wsc::ParallelFor(tiles, tile);
   }
 }
 
@@ -158,12 +181,12 @@ Napi::Value SetNumThreads(const Napi::CallbackInfo& info) {
   int64_t n = 0;
   if (info.Length() != 1 || !ReadInt(info.Env(), info[0], "threads", &n)) return info.Env().Undefined();
   if (n < 1) n = 1;
-  openblas_set_num_threads(static_cast<int>(n));
+  wsc::SetPoolThreads(static_cast<int>(n));
   return info.Env().Undefined();
 }
 
 Napi::Value GetNumThreads(const Napi::CallbackInfo& info) {
-  return Napi::Number::New(info.Env(), openblas_get_num_threads());
+  return Napi::Number::New(info.Env(), wsc::PoolThreads());
 }
 
 Napi::Value Config(const Napi::CallbackInfo& info) {
@@ -378,7 +401,61 @@ Napi::Value AdamStepJs(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// splitHeads(qkv, b, t, h, n, q, k, v, cos | null, sin | null, rot, interleaved)
+Napi::Value SplitHeadsJs(const Napi::CallbackInfo& info) {
+  Args a(info);
+  const int64_t b = a.PeekInt(1), t = a.PeekInt(2), h = a.PeekInt(3), n = a.PeekInt(4), rot = a.PeekInt(10);
+  const int64_t all = b * t * h;
+  const float* qkv = a.F32("qkv", 3 * all);
+  a.Int("b");
+  a.Int("t");
+  a.Int("h");
+  a.Int("n");
+  float* q = a.F32("q", all);
+  float* k = a.F32("k", all);
+  float* v = a.F32("v", all);
+  const float* c = a.F32("cos", t * (rot / 2), rot == 0);
+  const float* s = a.F32("sin", t * (rot / 2), rot == 0);
+  a.Int("rot");
+  const bool inter = a.Bool();
+  if (a.ok && (n <= 0 || h % n != 0 || rot > h / n || rot % 2 != 0)) {
+    Napi::RangeError::New(info.Env(), "splitHeads: heads must divide hidden and rot must be even and <= head size")
+        .ThrowAsJavaScriptException();
+    return info.Env().Undefined();
+  }
+  if (a.ok) wsc::SplitHeads(qkv, b, t, h, n, q, k, v, c, s, rot, inter);
+  return info.Env().Undefined();
+}
+
+// mergeHeads(dq, dk, dv, b, t, h, n, dqkv, cos | null, sin | null, rot, interleaved)
+Napi::Value MergeHeadsJs(const Napi::CallbackInfo& info) {
+  Args a(info);
+  const int64_t b = a.PeekInt(3), t = a.PeekInt(4), h = a.PeekInt(5), n = a.PeekInt(6), rot = a.PeekInt(10);
+  const int64_t all = b * t * h;
+  float* dq = a.F32("dq", all);
+  float* dk = a.F32("dk", all);
+  const float* dv = a.F32("dv", all);
+  a.Int("b");
+  a.Int("t");
+  a.Int("h");
+  a.Int("n");
+  float* dqkv = a.F32("dqkv", 3 * all);
+  const float* c = a.F32("cos", t * (rot / 2), rot == 0);
+  const float* s = a.F32("sin", t * (rot / 2), rot == 0);
+  a.Int("rot");
+  const bool inter = a.Bool();
+  if (a.ok && (n <= 0 || h % n != 0 || rot > h / n || rot % 2 != 0)) {
+    Napi::RangeError::New(info.Env(), "mergeHeads: heads must divide hidden and rot must be even and <= head size")
+        .ThrowAsJavaScriptException();
+    return info.Env().Undefined();
+  }
+  if (a.ok) wsc::MergeHeads(dq, dk, dv, b, t, h, n, dqkv, c, s, rot, inter);
+  return info.Env().Undefined();
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  // OpenBLAS runs single-threaded inside each tile; the tiles are what runs in parallel (see RunGemm).
+  openblas_set_num_threads(1);
   exports.Set("sgemm", Napi::Function::New(env, Sgemm));
   exports.Set("sgemmBatched", Napi::Function::New(env, SgemmBatched));
   exports.Set("setNumThreads", Napi::Function::New(env, SetNumThreads));
@@ -395,6 +472,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("attnSoftmax", Napi::Function::New(env, AttnSoftmaxJs));
   exports.Set("attnSoftmaxBackward", Napi::Function::New(env, AttnSoftmaxBackwardJs));
   exports.Set("adamStep", Napi::Function::New(env, AdamStepJs));
+  exports.Set("splitHeads", Napi::Function::New(env, SplitHeadsJs));
+  exports.Set("mergeHeads", Napi::Function::New(env, MergeHeadsJs));
   return exports;
 }
 

@@ -135,6 +135,34 @@ export interface NativeKernels {
     causal: boolean,
     scale: number,
   ): void;
+  splitHeads(
+    qkv: Float32Array,
+    b: number,
+    t: number,
+    h: number,
+    n: number,
+    q: Float32Array,
+    k: Float32Array,
+    v: Float32Array,
+    cos: Float32Array | null,
+    sin: Float32Array | null,
+    rot: number,
+    interleaved: boolean,
+  ): void;
+  mergeHeads(
+    dq: Float32Array,
+    dk: Float32Array,
+    dv: Float32Array,
+    b: number,
+    t: number,
+    h: number,
+    n: number,
+    dqkv: Float32Array,
+    cos: Float32Array | null,
+    sin: Float32Array | null,
+    rot: number,
+    interleaved: boolean,
+  ): void;
   adamStep(
     w: Float32Array,
     g: Float32Array,
@@ -157,8 +185,8 @@ export interface GemmBackend {
   readonly kernels: NativeKernels | null;
   /** One line: what it is (library, configuration). */
   readonly description: string;
-  readonly sgemm: SgemmFn;
-  readonly sgemmBatched: SgemmBatchedFn;
+  sgemm: SgemmFn;
+  sgemmBatched: SgemmBatchedFn;
   /** Sets the worker threads where the backend has them (OpenBLAS); no-op otherwise. */
   setThreads(n: number): void;
   threads(): number;
@@ -384,8 +412,58 @@ function loadOpenBlas(): GemmBackend | null {
       name: "openblas",
       description: `OpenBLAS ${addon.config()}`,
       kernels: addon,
-      sgemm: addon.sgemm,
-      sgemmBatched: addon.sgemmBatched,
+      // Checked here too, so a bad shape is a ShapeError like on the fallback (the addon's own check is the
+      // safety net behind it).
+      sgemm: (ta, tb, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc) => {
+        checkExtents(ta, tb, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, 0, 0, 0, 1);
+        addon.sgemm(ta, tb, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
+      },
+      sgemmBatched: (
+        ta,
+        tb,
+        m,
+        n,
+        k,
+        alpha,
+        a,
+        aOff,
+        lda,
+        sa,
+        b,
+        bOff,
+        ldb,
+        sb,
+        beta,
+        c,
+        cOff,
+        ldc,
+        sc,
+        batch,
+      ) => {
+        checkExtents(ta, tb, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, sa, sb, sc, batch);
+        addon.sgemmBatched(
+          ta,
+          tb,
+          m,
+          n,
+          k,
+          alpha,
+          a,
+          aOff,
+          lda,
+          sa,
+          b,
+          bOff,
+          ldb,
+          sb,
+          beta,
+          c,
+          cOff,
+          ldc,
+          sc,
+          batch,
+        );
+      },
       setThreads: (n) => addon.setNumThreads(n),
       threads: () => addon.getNumThreads(),
     };

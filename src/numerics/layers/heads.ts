@@ -7,6 +7,7 @@ import { sgemm } from "../gemm.js";
 import { activation } from "../ops/activations.js";
 import { crossEntropy } from "../ops/cross-entropy.js";
 import { linearForward } from "../ops/linear.js";
+import { give, take } from "../pool.js";
 import { Tensor } from "../tensor.js";
 import type { GradMap, LayerKernel, NormSaved } from "./kernel.js";
 import {
@@ -55,7 +56,7 @@ function vocabLossForward(
 ): { sum: number; saved: VocabSaved } {
   const keep = rows * v <= LOGITS_KEEP_ELEMENTS;
   const chunk = keep ? rows : Math.max(1, Math.floor(LOGITS_CHUNK_ELEMENTS / v));
-  const kept = keep ? new Float32Array(rows * v) : null;
+  const kept = keep ? take(rows * v, false) : null;
   const buf = kept ?? new Float32Array(Math.min(rows, chunk) * v);
   let sum = 0;
   for (let r0 = 0; r0 < rows; r0 += chunk) {
@@ -119,6 +120,7 @@ function vocabLossBackward(
       for (let i = 0; i < n; i++) for (let j = 0; j < v; j++) db[j] += buf[i * v + j];
     }
   }
+  give(s.dlogits);
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -149,7 +151,7 @@ export const lmHeadKernel: LayerKernel<"lm_head"> = {
     const w = param(params, LM, "weight", [V, H]);
     const b = spec.bias ? param(params, LM, "bias", [V]) : null;
     const grads: GradMap = new Map();
-    const dw = new Tensor([V, H]);
+    const dw = new Tensor([V, H], take(V * H, false));
     grads.set("weight", dw);
     const db = spec.bias ? new Tensor([V]) : null;
     if (db) grads.set("bias", db);

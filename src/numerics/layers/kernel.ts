@@ -22,6 +22,7 @@ import { NumericsValueError, ShapeError, expectShape } from "../errors.js";
 import { linearBackward, linearForward } from "../ops/linear.js";
 import { layerNormBackward, layerNormForward, rmsNormBackward, rmsNormForward } from "../ops/norm.js";
 import type { DropoutSite } from "../ops/dropout.js";
+import { take } from "../pool.js";
 import { Tensor } from "../tensor.js";
 import type { Batch, LayerKind, LayerSpec, LossScaling, NormType, StepContext } from "./spec.js";
 
@@ -232,11 +233,11 @@ export function projBackward(
   accumulateDx = false,
 ): void {
   const w = param(params, kind, `${name}.weight`, [outF, inF]);
-  const dw = new Tensor([outF, inF]);
+  const dw = new Tensor([outF, inF], take(outF * inF, false));
   grads.set(`${name}.weight`, dw);
   let db: Tensor | null = null;
   if (bias) {
-    db = new Tensor([outF]);
+    db = new Tensor([outF], take(outF, false));
     grads.set(`${name}.bias`, db);
   }
   linearBackward(dy, x, rows, inF, w, outF, dx, dw.data, db ? db.data : null, accumulateDx);

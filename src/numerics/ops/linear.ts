@@ -4,7 +4,7 @@ import { expectShape, ShapeError } from "../errors.js";
 import { sgemm, sgemmBatched } from "../gemm.js";
 import { Tensor } from "../tensor.js";
 
-/** y[R,O] = x[R,I] W[O,I]^T (+ b[O]). */
+/** y[R,O] = x[R,I] W[O,I]^T (+ b[O]). The bias is copied into y's rows first and the GEMM adds onto it. */
 export function linearForward(
   x: Float32Array,
   rows: number,
@@ -14,8 +14,8 @@ export function linearForward(
   outF: number,
   y: Float32Array,
 ): void {
-  sgemm(false, true, rows, outF, inF, 1, x, 0, inF, w, 0, inF, 0, y, 0, outF);
-  if (b) biasAdd(y, rows, outF, b);
+  if (b) for (let r = 0; r < rows; r++) y.set(b, r * outF);
+  sgemm(false, true, rows, outF, inF, 1, x, 0, inF, w, 0, inF, b ? 1 : 0, y, 0, outF);
 }
 
 /**
@@ -46,8 +46,16 @@ export function biasAdd(y: Float32Array, rows: number, cols: number, b: Float32A
   }
 }
 
-/** db = sum over rows of dy (overwrites db). Accumulates in float64 per column block. */
+let ones = new Float32Array(0);
+
+/** db = sum over rows of dy (overwrites db), as a GEMM with a row of ones (float32 accumulation, as BLAS). */
 export function biasGrad(dy: Float32Array, rows: number, cols: number, db: Float32Array): void {
+  if (ones.length < rows) ones = new Float32Array(rows).fill(1);
+  sgemm(false, false, 1, cols, rows, 1, ones, 0, rows, dy, 0, cols, 0, db, 0, cols);
+}
+
+/** Reference column sums in float64 (for tests). */
+export function biasGradReference(dy: Float32Array, rows: number, cols: number, db: Float32Array): void {
   const acc = new Float64Array(cols);
   for (let r = 0, o = 0; r < rows; r++, o += cols) {
     for (let j = 0; j < cols; j++) acc[j] += dy[o + j];
