@@ -401,12 +401,14 @@ Napi::Value AdamStepJs(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-// splitHeads(qkv, b, t, h, n, q, k, v, cos | null, sin | null, rot, interleaved)
-Napi::Value SplitHeadsJs(const Napi::CallbackInfo& info) {
+// heads(qkv, b, t, h, n, q, k, v, cos | null, sin | null, rot, interleaved, split): split = true copies qkv
+// into head-major q, k, v (rotating q and k); split = false merges q, k, v (rotating q and k back in place)
+// into qkv.
+Napi::Value HeadsJs(const Napi::CallbackInfo& info) {
   Args a(info);
   const int64_t b = a.PeekInt(1), t = a.PeekInt(2), h = a.PeekInt(3), n = a.PeekInt(4), rot = a.PeekInt(10);
   const int64_t all = b * t * h;
-  const float* qkv = a.F32("qkv", 3 * all);
+  float* qkv = a.F32("qkv", 3 * all);
   a.Int("b");
   a.Int("t");
   a.Int("h");
@@ -418,38 +420,18 @@ Napi::Value SplitHeadsJs(const Napi::CallbackInfo& info) {
   const float* s = a.F32("sin", t * (rot / 2), rot == 0);
   a.Int("rot");
   const bool inter = a.Bool();
+  const bool split = a.Bool();
   if (a.ok && (n <= 0 || h % n != 0 || rot > h / n || rot % 2 != 0)) {
-    Napi::RangeError::New(info.Env(), "splitHeads: heads must divide hidden and rot must be even and <= head size")
+    Napi::RangeError::New(info.Env(), "heads: heads must divide hidden and rot must be even and <= head size")
         .ThrowAsJavaScriptException();
     return info.Env().Undefined();
   }
-  if (a.ok) wsc::SplitHeads(qkv, b, t, h, n, q, k, v, c, s, rot, inter);
-  return info.Env().Undefined();
-}
-
-// mergeHeads(dq, dk, dv, b, t, h, n, dqkv, cos | null, sin | null, rot, interleaved)
-Napi::Value MergeHeadsJs(const Napi::CallbackInfo& info) {
-  Args a(info);
-  const int64_t b = a.PeekInt(3), t = a.PeekInt(4), h = a.PeekInt(5), n = a.PeekInt(6), rot = a.PeekInt(10);
-  const int64_t all = b * t * h;
-  float* dq = a.F32("dq", all);
-  float* dk = a.F32("dk", all);
-  const float* dv = a.F32("dv", all);
-  a.Int("b");
-  a.Int("t");
-  a.Int("h");
-  a.Int("n");
-  float* dqkv = a.F32("dqkv", 3 * all);
-  const float* c = a.F32("cos", t * (rot / 2), rot == 0);
-  const float* s = a.F32("sin", t * (rot / 2), rot == 0);
-  a.Int("rot");
-  const bool inter = a.Bool();
-  if (a.ok && (n <= 0 || h % n != 0 || rot > h / n || rot % 2 != 0)) {
-    Napi::RangeError::New(info.Env(), "mergeHeads: heads must divide hidden and rot must be even and <= head size")
-        .ThrowAsJavaScriptException();
-    return info.Env().Undefined();
+  if (!a.ok) return info.Env().Undefined();
+  if (split) {
+    wsc::SplitHeads(qkv, b, t, h, n, q, k, v, c, s, rot, inter);
+  } else {
+    wsc::MergeHeads(q, k, v, b, t, h, n, qkv, c, s, rot, inter);
   }
-  if (a.ok) wsc::MergeHeads(dq, dk, dv, b, t, h, n, dqkv, c, s, rot, inter);
   return info.Env().Undefined();
 }
 
@@ -472,8 +454,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("attnSoftmax", Napi::Function::New(env, AttnSoftmaxJs));
   exports.Set("attnSoftmaxBackward", Napi::Function::New(env, AttnSoftmaxBackwardJs));
   exports.Set("adamStep", Napi::Function::New(env, AdamStepJs));
-  exports.Set("splitHeads", Napi::Function::New(env, SplitHeadsJs));
-  exports.Set("mergeHeads", Napi::Function::New(env, MergeHeadsJs));
+  exports.Set("heads", Napi::Function::New(env, HeadsJs));
   return exports;
 }
 

@@ -135,7 +135,8 @@ export interface NativeKernels {
     causal: boolean,
     scale: number,
   ): void;
-  splitHeads(
+  /** split: qkv [B*T, 3H] -> head-major q, k, v (rotated); else the inverse (q, k rotated back in place). */
+  heads(
     qkv: Float32Array,
     b: number,
     t: number,
@@ -148,20 +149,7 @@ export interface NativeKernels {
     sin: Float32Array | null,
     rot: number,
     interleaved: boolean,
-  ): void;
-  mergeHeads(
-    dq: Float32Array,
-    dk: Float32Array,
-    dv: Float32Array,
-    b: number,
-    t: number,
-    h: number,
-    n: number,
-    dqkv: Float32Array,
-    cos: Float32Array | null,
-    sin: Float32Array | null,
-    rot: number,
-    interleaved: boolean,
+    split: boolean,
   ): void;
   adamStep(
     w: Float32Array,
@@ -287,50 +275,24 @@ const sgemmTs: SgemmFn = (ta, tb, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, be
   }
 };
 
-const sgemmBatchedTs: SgemmBatchedFn = (
-  ta,
-  tb,
-  m,
-  n,
-  k,
-  alpha,
-  a,
-  aOff,
-  lda,
-  sa,
-  b,
-  bOff,
-  ldb,
-  sb,
-  beta,
-  c,
-  cOff,
-  ldc,
-  sc,
-  batch,
-) => {
+/** The batched form of a single GEMM: one call per batch entry, offsets advanced by the strides. */
+function batchedOf(one: SgemmFn): SgemmBatchedFn {
+  return (...x) => {
+    const [ta, tb, m, n, k, alpha, a, aOff, lda, sa, b, bOff, ldb, sb, beta, c, cOff, ldc, sc, batch] = x;
+    checkBatched(...x);
+    for (let i = 0; i < batch; i++) {
+      one(ta, tb, m, n, k, alpha, a, aOff + i * sa, lda, b, bOff + i * sb, ldb, beta, c, cOff + i * sc, ldc);
+    }
+  };
+}
+
+const sgemmBatchedTs = batchedOf(sgemmTs);
+
+/** Bounds check of a batched call's arguments (a ShapeError naming the operand). */
+function checkBatched(...x: Parameters<SgemmBatchedFn>): void {
+  const [ta, tb, m, n, k, , a, aOff, lda, sa, b, bOff, ldb, sb, , c, cOff, ldc, sc, batch] = x;
   checkExtents(ta, tb, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, sa, sb, sc, batch);
-  for (let i = 0; i < batch; i++) {
-    sgemmTs(
-      ta,
-      tb,
-      m,
-      n,
-      k,
-      alpha,
-      a,
-      aOff + i * sa,
-      lda,
-      b,
-      bOff + i * sb,
-      ldb,
-      beta,
-      c,
-      cOff + i * sc,
-      ldc,
-    );
-  }
-};
+}
 
 function checkOne(
   name: string,
@@ -418,51 +380,9 @@ function loadOpenBlas(): GemmBackend | null {
         checkExtents(ta, tb, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, 0, 0, 0, 1);
         addon.sgemm(ta, tb, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
       },
-      sgemmBatched: (
-        ta,
-        tb,
-        m,
-        n,
-        k,
-        alpha,
-        a,
-        aOff,
-        lda,
-        sa,
-        b,
-        bOff,
-        ldb,
-        sb,
-        beta,
-        c,
-        cOff,
-        ldc,
-        sc,
-        batch,
-      ) => {
-        checkExtents(ta, tb, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, sa, sb, sc, batch);
-        addon.sgemmBatched(
-          ta,
-          tb,
-          m,
-          n,
-          k,
-          alpha,
-          a,
-          aOff,
-          lda,
-          sa,
-          b,
-          bOff,
-          ldb,
-          sb,
-          beta,
-          c,
-          cOff,
-          ldc,
-          sc,
-          batch,
-        );
+      sgemmBatched: (...x) => {
+        checkBatched(...x);
+        addon.sgemmBatched(...x);
       },
       setThreads: (n) => addon.setNumThreads(n),
       threads: () => addon.getNumThreads(),

@@ -266,7 +266,7 @@ export function attentionBackward(
   const nk = nativeKernels();
   if (nk) {
     const r = rot ? ([rot.cos, rot.sin, rot.rotaryDim] as const) : ([null, null, 0] as const);
-    nk.mergeHeads(dq, dk, dv, b, t, h, n, dqkv, r[0], r[1], r[2], rot?.style === "interleaved");
+    nk.heads(dqkv, b, t, h, n, dq, dk, dv, r[0], r[1], r[2], rot?.style === "interleaved", false);
     give(dp, dq, dk, dv);
     return;
   }
