@@ -194,6 +194,22 @@ Napi::Value Config(const Napi::CallbackInfo& info) {
   return Napi::String::New(info.Env(), s);
 }
 
+// Element-wise and row-wise kernels run over fixed chunks in parallel. Elements (and rows) are independent,
+// so the result does not depend on the chunking or the thread count.
+constexpr int64_t kElemChunk = 1 << 16;
+constexpr int64_t kRowChunk = 64;
+
+template <typename F>
+void Chunked(int64_t n, F&& body, int64_t chunk = kElemChunk) {
+  if (n <= 0) return;
+  const int64_t tasks = (n + chunk - 1) / chunk;
+  if (tasks == 1) {
+    body(0, n);
+    return;
+  }
+  wsc::ParallelFor(tasks, [&](int64_t i) { body(i * chunk, std::min(chunk, n - i * chunk)); });
+}
+
 // Reads the arguments of an element-wise kernel in order; the first failure throws and sets ok = false.
 class Args {
  public:
@@ -240,7 +256,7 @@ Napi::Value ActForwardJs(const Napi::CallbackInfo& info) {
   const float* x = a.F32("x", n);
   float* y = a.F32("y", n);
   a.Int("n");
-  if (a.ok) wsc::ActForward(static_cast<int>(op), x, y, n);
+  if (a.ok) Chunked(n, [&](int64_t i0, int64_t m) { wsc::ActForward(static_cast<int>(op), x + i0, y + i0, m); });
   return info.Env().Undefined();
 }
 
@@ -252,7 +268,8 @@ Napi::Value ActBackwardJs(const Napi::CallbackInfo& info) {
   const float* dy = a.F32("dy", n);
   float* dx = a.F32("dx", n);
   a.Int("n");
-  if (a.ok) wsc::ActBackward(static_cast<int>(op), x, y, dy, dx, n);
+  if (a.ok)
+    Chunked(n, [&](int64_t i0, int64_t m) { wsc::ActBackward(static_cast<int>(op), x + i0, y + i0, dy + i0, dx + i0, m); });
   return info.Env().Undefined();
 }
 
@@ -263,7 +280,7 @@ Napi::Value SwigluForwardJs(const Napi::CallbackInfo& info) {
   const float* u = a.F32("u", n);
   float* y = a.F32("y", n);
   a.Int("n");
-  if (a.ok) wsc::SwigluForward(g, u, y, n);
+  if (a.ok) Chunked(n, [&](int64_t i0, int64_t m) { wsc::SwigluForward(g + i0, u + i0, y + i0, m); });
   return info.Env().Undefined();
 }
 
@@ -276,7 +293,8 @@ Napi::Value SwigluBackwardJs(const Napi::CallbackInfo& info) {
   float* dg = a.F32("dg", n);
   float* du = a.F32("du", n);
   a.Int("n");
-  if (a.ok) wsc::SwigluBackward(g, u, dy, dg, du, n);
+  if (a.ok)
+    Chunked(n, [&](int64_t i0, int64_t m) { wsc::SwigluBackward(g + i0, u + i0, dy + i0, dg + i0, du + i0, m); });
   return info.Env().Undefined();
 }
 
@@ -293,7 +311,10 @@ Napi::Value LayerNormForwardJs(const Napi::CallbackInfo& info) {
   float* y = a.F32("y", rows * c);
   float* mean = a.F32("mean", rows);
   float* rstd = a.F32("rstd", rows);
-  if (a.ok) wsc::LayerNormForward(x, rows, c, g, b, eps, y, mean, rstd);
+  if (a.ok)
+    Chunked(rows, [&](int64_t r0, int64_t m) {
+      wsc::LayerNormForward(x + r0 * c, m, c, g, b, eps, y + r0 * c, mean + r0, rstd + r0);
+    }, kRowChunk);
   return info.Env().Undefined();
 }
 
@@ -327,7 +348,9 @@ Napi::Value RmsNormForwardJs(const Napi::CallbackInfo& info) {
   const double eps = a.Num();
   float* y = a.F32("y", rows * c);
   float* rstd = a.F32("rstd", rows);
-  if (a.ok) wsc::RmsNormForward(x, rows, c, g, eps, y, rstd);
+  if (a.ok)
+    Chunked(rows, [&](int64_t r0, int64_t m) { wsc::RmsNormForward(x + r0 * c, m, c, g, eps, y + r0 * c, rstd + r0); },
+            kRowChunk);
   return info.Env().Undefined();
 }
 
@@ -358,7 +381,11 @@ Napi::Value AttnSoftmaxJs(const Napi::CallbackInfo& info) {
   a.Int("t");
   const bool causal = a.Bool();
   const float* km = a.F32("keyMask", b * t, true);
-  if (a.ok) wsc::AttnSoftmax(s, b, h, t, causal, km);
+  // one task per (batch row, head): rows are independent
+  if (a.ok)
+    Chunked(b * h, [&](int64_t i0, int64_t m) {
+      for (int64_t i = i0; i < i0 + m; ++i) wsc::AttnSoftmax(s + i * t * t, 1, 1, t, causal, km ? km + (i / h) * t : nullptr);
+    }, 1);
   return info.Env().Undefined();
 }
 
@@ -372,7 +399,11 @@ Napi::Value AttnSoftmaxBackwardJs(const Napi::CallbackInfo& info) {
   a.Int("t");
   const bool causal = a.Bool();
   const float scale = static_cast<float>(a.Num());
-  if (a.ok) wsc::AttnSoftmaxBackward(p, dp, rows, t, causal, scale);
+  // chunks of whole T x T matrices, so that the causal row index (row % t) stays right
+  if (a.ok)
+    Chunked(rows / (t > 0 ? t : 1), [&](int64_t i0, int64_t m) {
+      wsc::AttnSoftmaxBackward(p + i0 * t * t, dp + i0 * t * t, m * t, t, causal, scale);
+    }, 1);
   return info.Env().Undefined();
 }
 
@@ -397,7 +428,7 @@ Napi::Value AdamStepJs(const Napi::CallbackInfo& info) {
   args.eps = static_cast<float>(a.Num());
   args.stepSize = static_cast<float>(a.Num());
   args.sqrtBc2 = static_cast<float>(a.Num());
-  if (a.ok) wsc::AdamStep(w, g, m, v, n, args);
+  if (a.ok) Chunked(n, [&](int64_t i0, int64_t k) { wsc::AdamStep(w + i0, g + i0, m + i0, v + i0, k, args); });
   return info.Env().Undefined();
 }
 

@@ -14,7 +14,7 @@ export function linearForward(
   outF: number,
   y: Float32Array,
 ): void {
-  if (b) for (let r = 0; r < rows; r++) y.set(b, r * outF);
+  if (b) fillRows(y, rows, outF, b);
   sgemm(false, true, rows, outF, inF, 1, x, 0, inF, w, 0, inF, b ? 1 : 0, y, 0, outF);
 }
 
@@ -37,6 +37,16 @@ export function linearBackward(
   if (dx) sgemm(false, false, rows, inF, outF, 1, dy, 0, outF, w, 0, inF, accumulateDx ? 1 : 0, dx, 0, inF);
   sgemm(true, false, outF, inF, rows, 1, dy, 0, outF, x, 0, inF, 0, dw, 0, inF);
   if (db) biasGrad(dy, rows, outF, db);
+}
+
+/** y[r, :] = b for every row: one copy, then doubling copies within y (log2(rows) memmoves). */
+export function fillRows(y: Float32Array, rows: number, cols: number, b: Float32Array): void {
+  if (rows === 0) return;
+  y.set(b.subarray(0, cols), 0);
+  for (let done = 1; done < rows; done *= 2) {
+    const n = Math.min(done, rows - done);
+    y.copyWithin(done * cols, 0, n * cols);
+  }
 }
 
 /** y[r, :] += b for every row. */
