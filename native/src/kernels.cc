@@ -344,3 +344,34 @@ void MergeHeads(float* dq, float* dk, const float* dv, int64_t b, int64_t t, int
 }
 
 }  // namespace wsc
+
+namespace wsc {
+
+WSC_CLONES void CrossEntropyRows(const float* logits, int64_t rows, int64_t v, const int32_t* labels, const float* mask,
+                                 float gradScale, float* dlogits, double* rowLoss) {
+  for (int64_t r = 0; r < rows; ++r) {
+    const float* x = logits + r * v;
+    const float w = mask ? mask[r] : 1.0f;
+    if (w == 0.0f) {
+      rowLoss[r] = 0;
+      if (dlogits) std::memset(dlogits + r * v, 0, sizeof(float) * v);
+      continue;
+    }
+    float mx = -INFINITY;
+    for (int64_t j = 0; j < v; ++j) mx = x[j] > mx ? x[j] : mx;
+    double s = 0;
+    for (int64_t j = 0; j < v; ++j) s += ExpF(x[j] - mx);
+    const double lse = mx + std::log(s);
+    const int32_t label = labels[r];
+    rowLoss[r] = w * (lse - x[label]);
+    if (dlogits) {
+      float* d = dlogits + r * v;
+      const float k = gradScale * w;
+      const float lsef = static_cast<float>(lse);
+      for (int64_t j = 0; j < v; ++j) d[j] = k * ExpF(x[j] - lsef);
+      d[label] -= k;
+    }
+  }
+}
+
+}  // namespace wsc

@@ -31,6 +31,12 @@ void SplitHeads(const float* qkv, int64_t b, int64_t t, int64_t h, int64_t n, fl
 void MergeHeads(float* dq, float* dk, const float* dv, int64_t b, int64_t t, int64_t h, int64_t n, float* dqkv,
                 const float* cosT, const float* sinT, int64_t rot, bool interleaved);
 
+// Softmax cross-entropy per row: rowLoss[r] = mask[r] * (logsumexp(x_r) - x_r[label_r]) (0 where mask is 0);
+// when dlogits is given (it may alias logits): gradScale * mask[r] * (softmax(x_r) - onehot(label_r)).
+// Labels must be in [0, v) for rows with a non-zero mask (checked by the caller).
+void CrossEntropyRows(const float* logits, int64_t rows, int64_t v, const int32_t* labels, const float* mask,
+                      float gradScale, float* dlogits, double* rowLoss);
+
 struct AdamArgs {
   float gradScale, l2, shrink, beta1, beta2, eps, stepSize, sqrtBc2;
 };

@@ -236,6 +236,7 @@ class Args {
     return v;
   }
   double Num() { return ok ? info_[i_++].ToNumber().DoubleValue() : 0.0; }
+  void Skip() { ++i_; }
   bool Bool() { return ok ? info_[i_++].ToBoolean().Value() : false; }
   // Peeks the integer at position k without consuming (for sizes that come after arrays).
   int64_t PeekInt(size_t k) { return info_[k].IsNumber() ? info_[k].As<Napi::Number>().Int64Value() : -1; }
@@ -432,6 +433,48 @@ Napi::Value AdamStepJs(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// crossEntropy(logits, rows, v, labels: Int32Array, mask | null, gradScale, dlogits | null, rowLoss: Float64Array)
+Napi::Value CrossEntropyJs(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Args a(info);
+  const int64_t rows = a.PeekInt(1), v = a.PeekInt(2);
+  const float* logits = a.F32("logits", rows * v);
+  a.Int("rows");
+  a.Int("v");
+  if (!a.ok) return env.Undefined();
+  if (!info[3].IsTypedArray() || info[3].As<Napi::TypedArray>().TypedArrayType() != napi_int32_array ||
+      static_cast<int64_t>(info[3].As<Napi::TypedArray>().ElementLength()) < rows) {
+    Napi::TypeError::New(env, "labels must be an Int32Array of at least rows elements").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  const int32_t* labels = info[3].As<Napi::Int32Array>().Data();
+  Args b(info);  // second reader for the arguments after labels
+  for (int i = 0; i < 4; ++i) b.Skip();
+  const float* mask = b.F32("mask", rows, true);
+  const float gs = static_cast<float>(b.Num());
+  float* d = b.F32("dlogits", rows * v, true);
+  if (!b.ok) return env.Undefined();
+  if (!info[7].IsTypedArray() || info[7].As<Napi::TypedArray>().TypedArrayType() != napi_float64_array ||
+      static_cast<int64_t>(info[7].As<Napi::TypedArray>().ElementLength()) < rows) {
+    Napi::TypeError::New(env, "rowLoss must be a Float64Array of at least rows elements").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  double* rowLoss = info[7].As<Napi::Float64Array>().Data();
+  for (int64_t r = 0; r < rows; ++r) {
+    if ((!mask || mask[r] != 0.0f) && (labels[r] < 0 || labels[r] >= v)) {
+      Napi::RangeError::New(env, "label " + std::to_string(labels[r]) + " at position " + std::to_string(r) +
+                                     " is outside the " + std::to_string(v) + " classes")
+          .ThrowAsJavaScriptException();
+      return env.Undefined();
+    }
+  }
+  Chunked(rows, [&](int64_t r0, int64_t m) {
+    wsc::CrossEntropyRows(logits + r0 * v, m, v, labels + r0, mask ? mask + r0 : nullptr, gs, d ? d + r0 * v : nullptr,
+                          rowLoss + r0);
+  }, kRowChunk);
+  return env.Undefined();
+}
+
 // heads(qkv, b, t, h, n, q, k, v, cos | null, sin | null, rot, interleaved, split): split = true copies qkv
 // into head-major q, k, v (rotating q and k); split = false merges q, k, v (rotating q and k back in place)
 // into qkv.
@@ -486,6 +529,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("attnSoftmaxBackward", Napi::Function::New(env, AttnSoftmaxBackwardJs));
   exports.Set("adamStep", Napi::Function::New(env, AdamStepJs));
   exports.Set("heads", Napi::Function::New(env, HeadsJs));
+  exports.Set("crossEntropy", Napi::Function::New(env, CrossEntropyJs));
   return exports;
 }
 

@@ -151,6 +151,17 @@ export interface NativeKernels {
     interleaved: boolean,
     split: boolean,
   ): void;
+  /** Per-row masked cross-entropy into rowLoss (float64), gradient into dlogits when given. */
+  crossEntropy(
+    logits: Float32Array,
+    rows: number,
+    v: number,
+    labels: Int32Array,
+    mask: Float32Array | null,
+    gradScale: number,
+    dlogits: Float32Array | null,
+    rowLoss: Float64Array,
+  ): void;
   adamStep(
     w: Float32Array,
     g: Float32Array,

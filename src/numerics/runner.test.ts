@@ -310,6 +310,19 @@ describe("bad input is a typed error naming the key and the fix", () => {
     );
   });
 
+  it("a label outside the vocabulary where the loss counts (and none where it is masked out)", () => {
+    const g = globalBatch(1);
+    const i = g.lossMask!.findIndex((m) => m === 1),
+      j = g.lossMask!.findIndex((m) => m === 0);
+    const bad = { ...g, labels: Int32Array.from(g.labels!, (x, k) => (k === i ? -1 : x)) };
+    expect(() => forwardBackward(gptModel(), bad, { seed: 0, step: 0 })).toThrow(NumericsValueError);
+    expect(() => forwardBackward(gptModel(), bad, { seed: 0, step: 0 })).toThrow(
+      new RegExp(`label -1 at position ${i}`),
+    );
+    const ignored = { ...g, labels: Int32Array.from(g.labels!, (x, k) => (k === j ? 99 : x)) };
+    expect(forwardBackward(gptModel(), ignored, { seed: 0, step: 0 }).loss).toBeGreaterThan(0);
+  });
+
   it("a sequence longer than max_position_embeddings", () => {
     const g = globalBatch(1);
     const long: Batch = {
