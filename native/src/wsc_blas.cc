@@ -21,6 +21,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <cstring>
 #include <string>
 
 namespace {
@@ -433,6 +434,21 @@ Napi::Value AdamStepJs(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// fillRows(y, rows, cols, b): every row of y [rows, cols] set to b [cols] (the bias before a GEMM adds onto it)
+Napi::Value FillRowsJs(const Napi::CallbackInfo& info) {
+  Args a(info);
+  const int64_t rows = a.PeekInt(1), cols = a.PeekInt(2);
+  float* y = a.F32("y", rows * cols);
+  a.Int("rows");
+  a.Int("cols");
+  const float* b = a.F32("b", cols);
+  if (a.ok)
+    Chunked(rows, [&](int64_t r0, int64_t m) {
+      for (int64_t r = r0; r < r0 + m; ++r) std::memcpy(y + r * cols, b, sizeof(float) * cols);
+    }, kRowChunk);
+  return info.Env().Undefined();
+}
+
 // crossEntropy(logits, rows, v, labels: Int32Array, mask | null, gradScale, dlogits | null, rowLoss: Float64Array)
 Napi::Value CrossEntropyJs(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -501,11 +517,15 @@ Napi::Value HeadsJs(const Napi::CallbackInfo& info) {
     return info.Env().Undefined();
   }
   if (!a.ok) return info.Env().Undefined();
-  if (split) {
-    wsc::SplitHeads(qkv, b, t, h, n, q, k, v, c, s, rot, inter);
-  } else {
-    wsc::MergeHeads(q, k, v, b, t, h, n, qkv, c, s, rot, inter);
-  }
+  // one task per sample: samples are disjoint in qkv and in q, k, v
+  const int64_t per = t * h;
+  Chunked(b, [&](int64_t b0, int64_t m) {
+    if (split) {
+      wsc::SplitHeads(qkv + b0 * 3 * per, m, t, h, n, q + b0 * per, k + b0 * per, v + b0 * per, c, s, rot, inter);
+    } else {
+      wsc::MergeHeads(q + b0 * per, k + b0 * per, v + b0 * per, m, t, h, n, qkv + b0 * 3 * per, c, s, rot, inter);
+    }
+  }, 1);
   return info.Env().Undefined();
 }
 
@@ -530,6 +550,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("adamStep", Napi::Function::New(env, AdamStepJs));
   exports.Set("heads", Napi::Function::New(env, HeadsJs));
   exports.Set("crossEntropy", Napi::Function::New(env, CrossEntropyJs));
+  exports.Set("fillRows", Napi::Function::New(env, FillRowsJs));
   return exports;
 }
 

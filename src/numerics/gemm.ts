@@ -151,6 +151,8 @@ export interface NativeKernels {
     interleaved: boolean,
     split: boolean,
   ): void;
+  /** Sets every row of y [rows, cols] to b. */
+  fillRows(y: Float32Array, rows: number, cols: number, b: Float32Array): void;
   /** Per-row masked cross-entropy into rowLoss (float64), gradient into dlogits when given. */
   crossEntropy(
     logits: Float32Array,

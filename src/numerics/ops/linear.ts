@@ -1,7 +1,7 @@
 // Matrix products with their gradients. Shapes: R = rows (B*T flattened), I = in features, O = out features.
 // Weights are [O, I] as nn.Linear stores them, so y = x W^T + b.
 import { expectShape, ShapeError } from "../errors.js";
-import { sgemm, sgemmBatched } from "../gemm.js";
+import { nativeKernels, sgemm, sgemmBatched } from "../gemm.js";
 import { Tensor } from "../tensor.js";
 
 /** y[R,O] = x[R,I] W[O,I]^T (+ b[O]). The bias is copied into y's rows first and the GEMM adds onto it. */
@@ -42,6 +42,8 @@ export function linearBackward(
 /** y[r, :] = b for every row: one copy, then doubling copies within y (log2(rows) memmoves). */
 export function fillRows(y: Float32Array, rows: number, cols: number, b: Float32Array): void {
   if (rows === 0) return;
+  const nk = nativeKernels();
+  if (nk) return nk.fillRows(y, rows, cols, b);
   y.set(b.subarray(0, cols), 0);
   for (let done = 1; done < rows; done *= 2) {
     const n = Math.min(done, rows - done);
