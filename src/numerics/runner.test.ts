@@ -7,6 +7,7 @@ import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { NumericsValueError, ShapeError } from "./errors.js";
 import { GEMM_BACKENDS } from "./gemm.js";
+import { LOGITS_LIMITS } from "./layers/heads.js";
 import { initLayerParams, paramsFromDecls } from "./layers/init.js";
 import type { Batch, LayerSpec, TransformerBlockSpec } from "./layers/spec.js";
 import { layerParams } from "./layers/spec.js";
@@ -279,6 +280,27 @@ describe("seeded initialisation", () => {
   });
 });
 
+describe("chunked logits", () => {
+  it("LM and MLM heads give the same loss and gradients when their logits are computed in chunks", () => {
+    for (const make of [gptModel, bertModel]) {
+      const g = globalBatch(3);
+      const whole = forwardBackward(make(), g, { seed: 1, step: 0 });
+      const saved = { ...LOGITS_LIMITS };
+      Object.assign(LOGITS_LIMITS, { keep: 0, chunk: 2 * V + 5 });
+      try {
+        const chunked = forwardBackward(make(), g, { seed: 1, step: 0, lossScale: 2 });
+        expect(Math.abs(chunked.loss - whole.loss) / whole.loss).toBeLessThan(1e-6);
+        for (const [k, t] of whole.grads) {
+          const half = Float32Array.from(chunked.grads.get(k)!.data, (x) => x / 2);
+          expect(relMaxError(half, t.data), k).toBeLessThan(1e-5);
+        }
+      } finally {
+        Object.assign(LOGITS_LIMITS, saved);
+      }
+    }
+  });
+});
+
 describe("loss scaling", () => {
   it("gradients carry the loss scale; the step with a loss scale equals the step without", () => {
     const g = globalBatch(2);
@@ -352,6 +374,14 @@ describe("bad input is a typed error naming the key and the fix", () => {
     expect(() => forwardBackward(gptModel().slice(0, 2), globalBatch(1), { seed: 0, step: 0 })).toThrow(
       /no loss head/,
     );
+  });
+
+  it("a rotary dimension larger than the head", () => {
+    const m = buildModel([{ name: "h", spec: block({ rotaryDim: 10 }) }], STDS, 0);
+    const x = { ...globalBatch(1) };
+    expect(() =>
+      forwardBackward([...gptModel().slice(0, 1), ...m, ...gptModel().slice(3)], x, { seed: 0, step: 0 }),
+    ).toThrow(/rotaryDim 10 must be even and at most the head size 8/);
   });
 
   it("a zero loss denominator", () => {

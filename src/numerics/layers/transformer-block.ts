@@ -10,6 +10,7 @@ import type { AttentionConfig, AttentionSaved } from "../ops/attention.js";
 import { dropoutApply } from "../ops/dropout.js";
 import { rotaryTables } from "../ops/rotary.js";
 import type { RotaryTables } from "../ops/rotary.js";
+import { NumericsValueError } from "../errors.js";
 import { give, take } from "../pool.js";
 import { Tensor } from "../tensor.js";
 import type { GradMap, LayerKernel, NormSaved, ParamMap } from "./kernel.js";
@@ -51,6 +52,13 @@ const rotaryCache = new Map<string, RotaryTables>();
 
 function rotaryFor(spec: TransformerBlockSpec, seqLen: number): RotaryTables | null {
   if (spec.rotaryDim <= 0) return null;
+  const d = spec.hidden / spec.heads;
+  if (spec.rotaryDim > d || spec.rotaryDim % 2 !== 0) {
+    throw new NumericsValueError(
+      `transformer_block: rotaryDim ${spec.rotaryDim} must be even and at most the head size ${d} ` +
+        `(hidden ${spec.hidden} / heads ${spec.heads}); GPT-J uses 64, LLaMA the whole head`,
+    );
+  }
   const key = `${seqLen}/${spec.rotaryDim}/${spec.rotaryBase}/${spec.rotaryStyle}`;
   let t = rotaryCache.get(key);
   if (!t) {
