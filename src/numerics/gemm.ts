@@ -10,6 +10,10 @@
 // both are tested against.
 import { createRequire } from "node:module";
 import { NumericsValueError, ShapeError } from "./errors.js";
+// Type-only: the native kernels take the same arguments as these TypeScript ops (no runtime import cycle).
+import type { swigluBackward, swigluForward } from "./ops/activations.js";
+import type { fillRows } from "./ops/linear.js";
+import type { layerNormBackward, layerNormForward, rmsNormBackward, rmsNormForward } from "./ops/norm.js";
 
 /** C[M,N] = alpha * op(A)[M,K] op(B)[K,N] + beta * C, row-major, offsets and leading dimensions in elements. */
 export type SgemmFn = (
@@ -55,7 +59,10 @@ export type SgemmBatchedFn = (
   batch: number,
 ) => void;
 
-/** The element-wise kernels of the addon (native/src/kernels.h); argument order as the TypeScript ops. */
+/**
+ * The element-wise kernels of the addon (native/src/kernels.h). Where a TypeScript op has the same arguments,
+ * the signature is that op's.
+ */
 export interface NativeKernels {
   actForward(op: number, x: Float32Array, y: Float32Array, n: number): void;
   actBackward(
@@ -66,59 +73,12 @@ export interface NativeKernels {
     dx: Float32Array,
     n: number,
   ): void;
-  swigluForward(g: Float32Array, u: Float32Array, y: Float32Array, n: number): void;
-  swigluBackward(
-    g: Float32Array,
-    u: Float32Array,
-    dy: Float32Array,
-    dg: Float32Array,
-    du: Float32Array,
-    n: number,
-  ): void;
-  layerNormForward(
-    x: Float32Array,
-    rows: number,
-    c: number,
-    g: Float32Array,
-    b: Float32Array,
-    eps: number,
-    y: Float32Array,
-    mean: Float32Array,
-    rstd: Float32Array,
-  ): void;
-  layerNormBackward(
-    dy: Float32Array,
-    x: Float32Array,
-    rows: number,
-    c: number,
-    g: Float32Array,
-    mean: Float32Array,
-    rstd: Float32Array,
-    dx: Float32Array,
-    dg: Float32Array,
-    db: Float32Array,
-    accumulate: boolean,
-  ): void;
-  rmsNormForward(
-    x: Float32Array,
-    rows: number,
-    c: number,
-    g: Float32Array,
-    eps: number,
-    y: Float32Array,
-    rstd: Float32Array,
-  ): void;
-  rmsNormBackward(
-    dy: Float32Array,
-    x: Float32Array,
-    rows: number,
-    c: number,
-    g: Float32Array,
-    rstd: Float32Array,
-    dx: Float32Array,
-    dg: Float32Array,
-    accumulate: boolean,
-  ): void;
+  swigluForward: typeof swigluForward;
+  swigluBackward: typeof swigluBackward;
+  layerNormForward: typeof layerNormForward;
+  layerNormBackward: typeof layerNormBackward;
+  rmsNormForward: typeof rmsNormForward;
+  rmsNormBackward: typeof rmsNormBackward;
   attnSoftmax(
     s: Float32Array,
     batch: number,
@@ -152,7 +112,7 @@ export interface NativeKernels {
     split: boolean,
   ): void;
   /** Sets every row of y [rows, cols] to b. */
-  fillRows(y: Float32Array, rows: number, cols: number, b: Float32Array): void;
+  fillRows: typeof fillRows;
   /** Per-row masked cross-entropy into rowLoss (float64), gradient into dlogits when given. */
   crossEntropy(
     logits: Float32Array,
