@@ -391,3 +391,47 @@ describe("every op's backward matches finite differences of its forward", () => 
     fdCheck(op, [rand(B * T * 3 * H, 9)], 17);
   });
 });
+
+describe("native element-wise kernels agree with the TypeScript ones, extremes included", () => {
+  const nat = GEMM_BACKENDS.get("openblas")?.kernels;
+  it.runIf(!!nat)("activations and softmax over [-100, 100] and near 0", () => {
+    const x = Float32Array.from({ length: 4001 }, (_, i) => (i - 2000) / 20);
+    x[0] = -1e-30;
+    x[1] = 1e-30;
+    const dy = rand(x.length, 21);
+    for (const name of ["gelu", "gelu_tanh", "silu", "tanh", "relu"] as const) {
+      const run = (backend: "openblas" | "typescript") => {
+        const prev = useGemmBackend(backend);
+        try {
+          const y = new Float32Array(x.length),
+            dx = new Float32Array(x.length);
+          ACTIVATIONS[name].forward(x, y, x.length);
+          ACTIVATIONS[name].backward(x, y, dy, dx, x.length);
+          return { y, dx };
+        } finally {
+          useGemmBackend(prev);
+        }
+      };
+      const a = run("openblas"),
+        b = run("typescript");
+      expect(a.y.every(Number.isFinite) && a.dx.every(Number.isFinite), name).toBe(true);
+      expect(relMaxError(a.y, b.y), `${name} forward`).toBeLessThan(1e-6);
+      expect(relMaxError(a.dx, b.dx), `${name} backward`).toBeLessThan(1e-5);
+    }
+    const logits = Float32Array.from({ length: 64 }, (_, i) => (i % 2 ? 80 : -80) + i);
+    const lab = Int32Array.of(3, 0);
+    const ce = (backend: "openblas" | "typescript") => {
+      const prev = useGemmBackend(backend);
+      try {
+        const d = new Float32Array(64);
+        return { loss: crossEntropy(logits, 2, 32, lab, null, 0.5, d), d };
+      } finally {
+        useGemmBackend(prev);
+      }
+    };
+    const p = ce("openblas"),
+      q = ce("typescript");
+    expect(Math.abs(p.loss - q.loss) / q.loss).toBeLessThan(1e-6);
+    expect(relMaxError(p.d, q.d)).toBeLessThan(1e-6);
+  });
+});
