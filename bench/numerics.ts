@@ -3,7 +3,7 @@
 //      seq 128, batch 8, vocab 256, learned positions, untied embeddings, tanh-GELU MLP of width 1024, no
 //      dropout. Median over BENCH_STEPS steps (10) after warm-up; peak RSS of this process after it.
 //   2. The same model in PyTorch CPU (bench/numerics_torch.py through /usr/bin/python3), when torch is there,
-//      alternating with ours for BENCH_ROUNDS rounds (3); ratio = our step time / PyTorch's.
+//      alternating with ours for BENCH_ROUNDS rounds (5); ratio = our step time / PyTorch's.
 //   3. SGEMM GFLOP/s at 1024^3 and 4096x768 @ 768x3072 on the active GEMM backend (and the TypeScript
 //      fallback at 1024^3 for comparison).
 // Each side runs as a user gets it (PyTorch's default threads; our OpenBLAS with its default threads), the
@@ -20,7 +20,7 @@ import { buildModel, optimParams, trainStep } from "../src/numerics/runner.js";
 const CFG = { hidden: 256, layers: 4, heads: 4, seq: 128, batch: 8, vocab: 256, ffn: 1024 };
 const WARMUP = 3;
 const STEPS = Number(process.env.BENCH_STEPS ?? 10);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
