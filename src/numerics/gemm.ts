@@ -173,6 +173,21 @@ function scaleC(m: number, n: number, beta: number, c: Float32Array, cOff: numbe
   }
 }
 
+/** dst [cols, rows] (contiguous) = the transpose of src [rows, cols] at offset off with leading dimension ld. */
+function transposeInto(
+  src: Float32Array,
+  off: number,
+  ld: number,
+  rows: number,
+  cols: number,
+  dst: Float32Array,
+): void {
+  for (let r = 0; r < rows; r++) {
+    const o = off + r * ld;
+    for (let c = 0; c < cols; c++) dst[c * rows + r] = src[o + c];
+  }
+}
+
 /**
  * Blocked GEMM: C += alpha * A B with A [M,K] and B [K,N] contiguous row-major (transposed operands are packed
  * into that layout first). For each k-block and n-block it updates four rows of C at a time, reading each
@@ -188,26 +203,16 @@ const sgemmTs: SgemmFn = (ta, tb, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, be
     aL = lda;
   if (ta) {
     if (packA.length < m * k) packA = new Float32Array(m * k);
-    for (let p = 0; p < k; p++) {
-      const src = aOff + p * lda;
-      for (let i = 0; i < m; i++) packA[i * k + p] = a[src + i];
-    }
-    A = packA;
-    aO = 0;
-    aL = k;
+    transposeInto(a, aOff, lda, k, m, packA);
+    [A, aO, aL] = [packA, 0, k];
   }
   let B = b,
     bO = bOff,
     bL = ldb;
   if (tb) {
     if (packB.length < k * n) packB = new Float32Array(k * n);
-    for (let j = 0; j < n; j++) {
-      const src = bOff + j * ldb;
-      for (let p = 0; p < k; p++) packB[p * n + j] = b[src + p];
-    }
-    B = packB;
-    bO = 0;
-    bL = n;
+    transposeInto(b, bOff, ldb, n, k, packB);
+    [B, bO, bL] = [packB, 0, n];
   }
   for (let p0 = 0; p0 < k; p0 += KC) {
     const p1 = Math.min(k, p0 + KC);
