@@ -66,15 +66,6 @@ export function biasGrad(dy: Float32Array, rows: number, cols: number, db: Float
   sgemm(false, false, 1, cols, rows, 1, ones, 0, rows, dy, 0, cols, 0, db, 0, cols);
 }
 
-/** Reference column sums in float64 (for tests). */
-export function biasGradReference(dy: Float32Array, rows: number, cols: number, db: Float32Array): void {
-  const acc = new Float64Array(cols);
-  for (let r = 0, o = 0; r < rows; r++, o += cols) {
-    for (let j = 0; j < cols; j++) acc[j] += dy[o + j];
-  }
-  for (let j = 0; j < cols; j++) db[j] = acc[j];
-}
-
 /** out = a + b (elementwise; out may alias a or b). The residual connection. */
 export function add(a: Float32Array, b: Float32Array, out: Float32Array): void {
   for (let i = 0; i < out.length; i++) out[i] = a[i] + b[i];
