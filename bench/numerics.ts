@@ -1,9 +1,9 @@
 // npm run bench:numerics — host numerics throughput.
 //   1. One training step (forward, backward, AdamW) of the benchmark GPT: d_model 256, 4 layers, 4 heads,
 //      seq 128, batch 8, vocab 256, learned positions, untied embeddings, tanh-GELU MLP of width 1024, no
-//      dropout. Median over several steps after warm-up; peak RSS of this process after it.
+//      dropout. Median over BENCH_STEPS steps (10) after warm-up; peak RSS of this process after it.
 //   2. The same model in PyTorch CPU (bench/numerics_torch.py through /usr/bin/python3), when torch is there,
-//      in the same run; ratio = our step time / PyTorch's.
+//      alternating with ours for BENCH_ROUNDS rounds (5); ratio = our step time / PyTorch's.
 //   3. SGEMM GFLOP/s at 1024^3 and 4096x768 @ 768x3072 on the active GEMM backend (and the TypeScript
 //      fallback at 1024^3 for comparison).
 // Each side runs as a user gets it (PyTorch's default threads; our OpenBLAS with its default threads), the
@@ -20,6 +20,7 @@ import { buildModel, optimParams, trainStep } from "../src/numerics/runner.js";
 const CFG = { hidden: 256, layers: 4, heads: 4, seq: 128, batch: 8, vocab: 256, ffn: 1024 };
 const WARMUP = 3;
 const STEPS = Number(process.env.BENCH_STEPS ?? 10);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -37,7 +38,7 @@ function cpuModel(): string {
   return os.cpus()[0]?.model ?? "unknown";
 }
 
-function benchGpt(): { stepMs: number; loss: number } {
+function buildGpt() {
   const { hidden: H, layers: L, heads, seq: T, batch: B, vocab: V, ffn } = CFG;
   const specs: { name: string; spec: LayerSpec }[] = [
     {
@@ -114,15 +115,18 @@ function benchGpt(): { stepMs: number; loss: number } {
   };
   const opt = new Optimizer({ kind: "AdamW", weightDecay: 0.01 });
   const params = optimParams(layers);
-  const times: number[] = [];
-  let loss = 0;
-  for (let s = 0; s < WARMUP + STEPS; s++) {
-    const t0 = performance.now();
-    loss = trainStep(layers, [batch], opt, params, { seed: 0, step: s, lr: 1e-4 }).loss;
-    const dt = performance.now() - t0;
-    if (s >= WARMUP) times.push(dt);
-  }
-  return { stepMs: median(times), loss };
+  let step = 0;
+  /** Runs `n` training steps; returns each one's wall time (ms) and the last loss. */
+  return (n: number) => {
+    const times: number[] = [];
+    let loss = 0;
+    for (let i = 0; i < n; i++, step++) {
+      const t0 = performance.now();
+      loss = trainStep(layers, [batch], opt, params, { seed: 0, step, lr: 1e-4 }).loss;
+      times.push(performance.now() - t0);
+    }
+    return { times, loss };
+  };
 }
 
 function benchSgemm(m: number, n: number, k: number, reps: number): number {
@@ -145,6 +149,7 @@ function benchTorch(): { step_ms: number; peak_rss_mb: number; threads: number }
   const script = fileURLToPath(new URL("./numerics_torch.py", import.meta.url));
   const { hidden, layers, heads, seq, batch, vocab, ffn } = CFG;
   const args = [script, hidden, layers, heads, seq, batch, vocab, ffn, WARMUP, STEPS].map(String);
+  // PyTorch as a user gets it: the environment as it is (OPENBLAS_* untouched), default thread settings.
   const r = spawnSync(py, args, { encoding: "utf8" });
   if (r.status !== 0) {
     console.log(`PyTorch side skipped: ${(r.stderr || "").trim().split("\n").pop()}`);
@@ -163,19 +168,50 @@ const machine = {
 console.log(`machine: ${machine.cores} cores, ${machine.cpu}, Node ${machine.node}`);
 console.log(`GEMM backend: ${machine.gemm}, ${machine.blas_threads} thread(s)`);
 
-const gpt = benchGpt();
-const rssMb = process.resourceUsage().maxRSS / 1024;
+// The two sides alternate in ROUNDS rounds (ours, then PyTorch's, each a median over STEPS steps), so a change
+// in the machine's load during the run hits both; the figures are the medians over the rounds, and the ratio
+// the median of the rounds' ratios.
+const runGpt = buildGpt();
+runGpt(WARMUP);
+const ours: number[] = [];
+const theirs: { step_ms: number; peak_rss_mb: number; threads: number }[] = [];
+const ratios: number[] = [];
+let loss = 0;
+let rssMb = 0;
+for (let r = 0; r < ROUNDS; r++) {
+  const g = runGpt(STEPS);
+  loss = g.loss;
+  ours.push(median(g.times));
+  rssMb = process.resourceUsage().maxRSS / 1024;
+  console.log(`round ${r + 1}: ours ${ours[r].toFixed(1)} ms (median of ${STEPS} steps)`);
+  // BENCH_STEP_ONLY=1 runs the training steps alone (for `node --cpu-prof`).
+  if (process.env.BENCH_STEP_ONLY === "1") continue;
+  const t = benchTorch();
+  if (!t) continue;
+  theirs.push(t);
+  ratios.push(ours[r] / t.step_ms);
+  console.log(
+    `round ${r + 1}: PyTorch ${t.step_ms.toFixed(1)} ms, ratio ${(ours[r] / t.step_ms).toFixed(3)}`,
+  );
+}
+const gpt = { stepMs: median(ours), loss };
 console.log(
-  `GPT step (d256 L4 h4 T128 B8 V256 ffn1024, AdamW): ${gpt.stepMs.toFixed(1)} ms median of ${STEPS}, ` +
+  `GPT step (d256 L4 h4 T128 B8 V256 ffn1024, AdamW): ${gpt.stepMs.toFixed(1)} ms, ` +
     `peak RSS ${rssMb.toFixed(0)} MB, loss ${gpt.loss.toFixed(4)}`,
 );
-// BENCH_STEP_ONLY=1 runs the training step alone (for `node --cpu-prof`).
 if (process.env.BENCH_STEP_ONLY === "1") process.exit(0);
-const torch = benchTorch();
+const torch = theirs.length
+  ? {
+      step_ms: median(theirs.map((t) => t.step_ms)),
+      peak_rss_mb: median(theirs.map((t) => t.peak_rss_mb)),
+      threads: theirs[0].threads,
+      ratio: median(ratios),
+    }
+  : null;
 if (torch) {
   console.log(
-    `PyTorch ${torch.threads} thread(s): ${torch.step_ms.toFixed(1)} ms, peak RSS ${torch.peak_rss_mb.toFixed(0)} MB; ` +
-      `ratio ours/PyTorch ${(gpt.stepMs / torch.step_ms).toFixed(3)} time, ${(rssMb / torch.peak_rss_mb).toFixed(3)} memory`,
+    `PyTorch ${torch.threads} intra-op thread(s): ${torch.step_ms.toFixed(1)} ms, peak RSS ${torch.peak_rss_mb.toFixed(0)} MB; ` +
+      `ours/PyTorch ${torch.ratio.toFixed(3)} time (median of ${ROUNDS} rounds), ${(rssMb / torch.peak_rss_mb).toFixed(3)} memory`,
   );
 }
 
@@ -199,7 +235,9 @@ console.log(
     ...machine,
     step_ms: +gpt.stepMs.toFixed(2),
     pytorch_step_ms: torch ? +torch.step_ms.toFixed(2) : null,
-    ratio_vs_pytorch: torch ? +(gpt.stepMs / torch.step_ms).toFixed(3) : null,
+    ratio_vs_pytorch: torch ? +torch.ratio.toFixed(3) : null,
+    rounds: ROUNDS,
+    steps_per_round: STEPS,
     peak_rss_mb: +rssMb.toFixed(1),
     pytorch_peak_rss_mb: torch ? +torch.peak_rss_mb.toFixed(1) : null,
     rss_ratio_vs_pytorch: torch ? +(rssMb / torch.peak_rss_mb).toFixed(3) : null,

@@ -55,7 +55,11 @@ writeFileSync(logFile, log);
 if (run.status !== 0 || !existsSync(addon)) {
   if (/cblas\.h|-lopenblas|openblas/i.test(log))
     warn("OpenBLAS not found (Debian: apt-get install libopenblas-dev)");
-  if (/(g\+\+|c\+\+|cc|make): (not found|No such file)|not found: make|ENOENT/i.test(log))
+  if (
+    /(g\+\+|c\+\+|cc|make): (command )?not found|No such file or directory: '[^']*(g\+\+|c\+\+|cc|make)'|ENOENT/i.test(
+      log,
+    )
+  )
     warn("no C++ compiler or make (Debian: apt-get install g++ make)");
   if (/network connectivity|headers\.tar\.gz/i.test(log)) warn("Node headers not found and not downloadable");
   warn(`node-gyp failed (see ${logFile})`);

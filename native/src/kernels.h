@@ -23,6 +23,20 @@ void AttnSoftmax(float* s, int64_t batch, int64_t heads, int64_t t, bool causal,
 // dS = P * (dP - rowsum(dP * P)) * scale in place on dp, rows of length t.
 void AttnSoftmaxBackward(const float* p, float* dp, int64_t rows, int64_t t, bool causal, float scale);
 
+// qkv [B*T, 3H] -> head-major q, k, v [B, N, T, D], rotating the first `rot` dims of q and k by the tables
+// cos/sin [T, rot/2] (rot = 0: none); interleaved pairs (2i, 2i+1), else (i, i + rot/2).
+void SplitHeads(const float* qkv, int64_t b, int64_t t, int64_t h, int64_t n, float* q, float* k, float* v,
+                const float* cosT, const float* sinT, int64_t rot, bool interleaved);
+// The inverse: dq, dk (rotated back in place), dv head-major -> dqkv [B*T, 3H].
+void MergeHeads(float* dq, float* dk, const float* dv, int64_t b, int64_t t, int64_t h, int64_t n, float* dqkv,
+                const float* cosT, const float* sinT, int64_t rot, bool interleaved);
+
+// Softmax cross-entropy per row: rowLoss[r] = mask[r] * (logsumexp(x_r) - x_r[label_r]) (0 where mask is 0);
+// when dlogits is given (it may alias logits): gradScale * mask[r] * (softmax(x_r) - onehot(label_r)).
+// Labels must be in [0, v) for rows with a non-zero mask (checked by the caller).
+void CrossEntropyRows(const float* logits, int64_t rows, int64_t v, const int32_t* labels, const float* mask,
+                      float gradScale, float* dlogits, double* rowLoss);
+
 struct AdamArgs {
   float gradScale, l2, shrink, beta1, beta2, eps, stepSize, sqrtBc2;
 };

@@ -9,7 +9,7 @@
 //   sgemmBatched(transA, transB, M, N, K, alpha, A, aOff, lda, strideA, B, bOff, ldb, strideB,
 //                beta, C, cOff, ldc, strideC, batch)
 //     the same for `batch` matrices spaced by the strides (elements)
-//   setNumThreads(n), getNumThreads(), config()
+//   setNumThreads(n), getNumThreads() (the tile pool's threads; OpenBLAS itself runs single-threaded), config()
 // and the element-wise kernels of kernels.h (activations, norms, attention softmax, Adam), each checking that
 // its arrays hold the elements it will touch.
 
@@ -17,8 +17,11 @@
 #include <cblas.h>
 
 #include "kernels.h"
+#include "pool.h"
 
+#include <algorithm>
 #include <cstdint>
+#include <cstring>
 #include <string>
 
 namespace {
@@ -124,21 +127,42 @@ bool ParseGemm(const Napi::CallbackInfo& info, bool batched, GemmArgs* g) {
   return true;
 }
 
+// Tile sizes of C. Every GEMM is cut into these fixed tiles, each computed by one single-threaded OpenBLAS
+// call, and the tiles are spread over the worker threads. OpenBLAS's own threading (and even calling it on a
+// different split of the rows) changes the rounding of some elements, so the split is fixed by the problem,
+// never by the thread count: any number of threads gives bit-identical results.
+constexpr int64_t kTileM = 256;
+constexpr int64_t kTileN = 256;
+// Below this many multiply-adds the tiles run on the calling thread (the result is the same either way).
+constexpr int64_t kParallelMinMacs = 1 << 20;
+
 void RunGemm(const GemmArgs& g) {
   if (g.m == 0 || g.n == 0) return;
   const CBLAS_TRANSPOSE ta = g.ta ? CblasTrans : CblasNoTrans;
   const CBLAS_TRANSPOSE tb = g.tb ? CblasTrans : CblasNoTrans;
-  for (int64_t i = 0; i < g.batch; ++i) {
-    float* c = g.c.data + g.cOff + i * g.sc;
+  const int64_t mt = (g.m + kTileM - 1) / kTileM, nt = (g.n + kTileN - 1) / kTileN;
+  auto tile = [&](int64_t i) {
+    const int64_t b = i / (mt * nt), r = (i / nt) % mt, c = i % nt;
+    const int64_t r0 = r * kTileM, c0 = c * kTileN;
+    const int64_t mm = std::min(kTileM, g.m - r0), nn = std::min(kTileN, g.n - c0);
+    float* cp = g.c.data + g.cOff + b * g.sc + r0 * g.ldc + c0;
     if (g.k == 0) {
       // BLAS leaves C untouched when K = 0 only for beta = 1; scale explicitly for the general case.
-      for (int64_t r = 0; r < g.m; ++r)
-        for (int64_t j = 0; j < g.n; ++j) c[r * g.ldc + j] = g.beta == 0.0f ? 0.0f : g.beta * c[r * g.ldc + j];
-      continue;
+      for (int64_t y = 0; y < mm; ++y)
+        for (int64_t x = 0; x < nn; ++x) cp[y * g.ldc + x] = g.beta == 0.0f ? 0.0f : g.beta * cp[y * g.ldc + x];
+      return;
     }
-    cblas_sgemm(CblasRowMajor, ta, tb, static_cast<blasint>(g.m), static_cast<blasint>(g.n),
-                static_cast<blasint>(g.k), g.alpha, g.a.data + g.aOff + i * g.sa, static_cast<blasint>(g.lda),
-                g.b.data + g.bOff + i * g.sb, static_cast<blasint>(g.ldb), g.beta, c, static_cast<blasint>(g.ldc));
+    const float* ap = g.a.data + g.aOff + b * g.sa + (g.ta ? r0 : r0 * g.lda);
+    const float* bp = g.b.data + g.bOff + b * g.sb + (g.tb ? c0 * g.ldb : c0);
+    cblas_sgemm(CblasRowMajor, ta, tb, static_cast<blasint>(mm), static_cast<blasint>(nn), static_cast<blasint>(g.k),
+                g.alpha, ap, static_cast<blasint>(g.lda), bp, static_cast<blasint>(g.ldb), g.beta, cp,
+                static_cast<blasint>(g.ldc));
+  };
+  const int64_t tiles = g.batch * mt * nt;
+  if (g.batch * g.m * g.n * g.k < kParallelMinMacs) {
+    for (int64_t i = 0; i < tiles; ++i) tile(i);
+  } else {
+    wsc::ParallelFor(tiles, tile);
   }
 }
 
@@ -158,17 +182,33 @@ Napi::Value SetNumThreads(const Napi::CallbackInfo& info) {
   int64_t n = 0;
   if (info.Length() != 1 || !ReadInt(info.Env(), info[0], "threads", &n)) return info.Env().Undefined();
   if (n < 1) n = 1;
-  openblas_set_num_threads(static_cast<int>(n));
+  wsc::SetPoolThreads(static_cast<int>(n));
   return info.Env().Undefined();
 }
 
 Napi::Value GetNumThreads(const Napi::CallbackInfo& info) {
-  return Napi::Number::New(info.Env(), openblas_get_num_threads());
+  return Napi::Number::New(info.Env(), wsc::PoolThreads());
 }
 
 Napi::Value Config(const Napi::CallbackInfo& info) {
   std::string s = std::string(openblas_get_config()) + " core=" + openblas_get_corename();
   return Napi::String::New(info.Env(), s);
+}
+
+// Element-wise and row-wise kernels run over fixed chunks in parallel. Elements (and rows) are independent,
+// so the result does not depend on the chunking or the thread count.
+constexpr int64_t kElemChunk = 1 << 16;
+constexpr int64_t kRowChunk = 64;
+
+template <typename F>
+void Chunked(int64_t n, F&& body, int64_t chunk = kElemChunk) {
+  if (n <= 0) return;
+  const int64_t tasks = (n + chunk - 1) / chunk;
+  if (tasks == 1) {
+    body(0, n);
+    return;
+  }
+  wsc::ParallelFor(tasks, [&](int64_t i) { body(i * chunk, std::min(chunk, n - i * chunk)); });
 }
 
 // Reads the arguments of an element-wise kernel in order; the first failure throws and sets ok = false.
@@ -197,6 +237,7 @@ class Args {
     return v;
   }
   double Num() { return ok ? info_[i_++].ToNumber().DoubleValue() : 0.0; }
+  void Skip() { ++i_; }
   bool Bool() { return ok ? info_[i_++].ToBoolean().Value() : false; }
   // Peeks the integer at position k without consuming (for sizes that come after arrays).
   int64_t PeekInt(size_t k) { return info_[k].IsNumber() ? info_[k].As<Napi::Number>().Int64Value() : -1; }
@@ -217,7 +258,7 @@ Napi::Value ActForwardJs(const Napi::CallbackInfo& info) {
   const float* x = a.F32("x", n);
   float* y = a.F32("y", n);
   a.Int("n");
-  if (a.ok) wsc::ActForward(static_cast<int>(op), x, y, n);
+  if (a.ok) Chunked(n, [&](int64_t i0, int64_t m) { wsc::ActForward(static_cast<int>(op), x + i0, y + i0, m); });
   return info.Env().Undefined();
 }
 
@@ -229,7 +270,8 @@ Napi::Value ActBackwardJs(const Napi::CallbackInfo& info) {
   const float* dy = a.F32("dy", n);
   float* dx = a.F32("dx", n);
   a.Int("n");
-  if (a.ok) wsc::ActBackward(static_cast<int>(op), x, y, dy, dx, n);
+  if (a.ok)
+    Chunked(n, [&](int64_t i0, int64_t m) { wsc::ActBackward(static_cast<int>(op), x + i0, y + i0, dy + i0, dx + i0, m); });
   return info.Env().Undefined();
 }
 
@@ -240,7 +282,7 @@ Napi::Value SwigluForwardJs(const Napi::CallbackInfo& info) {
   const float* u = a.F32("u", n);
   float* y = a.F32("y", n);
   a.Int("n");
-  if (a.ok) wsc::SwigluForward(g, u, y, n);
+  if (a.ok) Chunked(n, [&](int64_t i0, int64_t m) { wsc::SwigluForward(g + i0, u + i0, y + i0, m); });
   return info.Env().Undefined();
 }
 
@@ -253,7 +295,8 @@ Napi::Value SwigluBackwardJs(const Napi::CallbackInfo& info) {
   float* dg = a.F32("dg", n);
   float* du = a.F32("du", n);
   a.Int("n");
-  if (a.ok) wsc::SwigluBackward(g, u, dy, dg, du, n);
+  if (a.ok)
+    Chunked(n, [&](int64_t i0, int64_t m) { wsc::SwigluBackward(g + i0, u + i0, dy + i0, dg + i0, du + i0, m); });
   return info.Env().Undefined();
 }
 
@@ -270,7 +313,10 @@ Napi::Value LayerNormForwardJs(const Napi::CallbackInfo& info) {
   float* y = a.F32("y", rows * c);
   float* mean = a.F32("mean", rows);
   float* rstd = a.F32("rstd", rows);
-  if (a.ok) wsc::LayerNormForward(x, rows, c, g, b, eps, y, mean, rstd);
+  if (a.ok)
+    Chunked(rows, [&](int64_t r0, int64_t m) {
+      wsc::LayerNormForward(x + r0 * c, m, c, g, b, eps, y + r0 * c, mean + r0, rstd + r0);
+    }, kRowChunk);
   return info.Env().Undefined();
 }
 
@@ -304,7 +350,9 @@ Napi::Value RmsNormForwardJs(const Napi::CallbackInfo& info) {
   const double eps = a.Num();
   float* y = a.F32("y", rows * c);
   float* rstd = a.F32("rstd", rows);
-  if (a.ok) wsc::RmsNormForward(x, rows, c, g, eps, y, rstd);
+  if (a.ok)
+    Chunked(rows, [&](int64_t r0, int64_t m) { wsc::RmsNormForward(x + r0 * c, m, c, g, eps, y + r0 * c, rstd + r0); },
+            kRowChunk);
   return info.Env().Undefined();
 }
 
@@ -335,7 +383,11 @@ Napi::Value AttnSoftmaxJs(const Napi::CallbackInfo& info) {
   a.Int("t");
   const bool causal = a.Bool();
   const float* km = a.F32("keyMask", b * t, true);
-  if (a.ok) wsc::AttnSoftmax(s, b, h, t, causal, km);
+  // one task per (batch row, head): rows are independent
+  if (a.ok)
+    Chunked(b * h, [&](int64_t i0, int64_t m) {
+      for (int64_t i = i0; i < i0 + m; ++i) wsc::AttnSoftmax(s + i * t * t, 1, 1, t, causal, km ? km + (i / h) * t : nullptr);
+    }, 1);
   return info.Env().Undefined();
 }
 
@@ -349,7 +401,11 @@ Napi::Value AttnSoftmaxBackwardJs(const Napi::CallbackInfo& info) {
   a.Int("t");
   const bool causal = a.Bool();
   const float scale = static_cast<float>(a.Num());
-  if (a.ok) wsc::AttnSoftmaxBackward(p, dp, rows, t, causal, scale);
+  // chunks of whole T x T matrices, so that the causal row index (row % t) stays right
+  if (a.ok)
+    Chunked(rows / (t > 0 ? t : 1), [&](int64_t i0, int64_t m) {
+      wsc::AttnSoftmaxBackward(p + i0 * t * t, dp + i0 * t * t, m * t, t, causal, scale);
+    }, 1);
   return info.Env().Undefined();
 }
 
@@ -374,11 +430,108 @@ Napi::Value AdamStepJs(const Napi::CallbackInfo& info) {
   args.eps = static_cast<float>(a.Num());
   args.stepSize = static_cast<float>(a.Num());
   args.sqrtBc2 = static_cast<float>(a.Num());
-  if (a.ok) wsc::AdamStep(w, g, m, v, n, args);
+  if (a.ok) Chunked(n, [&](int64_t i0, int64_t k) { wsc::AdamStep(w + i0, g + i0, m + i0, v + i0, k, args); });
+  return info.Env().Undefined();
+}
+
+// fillRows(y, rows, cols, b): every row of y [rows, cols] set to b [cols] (the bias before a GEMM adds onto it)
+Napi::Value FillRowsJs(const Napi::CallbackInfo& info) {
+  Args a(info);
+  const int64_t rows = a.PeekInt(1), cols = a.PeekInt(2);
+  float* y = a.F32("y", rows * cols);
+  a.Int("rows");
+  a.Int("cols");
+  const float* b = a.F32("b", cols);
+  if (a.ok)
+    Chunked(rows, [&](int64_t r0, int64_t m) {
+      for (int64_t r = r0; r < r0 + m; ++r) std::memcpy(y + r * cols, b, sizeof(float) * cols);
+    }, kRowChunk);
+  return info.Env().Undefined();
+}
+
+// crossEntropy(logits, rows, v, labels: Int32Array, mask | null, gradScale, dlogits | null, rowLoss: Float64Array)
+Napi::Value CrossEntropyJs(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Args a(info);
+  const int64_t rows = a.PeekInt(1), v = a.PeekInt(2);
+  const float* logits = a.F32("logits", rows * v);
+  a.Int("rows");
+  a.Int("v");
+  if (!a.ok) return env.Undefined();
+  if (!info[3].IsTypedArray() || info[3].As<Napi::TypedArray>().TypedArrayType() != napi_int32_array ||
+      static_cast<int64_t>(info[3].As<Napi::TypedArray>().ElementLength()) < rows) {
+    Napi::TypeError::New(env, "labels must be an Int32Array of at least rows elements").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  const int32_t* labels = info[3].As<Napi::Int32Array>().Data();
+  Args b(info);  // second reader for the arguments after labels
+  for (int i = 0; i < 4; ++i) b.Skip();
+  const float* mask = b.F32("mask", rows, true);
+  const float gs = static_cast<float>(b.Num());
+  float* d = b.F32("dlogits", rows * v, true);
+  if (!b.ok) return env.Undefined();
+  if (!info[7].IsTypedArray() || info[7].As<Napi::TypedArray>().TypedArrayType() != napi_float64_array ||
+      static_cast<int64_t>(info[7].As<Napi::TypedArray>().ElementLength()) < rows) {
+    Napi::TypeError::New(env, "rowLoss must be a Float64Array of at least rows elements").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  double* rowLoss = info[7].As<Napi::Float64Array>().Data();
+  for (int64_t r = 0; r < rows; ++r) {
+    if ((!mask || mask[r] != 0.0f) && (labels[r] < 0 || labels[r] >= v)) {
+      Napi::RangeError::New(env, "label " + std::to_string(labels[r]) + " at position " + std::to_string(r) +
+                                     " is outside the " + std::to_string(v) + " classes")
+          .ThrowAsJavaScriptException();
+      return env.Undefined();
+    }
+  }
+  Chunked(rows, [&](int64_t r0, int64_t m) {
+    wsc::CrossEntropyRows(logits + r0 * v, m, v, labels + r0, mask ? mask + r0 : nullptr, gs, d ? d + r0 * v : nullptr,
+                          rowLoss + r0);
+  }, kRowChunk);
+  return env.Undefined();
+}
+
+// heads(qkv, b, t, h, n, q, k, v, cos | null, sin | null, rot, interleaved, split): split = true copies qkv
+// into head-major q, k, v (rotating q and k); split = false merges q, k, v (rotating q and k back in place)
+// into qkv.
+Napi::Value HeadsJs(const Napi::CallbackInfo& info) {
+  Args a(info);
+  const int64_t b = a.PeekInt(1), t = a.PeekInt(2), h = a.PeekInt(3), n = a.PeekInt(4), rot = a.PeekInt(10);
+  const int64_t all = b * t * h;
+  float* qkv = a.F32("qkv", 3 * all);
+  a.Int("b");
+  a.Int("t");
+  a.Int("h");
+  a.Int("n");
+  float* q = a.F32("q", all);
+  float* k = a.F32("k", all);
+  float* v = a.F32("v", all);
+  const float* c = a.F32("cos", t * (rot / 2), rot == 0);
+  const float* s = a.F32("sin", t * (rot / 2), rot == 0);
+  a.Int("rot");
+  const bool inter = a.Bool();
+  const bool split = a.Bool();
+  if (a.ok && (n <= 0 || h % n != 0 || rot > h / n || rot % 2 != 0)) {
+    Napi::RangeError::New(info.Env(), "heads: heads must divide hidden and rot must be even and <= head size")
+        .ThrowAsJavaScriptException();
+    return info.Env().Undefined();
+  }
+  if (!a.ok) return info.Env().Undefined();
+  // one task per sample: samples are disjoint in qkv and in q, k, v
+  const int64_t per = t * h;
+  Chunked(b, [&](int64_t b0, int64_t m) {
+    if (split) {
+      wsc::SplitHeads(qkv + b0 * 3 * per, m, t, h, n, q + b0 * per, k + b0 * per, v + b0 * per, c, s, rot, inter);
+    } else {
+      wsc::MergeHeads(q + b0 * per, k + b0 * per, v + b0 * per, m, t, h, n, qkv + b0 * 3 * per, c, s, rot, inter);
+    }
+  }, 1);
   return info.Env().Undefined();
 }
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  // OpenBLAS runs single-threaded inside each tile; the tiles are what runs in parallel (see RunGemm).
+  openblas_set_num_threads(1);
   exports.Set("sgemm", Napi::Function::New(env, Sgemm));
   exports.Set("sgemmBatched", Napi::Function::New(env, SgemmBatched));
   exports.Set("setNumThreads", Napi::Function::New(env, SetNumThreads));
@@ -395,6 +548,9 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("attnSoftmax", Napi::Function::New(env, AttnSoftmaxJs));
   exports.Set("attnSoftmaxBackward", Napi::Function::New(env, AttnSoftmaxBackwardJs));
   exports.Set("adamStep", Napi::Function::New(env, AdamStepJs));
+  exports.Set("heads", Napi::Function::New(env, HeadsJs));
+  exports.Set("crossEntropy", Napi::Function::New(env, CrossEntropyJs));
+  exports.Set("fillRows", Napi::Function::New(env, FillRowsJs));
   return exports;
 }
 

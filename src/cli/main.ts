@@ -3,6 +3,7 @@ import { Command, CommanderError } from "commander";
 import { createRequire } from "node:module";
 import { WscError } from "../util/errors.js";
 import { registerCtl } from "./commands/ctl.js";
+import { registerFabric } from "./commands/fabric.js";
 import { registerData } from "./commands/data.js";
 import { registerModel } from "./commands/model.js";
 import { registerRun } from "./commands/run.js";
@@ -22,6 +23,7 @@ export function buildProgram(): Command {
     .exitOverride();
   registerSystem(program);
   registerCtl(program);
+  registerFabric(program);
   registerModel(program);
   registerRun(program);
   registerData(program);

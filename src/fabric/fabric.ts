@@ -52,28 +52,29 @@ const W_NONE = 0;
 const W_IN = 1;
 const W_OUT = 2;
 
-/** A vector operation issued by a task, with its fabric operands resolved to queues of its PE. */
+/**
+ * A vector operation issued by a task, with its fabric operands resolved to queues of its PE. Ops are pooled
+ * and reused once finished: a full wafer issues millions of them.
+ */
 class Op {
   i = 0;
   start = 0;
   waitKind = W_NONE;
   waitQ = -1;
-  constructor(
-    readonly kind: number,
-    readonly prec: number,
-    readonly dst: Dsd | null,
-    readonly a: Dsd | number | null,
-    readonly b: Dsd | number | null,
-    readonly s: number,
-    readonly n: number,
-    readonly cycles: number,
-    readonly stream: boolean,
-    readonly dq: number,
-    readonly aq: number,
-    readonly bq: number,
-    readonly activate: number,
-    readonly unblock: number,
-  ) {}
+  kind = 0;
+  prec = 0;
+  dst: Dsd | null = null;
+  a: Dsd | number | null = null;
+  b: Dsd | number | null = null;
+  s = 0;
+  n = 0;
+  cycles = 0;
+  stream = false;
+  dq = -1;
+  aq = -1;
+  bq = -1;
+  activate = -1;
+  unblock = -1;
 }
 
 /** The state of one PE with code. */
@@ -88,7 +89,8 @@ class Pe {
   freeAt = 0;
   gen: Iterator<unknown> | null = null;
   taskRunning = false;
-  taskName = "";
+  /** The running task: its ID, or -1 for a launched function (for traces). */
+  taskId = -1;
   taskStart = 0;
   micro: Op[] | null = null;
   lastDispatch = -1;
@@ -130,6 +132,31 @@ export interface FabricStats {
 
 const CHUNK_BYTES = 64 * 1024 * 1024;
 
+// Queue record fields (QS ints per queue) and per-PE record fields (PS ints per PE).
+const QS = 16;
+const Q_LEN = 0;
+const Q_HEAD = 1;
+const Q_COUNT = 2;
+const Q_FREED = 3;
+const Q_OWNER = 4;
+const Q_META = 5;
+const Q_DEST = 6;
+const Q_BLOCK = 11;
+const PS = 16;
+const P_START = 0;
+const P_COUNT = 1;
+const P_RR = 2;
+const P_RADDED = 3;
+const P_RRAN = 4;
+const P_PADDED = 5;
+const P_PRAN = 6;
+const P_WAITOUT = 7;
+const P_ISTART = 8;
+const P_ICOUNT = 9;
+/** Bit j set: the router's queue P_START + j holds wavelets. */
+const P_NONEMPTY = 10;
+const TILE = 8;
+
 export class Fabric {
   readonly wafer: WaferSpec;
   readonly width: number;
@@ -141,32 +168,33 @@ export class Fabric {
   private readonly C: number;
   // Queues: router queues (one per routed color per router) and PE input queues (per color delivered to RAMP).
   readonly nq: number;
-  private readonly rQ: Int32Array;
-  private readonly iQ: Int32Array;
-  private readonly qOwner: Int32Array;
-  private readonly qColor: Uint8Array;
-  private readonly qIsInput: Uint8Array;
-  private readonly qRx: Uint8Array;
-  private readonly qTx: Uint8Array;
-  private readonly qDest: Int32Array;
-  private readonly qLen: Int32Array;
-  private readonly qHead: Int32Array;
-  private readonly qCount: Int32Array;
-  private readonly qFreed: Int32Array;
-  private readonly slotU32: Uint32Array;
-  private readonly slotF32: Float32Array;
-  private readonly slotReady: Int32Array;
-  private readonly slotCtl: Uint8Array;
-  // Routers: each router's queues (CSR), round-robin pointer, next scheduled cycle.
-  private readonly rqStart: Int32Array;
-  private readonly rqList: Int32Array;
-  private readonly rrPtr: Uint8Array;
-  /** Last cycle each router / PE was added to the wheel and was run (duplicate entries are skipped). */
-  private readonly rAdded: Int32Array;
-  private readonly rRan: Int32Array;
-  private readonly pAdded: Int32Array;
-  private readonly pRan: Int32Array;
-  private readonly peWaitOut: Uint8Array;
+  /**
+   * Internal PE order: 8 x 8 tiles, row-major within and between tiles, so a wavefront crossing the wafer
+   * along a row, a column or a diagonal touches few pages of the per-PE and per-queue state. i2rm maps an
+   * internal index to the row-major one (y * width + x), rm2i back.
+   */
+  private readonly i2rm: Int32Array;
+  private readonly rm2i: Int32Array;
+  /**
+   * Queue records, QS ints each, one cache line: length, head, credits used, slots freed this cycle, owner
+   * PE, meta (tx | rx << 5 | color << 10 | input << 15), destination queue per link.
+   */
+  private readonly Q: Int32Array;
+  /**
+   * Queue slots, two ints each: payload bits, ready cycle * 2 + control flag; SF views payloads as fp32.
+   * A queue holds a block of `depth` slots only while it is not empty: blocks come from a free list, so the
+   * slots in use stay few and warm however large the wafer.
+   */
+  private S: Int32Array;
+  private SF: Float32Array;
+  private freeBlocks: Int32Array;
+  private freeN = 0;
+  private blocks = 0;
+  /**
+   * Per-PE records, PS ints each: first router queue, router queue count, round-robin pointer, router last
+   * added to the wheel, router last run, PE last added, PE last run, PE waits to send.
+   */
+  private readonly P: Int32Array;
   // PEs and their memory.
   private readonly pes: (Pe | null)[];
   private readonly coded: Pe[] = [];
@@ -177,7 +205,10 @@ export class Fabric {
   // Time.
   private readonly rw = new TimingWheel();
   private readonly pw = new TimingWheel();
-  private freed: number[] = [];
+  /** Queues popped this cycle (their credits return at its end). */
+  private freed = new Int32Array(1024);
+  private freedN = 0;
+  private readonly opPool: Op[] = [];
   now = -1;
   private workEnd = 0;
   tracer: FabricTracer | null = null;
@@ -197,6 +228,11 @@ export class Fabric {
       );
     if (!(w.inputQueueDepth >= 1) || !Number.isInteger(w.inputQueueDepth))
       throw new FabricProgramError(`input queue depth ${w.inputQueueDepth}: must be an integer >= 1.`);
+    if (w.colors > 32 || w.taskIds > 64)
+      throw new FabricProgramError(
+        `${w.name} has ${w.colors} colors and ${w.taskIds} task IDs; the simulator supports at most 32 colors ` +
+          "and 64 task IDs (it packs them into 5-bit fields and 64-bit masks).",
+      );
     this.D = w.inputQueueDepth;
     this.hop = w.hopLatencyCycles;
     this.C = w.colors;
@@ -205,72 +241,78 @@ export class Fabric {
     const N = W * H;
     const C = this.C;
     const { rx, tx } = layout;
-    // Count and number the queues.
-    this.rQ = new Int32Array(N * C).fill(-1);
-    this.iQ = new Int32Array(N * C).fill(-1);
-    let nq = 0;
-    const rqStart = new Int32Array(N + 1);
-    for (let p = 0; p < N; p++) {
-      rqStart[p] = nq;
-      for (let c = 0; c < C; c++) if (tx[p * C + c]) this.rQ[p * C + c] = nq++;
-    }
-    rqStart[N] = nq;
-    const nRouterQ = nq;
-    for (let p = 0; p < N; p++)
-      for (let c = 0; c < C; c++) if (tx[p * C + c] & (1 << RAMP)) this.iQ[p * C + c] = nq++;
-    this.nq = nq;
-    this.rqStart = rqStart;
-    this.rqList = new Int32Array(nRouterQ);
-    for (let i = 0; i < nRouterQ; i++) this.rqList[i] = i;
-    this.qOwner = new Int32Array(nq);
-    this.qColor = new Uint8Array(nq);
-    this.qIsInput = new Uint8Array(nq);
-    this.qRx = new Uint8Array(nq);
-    this.qTx = new Uint8Array(nq);
-    this.qDest = new Int32Array(nq * NUM_LINKS).fill(-1);
-    for (let p = 0; p < N; p++) {
-      const x = p % W;
-      const y = (p - x) / W;
-      for (let c = 0; c < C; c++) {
-        const q = this.rQ[p * C + c];
-        if (q >= 0) {
-          this.qOwner[q] = p;
-          this.qColor[q] = c;
-          this.qRx[q] = rx[p * C + c];
-          this.qTx[q] = tx[p * C + c];
-          for (const d of LINKS_OF_MASK[tx[p * C + c]]) {
-            if (d === RAMP) this.qDest[q * NUM_LINKS + d] = this.iQ[p * C + c];
-            else this.qDest[q * NUM_LINKS + d] = this.rQ[((y + DY[d]) * W + x + DX[d]) * C + c];
+    const i2rm = (this.i2rm = new Int32Array(N));
+    const rm2i = (this.rm2i = new Int32Array(N));
+    for (let k = 0, ty = 0; ty < H; ty += TILE)
+      for (let tx0 = 0; tx0 < W; tx0 += TILE)
+        for (let y = ty; y < Math.min(H, ty + TILE); y++)
+          for (let x = tx0; x < Math.min(W, tx0 + TILE); x++, k++) {
+            i2rm[k] = y * W + x;
+            rm2i[y * W + x] = k;
           }
+    // Number the queues PE by PE (its router queues, then its input queues, by color) so a PE's state sits
+    // together; a PE's queue of a color is found by scanning its few queues.
+    const P = (this.P = new Int32Array(N * PS));
+    let nq = 0;
+    for (let p = 0; p < N; p++) {
+      const rm = i2rm[p];
+      P[p * PS + P_START] = nq;
+      for (let c = 0; c < C; c++) if (tx[rm * C + c]) nq++;
+      P[p * PS + P_COUNT] = nq - P[p * PS + P_START];
+      P[p * PS + P_ISTART] = nq;
+      for (let c = 0; c < C; c++) if (tx[rm * C + c] & (1 << RAMP)) nq++;
+      P[p * PS + P_ICOUNT] = nq - P[p * PS + P_ISTART];
+      P[p * PS + P_RADDED] = -1;
+      P[p * PS + P_RRAN] = -1;
+      P[p * PS + P_PADDED] = -1;
+      P[p * PS + P_PRAN] = -1;
+    }
+    this.nq = nq;
+    const Q = (this.Q = new Int32Array(nq * QS));
+    for (let p = 0; p < N; p++) {
+      const rm = i2rm[p];
+      let q = P[p * PS + P_START];
+      let iq = P[p * PS + P_ISTART];
+      for (let c = 0; c < C; c++) {
+        const t = tx[rm * C + c];
+        if (t) {
+          Q[q * QS + Q_OWNER] = p;
+          Q[q * QS + Q_META] = t | (rx[rm * C + c] << 5) | (c << 10);
+          q++;
         }
-        const iq = this.iQ[p * C + c];
-        if (iq >= 0) {
-          this.qOwner[iq] = p;
-          this.qColor[iq] = c;
-          this.qIsInput[iq] = 1;
+        if (t & (1 << RAMP)) {
+          Q[iq * QS + Q_OWNER] = p;
+          Q[iq * QS + Q_META] = (c << 10) | (1 << 15);
+          iq++;
         }
       }
     }
-    this.qLen = new Int32Array(nq);
-    this.qHead = new Int32Array(nq);
-    this.qCount = new Int32Array(nq);
-    this.qFreed = new Int32Array(nq);
-    this.slotU32 = new Uint32Array(nq * this.D);
-    this.slotF32 = new Float32Array(this.slotU32.buffer);
-    this.slotReady = new Int32Array(nq * this.D);
-    this.slotCtl = new Uint8Array(nq * this.D);
-    this.rrPtr = new Uint8Array(N);
-    this.rAdded = new Int32Array(N).fill(-1);
-    this.rRan = new Int32Array(N).fill(-1);
-    this.pAdded = new Int32Array(N).fill(-1);
-    this.pRan = new Int32Array(N).fill(-1);
-    this.peWaitOut = new Uint8Array(N);
+    for (let p = 0; p < N; p++) {
+      const rm = i2rm[p];
+      const x = rm % W;
+      const y = (rm - x) / W;
+      for (let k = 0; k < P[p * PS + P_COUNT]; k++) {
+        const q = P[p * PS + P_START] + k;
+        const meta = Q[q * QS + Q_META];
+        const c = (meta >> 10) & 31;
+        for (let d = 0; d < NUM_LINKS; d++) Q[q * QS + Q_DEST + d] = -1;
+        for (const d of LINKS_OF_MASK[meta & 31]) {
+          if (d === RAMP) Q[q * QS + Q_DEST + d] = this.inputQueue(p, c);
+          else Q[q * QS + Q_DEST + d] = this.routerQueue(rm2i[(y + DY[d]) * W + x + DX[d]], c);
+        }
+      }
+    }
+    for (let q = 0; q < nq; q++) Q[q * QS + Q_BLOCK] = -1;
+    this.S = new Int32Array(256 * this.D * 2);
+    this.SF = new Float32Array(this.S.buffer);
+    this.freeBlocks = new Int32Array(256);
     // PEs with code get memory sized by their program, packed into shared chunks.
     this.pes = new Array<Pe | null>(N).fill(null);
     let chunk = -1;
     let used = CHUNK_BYTES;
     for (let p = 0; p < N; p++) {
-      const ci = layout.code[p];
+      const rm = i2rm[p];
+      const ci = layout.code[rm];
       if (ci < 0) continue;
       const prog = layout.programs[ci];
       const bytes = prog.bytes;
@@ -282,7 +324,7 @@ export class Fabric {
         chunk++;
         used = 0;
       }
-      const pe = new Pe(p, p % W, Math.floor(p / W), prog, chunk, used);
+      const pe = new Pe(p, rm % W, Math.floor(rm / W), prog, chunk, used);
       used += bytes;
       this.pes[p] = pe;
       this.coded.push(pe);
@@ -290,25 +332,47 @@ export class Fabric {
     }
   }
 
+  /** PE p's router queue of color c, or -1. */
+  private routerQueue(p: number, c: number): number {
+    const s = this.P[p * PS + P_START];
+    const n = this.P[p * PS + P_COUNT];
+    for (let q = s; q < s + n; q++) if (((this.Q[q * QS + Q_META] >> 10) & 31) === c) return q;
+    return -1;
+  }
+
+  /** PE p's input queue of color c, or -1. */
+  private inputQueue(p: number, c: number): number {
+    const s = this.P[p * PS + P_ISTART];
+    const n = this.P[p * PS + P_ICOUNT];
+    for (let q = s; q < s + n; q++) if (((this.Q[q * QS + Q_META] >> 10) & 31) === c) return q;
+    return -1;
+  }
+
   // ---- memory ---------------------------------------------------------------------------------------------
 
   private fill(pe: Pe, sym: Sym, values: ArrayLike<number> | number): void {
-    const n = typeof values === "number" ? sym.length : values.length;
-    const at = (i: number) => (typeof values === "number" ? values : values[i]);
+    if (typeof values === "number")
+      this.store(pe, sym, new Float64Array(sym.length).fill(values), 0, sym.length);
+    else this.store(pe, sym, values, 0, values.length);
+  }
+
+  /** Store n values of src from `from` into symbol sym of pe (fp16 symbols rounded to fp16). */
+  private store(pe: Pe, sym: Sym, src: ArrayLike<number>, from: number, n: number): void {
     if (sym.dtype === "f16") {
       const a = this.memU16[pe.chunk];
       const o = (pe.base + sym.byteOffset) / 2;
-      for (let i = 0; i < n; i++) a[o + i] = floatToHalf(at(i));
+      for (let i = 0; i < n; i++) a[o + i] = floatToHalf(src[from + i]);
     } else {
       const a = sym.dtype === "f32" ? this.memF32[pe.chunk] : this.memU32[pe.chunk];
       const o = (pe.base + sym.byteOffset) / 4;
-      for (let i = 0; i < n; i++) a[o + i] = at(i);
+      for (let i = 0; i < n; i++) a[o + i] = src[from + i];
     }
   }
 
   /** The PE at (x, y), or throws if it has no code. */
   private peAt(x: number, y: number): Pe {
-    const pe = x >= 0 && y >= 0 && x < this.width && y < this.height ? this.pes[y * this.width + x] : null;
+    const pe =
+      x >= 0 && y >= 0 && x < this.width && y < this.height ? this.pes[this.rm2i[y * this.width + x]] : null;
     if (!pe) throw new FabricProgramError(`PE (${x}, ${y}) has no code in this layout.`);
     return pe;
   }
@@ -332,15 +396,7 @@ export class Fabric {
       throw new FabricProgramError(
         `${n} elements do not fit symbol "${name}" of ${s.length} on PE (${x}, ${y}).`,
       );
-    if (s.dtype === "f16") {
-      const a = this.memU16[pe.chunk];
-      const o = (pe.base + s.byteOffset) / 2;
-      for (let i = 0; i < n; i++) a[o + i] = floatToHalf(src[from + i]);
-    } else {
-      const a = s.dtype === "f32" ? this.memF32[pe.chunk] : this.memU32[pe.chunk];
-      const o = (pe.base + s.byteOffset) / 4;
-      for (let i = 0; i < n; i++) a[o + i] = src[from + i];
-    }
+    this.store(pe, s, src, from, n);
   }
 
   /** Read `n` elements of symbol `name` of PE (x, y) into `dst` at `at` (fp16 decoded to numbers). */
@@ -395,7 +451,7 @@ export class Fabric {
    * move, and CycleLimitError past `maxCycles`.
    */
   run(maxCycles = 2e9): void {
-    const limit = Math.min(maxCycles, 2 ** 31 - 2 - 1e6);
+    const limit = Math.min(maxCycles, 2 ** 30 - 1e6); // ready cycles are stored doubled in 31 bits
     let t = Math.max(this.now, 0);
     for (;;) {
       const tr = this.rw.next(t);
@@ -406,103 +462,161 @@ export class Fabric {
       this.now = t;
       // Routers first: they deliver to PEs in the same cycle.
       if (tr === t) {
+        this.rw.sort(t);
         const b = this.rw.bucket(t);
-        for (let i = 0; i < b.length; i++) {
+        const n = this.rw.count(t); // routers never schedule routers for the cycle they run in
+        for (let i = 0; i < n; i++) {
           const r = b[i];
-          if (this.rRan[r] !== t) {
-            this.rRan[r] = t;
+          if (this.P[r * PS + P_RRAN] !== t) {
+            this.P[r * PS + P_RRAN] = t;
             this.runRouter(r, t);
           }
         }
-        this.rw.consumed(b.length);
-        b.length = 0;
+        this.rw.done(t);
       }
+      this.pw.sort(t);
       const b = this.pw.bucket(t);
-      for (let i = 0; i < b.length; i++) {
+      const n = this.pw.count(t); // PEs schedule themselves and each other for later cycles only
+      for (let i = 0; i < n; i++) {
         const p = b[i];
-        if (this.pRan[p] !== t) {
-          this.pRan[p] = t;
+        if (this.P[p * PS + P_PRAN] !== t) {
+          this.P[p * PS + P_PRAN] = t;
           this.stepPe(this.pes[p] as Pe, t);
         }
       }
-      this.pw.consumed(b.length);
-      b.length = 0;
-      if (this.freed.length) this.applyFrees(t);
+      this.pw.done(t);
+      if (this.freedN) this.applyFrees(t);
       t++;
     }
     this.checkQuiet();
   }
 
   private schedR(r: number, t: number): void {
-    if (this.rAdded[r] === t) return;
-    this.rAdded[r] = t;
+    if (this.P[r * PS + P_RADDED] === t) return;
+    this.P[r * PS + P_RADDED] = t;
     this.rw.add(t, r);
   }
 
   private schedP(p: number, t: number): void {
-    if (this.pAdded[p] === t) return;
-    this.pAdded[p] = t;
+    if (this.P[p * PS + P_PADDED] === t) return;
+    this.P[p * PS + P_PADDED] = t;
     this.pw.add(t, p);
   }
 
   private applyFrees(t: number): void {
     const f = this.freed;
-    this.freed = [];
-    for (const q of f) {
-      this.qCount[q] -= this.qFreed[q];
-      this.qFreed[q] = 0;
-      const owner = this.qOwner[q];
-      if (this.qIsInput[q]) {
-        this.schedR(owner, t + 1);
+    const Q = this.Q;
+    for (let i = 0; i < this.freedN; i++) {
+      const q = f[i];
+      Q[q * QS + Q_COUNT] -= Q[q * QS + Q_FREED];
+      Q[q * QS + Q_FREED] = 0;
+      const owner = Q[q * QS + Q_OWNER];
+      const meta = Q[q * QS + Q_META];
+      if (meta >> 15) {
+        this.schedR(owner, t + 1); // an input queue: its router may deliver again
         continue;
       }
-      const rxm = this.qRx[q];
-      for (const d of LINKS_OF_MASK[rxm]) {
+      const rxl = LINKS_OF_MASK[(meta >> 5) & 31];
+      for (let k = 0; k < rxl.length; k++) {
+        const d = rxl[k];
         if (d === RAMP) {
-          if (this.peWaitOut[owner]) this.schedP(owner, t + 1);
-        } else this.schedR(owner + DX[d] + DY[d] * this.width, t + 1);
+          if (this.P[owner * PS + P_WAITOUT]) this.schedP(owner, t + 1);
+        } else this.schedR(this.rm2i[this.i2rm[owner] + DX[d] + DY[d] * this.width], t + 1);
       }
     }
+    this.freedN = 0;
+  }
+
+  /** Slot index of queue q's head (q must not be empty). */
+  private headSlot(q: number): number {
+    return this.Q[q * QS + Q_BLOCK] * this.D + this.Q[q * QS + Q_HEAD];
+  }
+
+  private takeBlock(): number {
+    if (this.freeN > 0) return this.freeBlocks[--this.freeN];
+    const b = this.blocks++;
+    if (b * this.D * 2 >= this.S.length) {
+      const g = new Int32Array(this.S.length * 2);
+      g.set(this.S);
+      this.S = g;
+      this.SF = new Float32Array(g.buffer);
+      const f = new Int32Array(this.freeBlocks.length * 2);
+      f.set(this.freeBlocks);
+      this.freeBlocks = f;
+    }
+    return b;
   }
 
   private push(q: number, bits: number, ctl: number, ready: number): void {
     const D = this.D;
-    let at = this.qHead[q] + this.qLen[q];
+    let blk = this.Q[q * QS + Q_BLOCK];
+    if (blk < 0) {
+      blk = this.Q[q * QS + Q_BLOCK] = this.takeBlock();
+      this.Q[q * QS + Q_HEAD] = 0;
+    }
+    let at = this.Q[q * QS + Q_HEAD] + this.Q[q * QS + Q_LEN];
     if (at >= D) at -= D;
-    const slot = q * D + at;
-    this.slotU32[slot] = bits;
-    this.slotReady[slot] = ready;
-    this.slotCtl[slot] = ctl;
-    this.qLen[q]++;
-    this.qCount[q]++;
+    const slot = blk * D + at;
+    this.S[slot * 2] = bits;
+    this.S[slot * 2 + 1] = ready * 2 + ctl;
+    if (this.Q[q * QS + Q_LEN]++ === 0 && !(this.Q[q * QS + Q_META] >> 15)) {
+      const o = this.Q[q * QS + Q_OWNER];
+      this.P[o * PS + P_NONEMPTY] |= 1 << (q - this.P[o * PS + P_START]);
+    }
+    this.Q[q * QS + Q_COUNT]++;
   }
 
   private pop(q: number): void {
-    let h = this.qHead[q] + 1;
+    let h = this.Q[q * QS + Q_HEAD] + 1;
     if (h >= this.D) h = 0;
-    this.qHead[q] = h;
-    this.qLen[q]--;
-    if (this.qFreed[q]++ === 0) this.freed.push(q);
+    this.Q[q * QS + Q_HEAD] = h;
+    if (--this.Q[q * QS + Q_LEN] === 0) {
+      this.freeBlocks[this.freeN++] = this.Q[q * QS + Q_BLOCK];
+      this.Q[q * QS + Q_BLOCK] = -1;
+      if (!(this.Q[q * QS + Q_META] >> 15)) {
+        const o = this.Q[q * QS + Q_OWNER];
+        this.P[o * PS + P_NONEMPTY] &= ~(1 << (q - this.P[o * PS + P_START]));
+      }
+    }
+    if (this.Q[q * QS + Q_FREED]++ === 0) {
+      if (this.freedN === this.freed.length) {
+        const g = new Int32Array(this.freedN * 2);
+        g.set(this.freed);
+        this.freed = g;
+      }
+      this.freed[this.freedN++] = q;
+    }
   }
 
   private runRouter(r: number, t: number): void {
-    const s = this.rqStart[r];
-    const n = this.rqStart[r + 1] - s;
+    const P = this.P;
+    const s = P[r * PS + P_START];
+    const n = P[r * PS + P_COUNT];
     if (n === 0) return;
     const D = this.D;
-    const rot = this.rrPtr[r];
-    this.rrPtr[r] = rot + 1 >= n ? 0 : rot + 1;
+    const rot = P[r * PS + P_RR];
+    P[r * PS + P_RR] = rot + 1 >= n ? 0 : rot + 1;
+    const nonEmpty = P[r * PS + P_NONEMPTY];
+    if (nonEmpty === 0) return;
+    // Visit the non-empty queues in round-robin order: from queue `rot` up, then from 0 up to rot - 1.
+    const below = rot === 0 ? 0 : nonEmpty & ((1 << rot) - 1);
+    let todo = nonEmpty & ~below;
+    let rest = below;
     let used = 0;
     let again = false;
-    for (let k = 0; k < n; k++) {
-      let j = rot + k;
-      if (j >= n) j -= n;
-      const q = this.rqList[s + j];
-      const len = this.qLen[q];
-      if (len === 0) continue;
-      const slot = q * D + this.qHead[q];
-      if (this.slotReady[slot] > t) continue;
-      const txm = this.qTx[q];
+    for (;;) {
+      if (todo === 0) {
+        if (rest === 0) break;
+        todo = rest;
+        rest = 0;
+      }
+      const j = 31 - Math.clz32(todo & -todo);
+      todo &= todo - 1;
+      const q = s + j;
+      const len = this.Q[q * QS + Q_LEN];
+      const slot = this.headSlot(q);
+      if (this.S[slot * 2 + 1] >> 1 > t) continue;
+      const txm = this.Q[q * QS + Q_META] & 31;
       if (txm & used) {
         again = true;
         continue;
@@ -510,24 +624,24 @@ export class Fabric {
       const dl = LINKS_OF_MASK[txm];
       let ok = true;
       for (let i = 0; i < dl.length; i++) {
-        if (this.qCount[this.qDest[q * NUM_LINKS + dl[i]]] >= D) {
+        if (this.Q[this.Q[q * QS + Q_DEST + dl[i]] * QS + Q_COUNT] >= D) {
           ok = false;
           break;
         }
       }
       if (!ok) continue; // woken when the full queue frees a slot
-      const bits = this.slotU32[slot];
-      const ctl = this.slotCtl[slot];
+      const bits = this.S[slot * 2];
+      const ctl = this.S[slot * 2 + 1] & 1;
       this.pop(q);
       for (let i = 0; i < dl.length; i++) {
         const d = dl[i];
-        const dq = this.qDest[q * NUM_LINKS + d];
+        const dq = this.Q[q * QS + Q_DEST + d];
         if (d === RAMP) {
           this.push(dq, bits, ctl, t);
           this.schedP(r, t);
         } else {
           this.push(dq, bits, ctl, t + this.hop);
-          this.schedR(this.qOwner[dq], t + this.hop);
+          this.schedR(this.Q[dq * QS + Q_OWNER], t + this.hop);
         }
         this.hops++;
       }
@@ -549,7 +663,7 @@ export class Fabric {
   }
 
   private stepPe(pe: Pe, t: number): void {
-    this.peWaitOut[pe.p] = 0;
+    this.P[pe.p * PS + P_WAITOUT] = 0;
     if (pe.micro) this.completeMicros(pe, t);
     this.advanceMain(pe, t);
     if (pe.micro) this.advanceMicros(pe, t);
@@ -557,12 +671,16 @@ export class Fabric {
 
   private completeMicros(pe: Pe, t: number): void {
     const m = pe.micro as Op[];
-    let k = 0;
-    for (let i = 0; i < m.length; i++) {
+    let first = 0;
+    while (first < m.length && !(m[first].i >= m[first].n && m[first].start <= t)) first++;
+    if (first === m.length) return; // none finished: leave the list as it is
+    let k = first;
+    for (let i = first; i < m.length; i++) {
       const op = m[i];
       if (op.i >= op.n && op.start <= t) {
         // finished: op.start holds its completion cycle
         this.finishAsync(pe, op);
+        this.opPool.push(op);
         continue;
       }
       m[k++] = op;
@@ -601,6 +719,7 @@ export class Fabric {
           pe.cur = null;
           pe.freeAt = t + 1;
           this.traceOp(pe, cur, t + 1);
+          this.opPool.push(cur);
           this.schedP(pe.p, t + 1);
         }
         return;
@@ -618,7 +737,17 @@ export class Fabric {
         }
         this.execMem(pe, op, t);
         pe.freeAt = t + op.cycles;
-        if (op.cycles > 0) {
+        this.opPool.push(op);
+        // Run the memory operations that follow back to back in this visit, each at its own start cycle:
+        // with no microthread on this PE nothing else can touch its memory in between, so values, cycles and
+        // busy time are exactly those of separate visits.
+        while (pe.micro === null && pe.opIdx < pe.ops.length && !pe.ops[pe.opIdx].stream) {
+          const next = pe.ops[pe.opIdx++];
+          this.execMem(pe, next, pe.freeAt);
+          pe.freeAt += next.cycles;
+          this.opPool.push(next);
+        }
+        if (pe.freeAt > t) {
           this.schedP(pe.p, pe.freeAt);
           return;
         }
@@ -632,7 +761,13 @@ export class Fabric {
       if (pe.taskRunning) {
         pe.taskRunning = false;
         if (this.tracer)
-          this.tracer.span(pe.x, pe.y, pe.taskName, pe.taskStart, Math.max(t, pe.taskStart + 1));
+          this.tracer.span(
+            pe.x,
+            pe.y,
+            taskLabel(pe.prog, pe.taskId),
+            pe.taskStart,
+            Math.max(t, pe.taskStart + 1),
+          );
       }
       if (pe.lastDispatch >= t) {
         if (this.runnable(pe) >= 0 || pe.launch) this.schedP(pe.p, t + 1);
@@ -660,7 +795,6 @@ export class Fabric {
   private runnable(pe: Pe): number {
     const prog = pe.prog;
     const p = pe.p;
-    const D = this.D;
     const t = this.now;
     let best = 64;
     const lo = pe.activeLo & ~pe.blockedLo;
@@ -671,10 +805,10 @@ export class Fabric {
     for (let i = 0; i < dc.length; i++) {
       const c = dc[i];
       if (c >= best) continue;
-      const q = this.iQ[p * this.C + c];
-      if (q < 0 || this.qLen[q] === 0) continue;
-      const slot = q * D + this.qHead[q];
-      if (this.slotReady[slot] > t || this.slotCtl[slot]) continue;
+      const q = this.inputQueue(p, c);
+      if (q < 0 || this.Q[q * QS + Q_LEN] === 0) continue;
+      const slot = this.headSlot(q);
+      if (this.S[slot * 2 + 1] > 2 * t) continue; // not ready, or a control wavelet
       if (this.isBlocked(pe, c)) continue;
       best = c;
     }
@@ -683,12 +817,12 @@ export class Fabric {
 
   /** A control wavelet at the head of one of the PE's input queues, or -1. */
   private controlQueue(pe: Pe): number {
-    const D = this.D;
     for (const c of pe.prog.inColors) {
-      const q = this.iQ[pe.p * this.C + c];
-      if (q < 0 || this.qLen[q] === 0) continue;
-      const slot = q * D + this.qHead[q];
-      if (this.slotCtl[slot] && this.slotReady[slot] <= this.now) return q;
+      const q = this.inputQueue(pe.p, c);
+      if (q < 0 || this.Q[q * QS + Q_LEN] === 0) continue;
+      const slot = this.headSlot(q);
+      const m = this.S[slot * 2 + 1];
+      if (m & 1 && m >> 1 <= this.now) return q;
     }
     return -1;
   }
@@ -696,33 +830,31 @@ export class Fabric {
   private dispatch(pe: Pe, t: number): boolean {
     let fn: TaskFn | DataTaskFn | null;
     let value = 0;
-    let name: string;
+    let id: number;
     if (pe.launch) {
       fn = pe.launch;
       pe.launch = null;
-      name = "launch";
+      id = -1;
     } else {
       const cq = pe.prog.hasControl ? this.controlQueue(pe) : -1;
       if (cq >= 0) {
-        const id = this.slotU32[cq * this.D + this.qHead[cq]];
+        id = this.S[this.headSlot(cq) * 2] >>> 0;
         this.pop(cq);
         if (id >= pe.prog.taskKind.length || pe.prog.taskKind[id] !== TASK_CONTROL)
           throw new FabricProgramError(
-            `PE (${pe.x}, ${pe.y}) received a control wavelet for task ${id} on color ${this.qColor[cq]} but its ` +
+            `PE (${pe.x}, ${pe.y}) received a control wavelet for task ${id} on color ${(this.Q[cq * QS + Q_META] >> 10) & 31} but its ` +
               `program "${pe.prog.name}" binds no control task ${id}.`,
           );
         fn = pe.prog.taskFns[id];
-        name = `control task ${id}`;
       } else {
-        const id = this.runnable(pe);
+        id = this.runnable(pe);
         if (id < 0) return false;
         fn = pe.prog.taskFns[id];
         const kind = pe.prog.taskKind[id];
         if (kind === TASK_DATA) {
-          const q = this.iQ[pe.p * this.C + id];
-          value = this.slotF32[q * this.D + this.qHead[q]];
+          const q = this.inputQueue(pe.p, id);
+          value = this.SF[this.headSlot(q) * 2];
           this.pop(q);
-          name = `data task ${id}`;
         } else {
           if (id < 32) pe.activeLo &= ~(1 << id);
           else pe.activeHi &= ~(1 << (id - 32));
@@ -730,7 +862,6 @@ export class Fabric {
             throw new FabricProgramError(
               `PE (${pe.x}, ${pe.y}): task ${id} was activated but program "${pe.prog.name}" binds no local task ${id}.`,
             );
-          name = `local task ${id}`;
         }
       }
     }
@@ -740,7 +871,7 @@ export class Fabric {
     pe.ops.length = 0;
     pe.opIdx = 0;
     pe.taskRunning = true;
-    pe.taskName = name;
+    pe.taskId = id;
     pe.taskStart = t;
     const ctx = pe.ctx ?? (pe.ctx = new Ctx(this, pe));
     const r = (fn as DataTaskFn)(ctx, value);
@@ -761,14 +892,13 @@ export class Fabric {
     s: number,
     opts: AsyncOpts | undefined,
   ): void {
-    const C = this.C;
     let n = 1;
     let dq = -1;
     let aq = -1;
     let bq = -1;
     if (kind === K_CTL) {
-      dq = this.rQ[pe.p * C + s];
-      if (dq < 0 || !(this.qRx[dq] & (1 << RAMP)))
+      dq = this.routerQueue(pe.p, s);
+      if (dq < 0 || !((this.Q[dq * QS + Q_META] >> 5) & 31 & (1 << RAMP)))
         throw opError(pe, kind, prec, `its router does not accept color ${s} from the PE`);
     } else {
       const d = dst as Dsd;
@@ -778,14 +908,14 @@ export class Fabric {
         throw opError(pe, kind, prec, `the destination is a ${d.dtype} DSD; it writes ${want}`);
       n = d.length;
       if (d.kind === DSD_FABOUT) {
-        dq = this.rQ[pe.p * C + d.color];
-        if (dq < 0 || !(this.qRx[dq] & (1 << RAMP)))
+        dq = this.routerQueue(pe.p, d.color);
+        if (dq < 0 || !((this.Q[dq * QS + Q_META] >> 5) & 31 & (1 << RAMP)))
           throw opError(
             pe,
             kind,
             prec,
             `it sends on color ${d.color}, but the router's route for color ${d.color} does not accept it from the PE ` +
-              `(rx ${maskNames(dq < 0 ? 0 : this.qRx[dq])}); add RAMP to the rx set`,
+              `(rx ${maskNames(dq < 0 ? 0 : (this.Q[dq * QS + Q_META] >> 5) & 31)}); add RAMP to the rx set`,
           );
       }
       if (a !== null && typeof a !== "number")
@@ -800,22 +930,25 @@ export class Fabric {
     const unblock = opts?.unblock ?? -1;
     if (!async && (activate >= 0 || unblock >= 0))
       throw opError(pe, kind, prec, "activate and unblock options need async: true");
-    const op = new Op(
-      kind,
-      prec,
-      dst,
-      a,
-      b,
-      s,
-      n,
-      Math.ceil(n / width),
-      stream,
-      dq,
-      aq,
-      bq,
-      activate,
-      unblock,
-    );
+    const op = this.opPool.pop() ?? new Op();
+    op.i = 0;
+    op.start = 0;
+    op.waitKind = W_NONE;
+    op.waitQ = -1;
+    op.kind = kind;
+    op.prec = prec;
+    op.dst = dst;
+    op.a = a;
+    op.b = b;
+    op.s = s;
+    op.n = n;
+    op.cycles = Math.ceil(n / width);
+    op.stream = stream;
+    op.dq = dq;
+    op.aq = aq;
+    op.bq = bq;
+    op.activate = activate;
+    op.unblock = unblock;
     if (!async) {
       pe.ops.push(op);
       return;
@@ -828,7 +961,7 @@ export class Fabric {
       this.execMem(pe, op, t);
       op.i = n;
       op.start = t + op.cycles; // completion cycle
-      this.schedP(pe.p, op.start);
+      this.schedP(pe.p, t + Math.max(1, op.cycles));
     }
     // A fabric microthread starts moving in this cycle's advanceMicros.
   }
@@ -853,7 +986,7 @@ export class Fabric {
       );
     if (o.kind === DSD_FABOUT) throw opError(pe, kind, prec, `the ${role} source is a fabout DSD`);
     if (o.kind !== DSD_FABIN) return -1;
-    const q = this.iQ[pe.p * this.C + o.color];
+    const q = this.inputQueue(pe.p, o.color);
     if (q < 0)
       throw opError(
         pe,
@@ -922,8 +1055,8 @@ export class Fabric {
     if (o === null) return 0;
     if (typeof o === "number") return dtype === P16 ? HALF_TO_FLOAT[floatToHalf(o)] : Math.fround(o);
     if (q >= 0) {
-      const slot = q * this.D + this.qHead[q];
-      const v = o.dtype === "f16" ? HALF_TO_FLOAT[this.slotU32[slot] & 0xffff] : this.slotF32[slot];
+      const slot = this.headSlot(q);
+      const v = o.dtype === "f16" ? HALF_TO_FLOAT[this.S[slot * 2] & 0xffff] : this.SF[slot * 2];
       this.pop(q);
       return v;
     }
@@ -968,9 +1101,9 @@ export class Fabric {
 
   /** Whether the head of input queue q holds a data wavelet ready at cycle t. */
   private inReady(q: number, t: number): boolean {
-    if (this.qLen[q] === 0) return false;
-    const slot = q * this.D + this.qHead[q];
-    return this.slotReady[slot] <= t && this.slotCtl[slot] === 0;
+    if (this.Q[q * QS + Q_LEN] === 0) return false;
+    const slot = this.headSlot(q);
+    return this.S[slot * 2 + 1] <= 2 * t; // ready by t and not a control wavelet
   }
 
   /** Move a fabric operation on by one element if its queues allow. */
@@ -985,10 +1118,10 @@ export class Fabric {
       op.waitQ = op.bq;
       return;
     }
-    if (op.dq >= 0 && this.qCount[op.dq] >= this.D) {
+    if (op.dq >= 0 && this.Q[op.dq * QS + Q_COUNT] >= this.D) {
       op.waitKind = W_OUT;
       op.waitQ = op.dq;
-      this.peWaitOut[pe.p] = 1;
+      this.P[pe.p * PS + P_WAITOUT] = 1;
       return; // woken when the router frees a slot
     }
     op.waitKind = W_NONE;
@@ -1022,7 +1155,7 @@ export class Fabric {
   /** Cycles each PE of the rectangle was busy (any thread working), row-major. */
   busyCycles(): Float64Array {
     const out = new Float64Array(this.width * this.height);
-    for (const pe of this.coded) out[pe.p] = pe.busy;
+    for (const pe of this.coded) out[pe.y * this.width + pe.x] = pe.busy;
     return out;
   }
 
@@ -1033,16 +1166,17 @@ export class Fabric {
     const MAX = 200;
     let more = 0;
     const add = (list: StuckItem[], p: number, what: string) => {
-      if (list.length < MAX) list.push({ x: p % this.width, y: Math.floor(p / this.width), what });
+      const rm = this.i2rm[p];
+      if (list.length < MAX) list.push({ x: rm % this.width, y: Math.floor(rm / this.width), what });
       else more++;
     };
     const describeWait = (op: Op): string => {
       const name = OP_NAMES[op.prec][op.kind];
-      const c = op.waitQ >= 0 ? this.qColor[op.waitQ] : -1;
+      const c = op.waitQ >= 0 ? (this.Q[op.waitQ * QS + Q_META] >> 10) & 31 : -1;
       if (op.waitKind === W_IN)
         return `${name} (element ${op.i} of ${op.n}) waits for a wavelet on color ${c}: its input queue is empty`;
       if (op.waitKind === W_OUT)
-        return `${name} (element ${op.i} of ${op.n}) waits to send on color ${c}: the router queue is full (${this.qLen[op.waitQ]}/${this.D})`;
+        return `${name} (element ${op.i} of ${op.n}) waits to send on color ${c}: the router queue is full (${this.Q[op.waitQ * QS + Q_LEN]}/${this.D})`;
       return `${name} (element ${op.i} of ${op.n}) has not finished`;
     };
     for (const pe of this.coded) {
@@ -1053,29 +1187,37 @@ export class Fabric {
         for (const op of pe.micro) if (op.i < op.n) add(waiting, pe.p, `async ${describeWait(op)}`);
     }
     for (let q = 0; q < this.nq; q++) {
-      const len = this.qLen[q];
+      const len = this.Q[q * QS + Q_LEN];
       if (!len) continue;
-      const p = this.qOwner[q];
-      const c = this.qColor[q];
-      if (this.qIsInput[q]) {
+      const p = this.Q[q * QS + Q_OWNER];
+      const c = (this.Q[q * QS + Q_META] >> 10) & 31;
+      if (this.Q[q * QS + Q_META] >> 15) {
         const pe = this.pes[p];
         const reader =
           pe && pe.prog.dataTaskOfColor[c] >= 0 ? `data task ${c} is blocked` : "nothing reads it";
         add(queues, p, `input queue of color ${c} holds ${len} wavelet(s); ${reader}`);
       } else {
-        const full = LINKS_OF_MASK[this.qTx[q]]
-          .filter((d) => this.qCount[this.qDest[q * NUM_LINKS + d]] >= this.D)
+        const full = LINKS_OF_MASK[this.Q[q * QS + Q_META] & 31]
+          .filter((d) => this.Q[this.Q[q * QS + Q_DEST + d] * QS + Q_COUNT] >= this.D)
           .map((d) => DIRECTION_NAMES[d]);
         add(
           queues,
           p,
-          `router queue of color ${c} holds ${len} wavelet(s) bound for ${maskNames(this.qTx[q])}` +
+          `router queue of color ${c} holds ${len} wavelet(s) bound for ${maskNames(this.Q[q * QS + Q_META] & 31)}` +
             (full.length ? `; full downstream: ${full.join(", ")}` : ""),
         );
       }
     }
+    const byPlace = (u: StuckItem, v: StuckItem) => u.y - v.y || u.x - v.x;
+    waiting.sort(byPlace);
+    queues.sort(byPlace);
     if (waiting.length || queues.length) throw new DeadlockError(this.now, waiting, queues, more);
   }
+}
+
+function taskLabel(prog: CompiledProgram, id: number): string {
+  if (id < 0) return "launch";
+  return ["", "data task ", "local task ", "control task "][prog.taskKind[id]] + id;
 }
 
 function opError(pe: Pe, kind: number, prec: number, what: string): FabricProgramError {

@@ -20,3 +20,6 @@ export type { StuckItem } from "./errors.js";
 export { DIRECTION_NAMES, EAST, NORTH, RAMP, SOUTH, WEST } from "./directions.js";
 export type { Direction } from "./directions.js";
 export { HALF_TO_FLOAT, floatToHalf, halfToFloat, roundHalf } from "./fp16.js";
+export { colormap, renderWaferPng } from "./picture.js";
+export type { WaferPicture } from "./picture.js";
+export { ChromeTracer } from "./trace.js";

@@ -4,6 +4,8 @@
 //      eastward and from every PE of row 0 southward; every PE keeps a copy as it passes (multicast).
 //   2. Each PE computes acc = sum over `loops` of v * w(x, y), one FMAC per loop, with its own weight w.
 //   3. Rows reduce acc eastward, then column W-1 southward: the total lands on PE (W-1, H-1).
+// Each PE receives v asynchronously; its completion activates the compute task (the FMACs and its part of
+// the reduction), so a PE issues its operations only once its data is there.
 // Shapes: n = vector length; result[k] = sum over PEs of loops * w(x, y) * v[k].
 import { defineProgram, mem1d } from "../fabric/index.js";
 import type { LayoutBuilder } from "../fabric/index.js";
@@ -14,6 +16,7 @@ import { columnLine, lineDsds, reduceOps, reduceRoutes, rowLine } from "./lines.
 const BCAST = 0;
 const ROW: [number, number] = [1, 2];
 const COL: [number, number] = [3, 4];
+const T_COMPUTE = 30; // a local task: no data task uses ID 30
 
 /** Each PE's weight: a multiple of 1/16 in [1, 2), from its coordinates. */
 export function weight(x: number, y: number): number {
@@ -34,16 +37,22 @@ const program = defineProgram<Params>("wafer-reduce", (pe, p) => {
   const bout = pe.fabout(BCAST, p.n);
   const row = lineDsds(pe, ROW, p.n);
   const col = lineDsds(pe, COL, p.n);
-  pe.fn("compute", (ctx) => {
+  // The FMAC loop and the reduction, once this PE holds v.
+  pe.localTask(T_COMPUTE, (ctx) => {
     const { x, y, width: W, height: H } = ctx;
-    const root = x === 0 && y === 0;
-    if (root && W * H > 1) ctx.fmovs(bout, V);
-    else if (!root) ctx.fmovs(V, bin);
     ctx.fmovs(ACC, 0);
     const w = weight(x, y);
     for (let i = 0; i < p.loops; i++) ctx.fmacs(ACC, ACC, V, w);
     reduceOps(ctx, x, W, ACC, row);
     if (x === W - 1) reduceOps(ctx, y, H, ACC, col);
+  });
+  pe.fn("compute", (ctx) => {
+    const root = ctx.x === 0 && ctx.y === 0;
+    if (!root) ctx.fmovs(V, bin, { async: true, activate: T_COMPUTE });
+    else {
+      if (ctx.width * ctx.height > 1) ctx.fmovs(bout, V, { async: true });
+      ctx.activate(T_COMPUTE);
+    }
   });
 });
 

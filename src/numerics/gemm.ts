@@ -10,6 +10,10 @@
 // both are tested against.
 import { createRequire } from "node:module";
 import { NumericsValueError, ShapeError } from "./errors.js";
+// Type-only: the native kernels take the same arguments as these TypeScript ops (no runtime import cycle).
+import type { swigluBackward, swigluForward } from "./ops/activations.js";
+import type { fillRows } from "./ops/linear.js";
+import type { layerNormBackward, layerNormForward, rmsNormBackward, rmsNormForward } from "./ops/norm.js";
 
 /** C[M,N] = alpha * op(A)[M,K] op(B)[K,N] + beta * C, row-major, offsets and leading dimensions in elements. */
 export type SgemmFn = (
@@ -55,7 +59,10 @@ export type SgemmBatchedFn = (
   batch: number,
 ) => void;
 
-/** The element-wise kernels of the addon (native/src/kernels.h); argument order as the TypeScript ops. */
+/**
+ * The element-wise kernels of the addon (native/src/kernels.h). Where a TypeScript op has the same arguments,
+ * the signature is that op's.
+ */
 export interface NativeKernels {
   actForward(op: number, x: Float32Array, y: Float32Array, n: number): void;
   actBackward(
@@ -66,59 +73,12 @@ export interface NativeKernels {
     dx: Float32Array,
     n: number,
   ): void;
-  swigluForward(g: Float32Array, u: Float32Array, y: Float32Array, n: number): void;
-  swigluBackward(
-    g: Float32Array,
-    u: Float32Array,
-    dy: Float32Array,
-    dg: Float32Array,
-    du: Float32Array,
-    n: number,
-  ): void;
-  layerNormForward(
-    x: Float32Array,
-    rows: number,
-    c: number,
-    g: Float32Array,
-    b: Float32Array,
-    eps: number,
-    y: Float32Array,
-    mean: Float32Array,
-    rstd: Float32Array,
-  ): void;
-  layerNormBackward(
-    dy: Float32Array,
-    x: Float32Array,
-    rows: number,
-    c: number,
-    g: Float32Array,
-    mean: Float32Array,
-    rstd: Float32Array,
-    dx: Float32Array,
-    dg: Float32Array,
-    db: Float32Array,
-    accumulate: boolean,
-  ): void;
-  rmsNormForward(
-    x: Float32Array,
-    rows: number,
-    c: number,
-    g: Float32Array,
-    eps: number,
-    y: Float32Array,
-    rstd: Float32Array,
-  ): void;
-  rmsNormBackward(
-    dy: Float32Array,
-    x: Float32Array,
-    rows: number,
-    c: number,
-    g: Float32Array,
-    rstd: Float32Array,
-    dx: Float32Array,
-    dg: Float32Array,
-    accumulate: boolean,
-  ): void;
+  swigluForward: typeof swigluForward;
+  swigluBackward: typeof swigluBackward;
+  layerNormForward: typeof layerNormForward;
+  layerNormBackward: typeof layerNormBackward;
+  rmsNormForward: typeof rmsNormForward;
+  rmsNormBackward: typeof rmsNormBackward;
   attnSoftmax(
     s: Float32Array,
     batch: number,
@@ -134,6 +94,35 @@ export interface NativeKernels {
     t: number,
     causal: boolean,
     scale: number,
+  ): void;
+  /** split: qkv [B*T, 3H] -> head-major q, k, v (rotated); else the inverse (q, k rotated back in place). */
+  heads(
+    qkv: Float32Array,
+    b: number,
+    t: number,
+    h: number,
+    n: number,
+    q: Float32Array,
+    k: Float32Array,
+    v: Float32Array,
+    cos: Float32Array | null,
+    sin: Float32Array | null,
+    rot: number,
+    interleaved: boolean,
+    split: boolean,
+  ): void;
+  /** Sets every row of y [rows, cols] to b. */
+  fillRows: typeof fillRows;
+  /** Per-row masked cross-entropy into rowLoss (float64), gradient into dlogits when given. */
+  crossEntropy(
+    logits: Float32Array,
+    rows: number,
+    v: number,
+    labels: Int32Array,
+    mask: Float32Array | null,
+    gradScale: number,
+    dlogits: Float32Array | null,
+    rowLoss: Float64Array,
   ): void;
   adamStep(
     w: Float32Array,
@@ -157,8 +146,8 @@ export interface GemmBackend {
   readonly kernels: NativeKernels | null;
   /** One line: what it is (library, configuration). */
   readonly description: string;
-  readonly sgemm: SgemmFn;
-  readonly sgemmBatched: SgemmBatchedFn;
+  sgemm: SgemmFn;
+  sgemmBatched: SgemmBatchedFn;
   /** Sets the worker threads where the backend has them (OpenBLAS); no-op otherwise. */
   setThreads(n: number): void;
   threads(): number;
@@ -184,6 +173,21 @@ function scaleC(m: number, n: number, beta: number, c: Float32Array, cOff: numbe
   }
 }
 
+/** dst [cols, rows] (contiguous) = the transpose of src [rows, cols] at offset off with leading dimension ld. */
+function transposeInto(
+  src: Float32Array,
+  off: number,
+  ld: number,
+  rows: number,
+  cols: number,
+  dst: Float32Array,
+): void {
+  for (let r = 0; r < rows; r++) {
+    const o = off + r * ld;
+    for (let c = 0; c < cols; c++) dst[c * rows + r] = src[o + c];
+  }
+}
+
 /**
  * Blocked GEMM: C += alpha * A B with A [M,K] and B [K,N] contiguous row-major (transposed operands are packed
  * into that layout first). For each k-block and n-block it updates four rows of C at a time, reading each
@@ -199,26 +203,16 @@ const sgemmTs: SgemmFn = (ta, tb, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, be
     aL = lda;
   if (ta) {
     if (packA.length < m * k) packA = new Float32Array(m * k);
-    for (let p = 0; p < k; p++) {
-      const src = aOff + p * lda;
-      for (let i = 0; i < m; i++) packA[i * k + p] = a[src + i];
-    }
-    A = packA;
-    aO = 0;
-    aL = k;
+    transposeInto(a, aOff, lda, k, m, packA);
+    [A, aO, aL] = [packA, 0, k];
   }
   let B = b,
     bO = bOff,
     bL = ldb;
   if (tb) {
     if (packB.length < k * n) packB = new Float32Array(k * n);
-    for (let j = 0; j < n; j++) {
-      const src = bOff + j * ldb;
-      for (let p = 0; p < k; p++) packB[p * n + j] = b[src + p];
-    }
-    B = packB;
-    bO = 0;
-    bL = n;
+    transposeInto(b, bOff, ldb, n, k, packB);
+    [B, bO, bL] = [packB, 0, n];
   }
   for (let p0 = 0; p0 < k; p0 += KC) {
     const p1 = Math.min(k, p0 + KC);
@@ -259,50 +253,24 @@ const sgemmTs: SgemmFn = (ta, tb, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, be
   }
 };
 
-const sgemmBatchedTs: SgemmBatchedFn = (
-  ta,
-  tb,
-  m,
-  n,
-  k,
-  alpha,
-  a,
-  aOff,
-  lda,
-  sa,
-  b,
-  bOff,
-  ldb,
-  sb,
-  beta,
-  c,
-  cOff,
-  ldc,
-  sc,
-  batch,
-) => {
+/** The batched form of a single GEMM: one call per batch entry, offsets advanced by the strides. */
+function batchedOf(one: SgemmFn): SgemmBatchedFn {
+  return (...x) => {
+    const [ta, tb, m, n, k, alpha, a, aOff, lda, sa, b, bOff, ldb, sb, beta, c, cOff, ldc, sc, batch] = x;
+    checkBatched(...x);
+    for (let i = 0; i < batch; i++) {
+      one(ta, tb, m, n, k, alpha, a, aOff + i * sa, lda, b, bOff + i * sb, ldb, beta, c, cOff + i * sc, ldc);
+    }
+  };
+}
+
+const sgemmBatchedTs = batchedOf(sgemmTs);
+
+/** Bounds check of a batched call's arguments (a ShapeError naming the operand). */
+function checkBatched(...x: Parameters<SgemmBatchedFn>): void {
+  const [ta, tb, m, n, k, , a, aOff, lda, sa, b, bOff, ldb, sb, , c, cOff, ldc, sc, batch] = x;
   checkExtents(ta, tb, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, sa, sb, sc, batch);
-  for (let i = 0; i < batch; i++) {
-    sgemmTs(
-      ta,
-      tb,
-      m,
-      n,
-      k,
-      alpha,
-      a,
-      aOff + i * sa,
-      lda,
-      b,
-      bOff + i * sb,
-      ldb,
-      beta,
-      c,
-      cOff + i * sc,
-      ldc,
-    );
-  }
-};
+}
 
 function checkOne(
   name: string,
@@ -384,8 +352,16 @@ function loadOpenBlas(): GemmBackend | null {
       name: "openblas",
       description: `OpenBLAS ${addon.config()}`,
       kernels: addon,
-      sgemm: addon.sgemm,
-      sgemmBatched: addon.sgemmBatched,
+      // Checked here too, so a bad shape is a ShapeError like on the fallback (the addon's own check is the
+      // safety net behind it).
+      sgemm: (ta, tb, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc) => {
+        checkExtents(ta, tb, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, 0, 0, 0, 1);
+        addon.sgemm(ta, tb, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
+      },
+      sgemmBatched: (...x) => {
+        checkBatched(...x);
+        addon.sgemmBatched(...x);
+      },
       setThreads: (n) => addon.setNumThreads(n),
       threads: () => addon.getNumThreads(),
     };

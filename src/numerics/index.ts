@@ -10,12 +10,17 @@ export {
   GEMM_BACKENDS,
   gemmBackend,
   gemmReference,
+  nativeKernels,
   openBlasUnavailableReason,
   sgemm,
   sgemmBatched,
   useGemmBackend,
 } from "./gemm.js";
 export type { GemmBackend, GemmBackendName, SgemmBatchedFn, SgemmFn } from "./gemm.js";
+export type { NativeKernels } from "./gemm.js";
+export { drainPool, give, pooledBytesNow, take } from "./pool.js";
+export { FixtureFile } from "./fixture-file.js";
+export { bitwiseEqual, relMaxError } from "./testing.js";
 export * from "./ops/index.js";
 export * from "./optim/index.js";
 export * from "./layers/index.js";

@@ -49,9 +49,11 @@ function load(name: string) {
     sampleOffset: meta.batch.sampleOffset,
     globalBatchSize: meta.batch.globalBatchSize,
     globalLossTokens: meta.batch.globalLossTokens,
-    inputIds: f.i32("batch.inputIds"),
-    labels: f.i32("batch.labels"),
-    lossMask: f.f32("batch.lossMask").data,
+    inputIds: opt("inputIds")?.i32("batch.inputIds"),
+    labels: opt("labels")?.i32("batch.labels"),
+    lossMask: opt("lossMask")?.f32("batch.lossMask").data,
+    features: opt("features")?.f32("batch.features").data,
+    classLabels: opt("classLabels")?.i32("batch.classLabels"),
     attentionMask: opt("attentionMask")?.f32("batch.attentionMask").data,
     tokenTypeIds: opt("tokenTypeIds")?.i32("batch.tokenTypeIds"),
     nspLabels: opt("nspLabels")?.i32("batch.nspLabels"),
@@ -59,7 +61,7 @@ function load(name: string) {
   return { f, meta, layers, batch };
 }
 
-const MODELS = ["gpt2", "llama", "gptj", "bert"];
+const MODELS = ["gpt2", "llama", "gptj", "bert", "mlp"];
 
 for (const backend of GEMM_BACKENDS.keys()) {
   describe(`whole models match PyTorch (${backend} GEMM)`, () => {

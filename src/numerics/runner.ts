@@ -15,6 +15,7 @@ import { layerKernel } from "./layers/registry.js";
 import type { Batch, InitStds, LayerSpec, StepContext } from "./layers/spec.js";
 import { layerParams } from "./layers/spec.js";
 import { addInto } from "./ops/linear.js";
+import { give } from "./pool.js";
 import { clipGradNorm } from "./optim/clip.js";
 import type { OptimParam, Optimizer } from "./optim/optimizers.js";
 import type { Tensor } from "./tensor.js";
@@ -90,6 +91,7 @@ function addGrad(into: Map<string, Tensor>, name: string, g: Tensor): void {
     return;
   }
   addInto(have.data, g.data);
+  give(g.data);
 }
 
 /** Forward and backward of one (micro-)batch; gradients are added into `into` when given. */
@@ -108,6 +110,7 @@ export function forwardBackward(
     layerIndex: i,
   });
   const saved: unknown[] = [];
+  const outputs: (Tensor | null)[] = [];
   let x: Tensor | null = null;
   let loss = 0;
   let heads = 0;
@@ -115,6 +118,7 @@ export function forwardBackward(
     const l = layers[i];
     const r = layerKernel(l.spec.kind).forward(l.spec as never, paramsOf(l, emb), x, batch, ctxOf(i));
     saved.push(r.saved);
+    outputs.push(r.y);
     if (r.y === null) {
       loss += r.loss ?? 0;
       heads++;
@@ -138,6 +142,9 @@ export function forwardBackward(
       o.lossScale ?? 1,
     );
     saved[i] = null;
+    // Every reader of this layer's output (the layers after it) has run its backward: its buffers go back.
+    give(outputs[i]?.data);
+    if (!k.isHead) give(g?.data);
     const tie = tiedParamName(l.spec);
     for (const [local, t] of r.grads) {
       const name =
@@ -145,8 +152,10 @@ export function forwardBackward(
       addGrad(grads, name, t);
     }
     if (k.isHead) {
-      if (r.dx && g) addInto(g.data, r.dx.data);
-      else if (r.dx) g = r.dx;
+      if (r.dx && g) {
+        addInto(g.data, r.dx.data);
+        give(r.dx.data);
+      } else if (r.dx) g = r.dx;
     } else g = r.dx;
   }
   return { loss, grads };
@@ -211,5 +220,6 @@ export function trainStep(
   const unscale = 1 / (o.lossScale ?? 1);
   const gradNorm = o.maxGradNorm !== undefined ? clipGradNorm(grads.values(), o.maxGradNorm, unscale) : null;
   optimizer.step(params, grads, { lr: o.lr, gradScale: unscale });
+  for (const t of grads.values()) give(t.data);
   return { loss, gradNorm };
 }

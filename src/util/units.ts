@@ -33,3 +33,12 @@ export function bytes(value: number, digits = 3): string {
 export function int(value: number): string {
   return Math.round(value).toLocaleString("en-US");
 }
+
+/** 3.93e-6 -> "3.93 µs"; 0.25 -> "250 ms"; 12 -> "12 s" (`micro` replaces "µ" where only ASCII will do). */
+export function seconds(value: number, digits = 3, micro = "µ"): string {
+  if (value === 0 || !Number.isFinite(value)) return `${value} s`;
+  const a = Math.abs(value);
+  const [scale, unit] =
+    a >= 1 ? [1, "s"] : a >= 1e-3 ? [1e3, "ms"] : a >= 1e-6 ? [1e6, `${micro}s`] : [1e9, "ns"];
+  return `${(value * scale).toPrecision(digits).replace(/\.0+$|(\.\d*?)0+$/, "$1")} ${unit}`;
+}

@@ -19,6 +19,8 @@ export interface ModelInputs {
   /** Features per sample from the input section (MLP). */
   readonly inputSize?: number;
   readonly numClasses?: number;
+  /** Masked positions per sample the MLM head predicts (input `max_predictions_per_seq`), for costs. */
+  readonly mlmPredictions?: number;
   /** No NSP pairs in the data (input `disable_nsp`). */
   readonly inputDisablesNsp: boolean;
   /** Precision from outside the model section (new layout `precision`): overrides the model's keys. */
@@ -267,7 +269,7 @@ const buildBertModel: Builder = (ctx, at, _family, inp) => {
     attentionDropout: ctx.num(k("attention_dropout_rate")) ?? dropout,
     nsp: !(ctx.bool(k("disable_nsp")) ?? inp.inputDisablesNsp),
     tiedEmbeddings: ctx.bool(k("share_embedding_weights")) ?? true,
-    mlmPredictions: undefined,
+    mlmPredictions: inp.mlmPredictions,
     lossScaling: mlmScaling === "num_masked" ? "num_tokens" : "batch_size",
     lossWeight: ctx.num(k("mlm_loss_weight")) ?? 1,
     nspLossWeight: ctx.num(k("nsp_loss_weight")) ?? 1,

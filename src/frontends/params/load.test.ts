@@ -107,6 +107,11 @@ describe("run settings", () => {
     expect(p.run.optimizer?.learningRate.resetSteps).toBe(false);
     expect(p.run.train?.kind).toBe("bert_csv");
   });
+  it("the MLM head is costed on max_predictions_per_seq positions, not the whole sequence", () => {
+    const head = load("configs/bert/bert_large_MSL128.yaml").model.layers.find((l) => l.kind === "mlm_head");
+    // 20 predictions: transform 2*20*1024*1024, decoder 2*20*1024*30522
+    expect(head?.flops.forward).toBe(2 * 20 * 1024 * 1024 + 2 * 20 * 1024 * 30522);
+  });
   it("the new layout's loop, checkpoint, logging and precision sections fill the run", () => {
     const p = load("configs/llama/params_llama2_7b.yaml");
     expect(p.run).toMatchObject({

@@ -195,6 +195,9 @@ function modelInputs(
     inputVocab,
     inputSize: first ? ctx.num([...first, "input_size"]) : undefined,
     numClasses: first ? ctx.num([...first, "num_classes"]) : undefined,
+    mlmPredictions: seqSources
+      .map((p) => ctx.num([...p, "max_predictions_per_seq"]))
+      .find((v) => v !== undefined),
     inputDisablesNsp: seqSources.some((p) => ctx.bool([...p, "disable_nsp"]) === true),
     precisionEnabled: layout === "new" ? ctx.bool([...prec, "enabled"]) : undefined,
     fp16Type: layout === "new" ? ctx.str([...prec, "fp16_type"]) : undefined,

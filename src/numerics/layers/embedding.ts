@@ -3,6 +3,7 @@
 import { dropoutApply } from "../ops/dropout.js";
 import { embeddingGather, embeddingScatterAdd } from "../ops/embedding.js";
 import { ShapeError } from "../errors.js";
+import { give, take } from "../pool.js";
 import { Tensor } from "../tensor.js";
 import type { GradMap, LayerKernel, NormSaved } from "./kernel.js";
 import { batchField, dropoutSite, gradIn, normBackward, normForward, param, rate } from "./kernel.js";
@@ -21,7 +22,7 @@ export const embeddingKernel: LayerKernel<"embedding"> = {
     const R = B * T;
     const ids = batchField<Int32Array>(batch, K, "inputIds", R);
     const wte = param(params, K, "wte", [spec.vocabSize, H]);
-    const sum = new Float32Array(R * H);
+    const sum = take(R * H, false);
     embeddingGather(wte, spec.vocabSize, H, ids, sum);
     if (spec.positionEmbedding === "learned") {
       if (T > spec.maxPositions) {
@@ -47,7 +48,7 @@ export const embeddingKernel: LayerKernel<"embedding"> = {
     let y = sum;
     let norm: NormSaved | null = null;
     if (spec.norm) {
-      y = new Float32Array(R * H);
+      y = take(R * H, false);
       norm = normForward(spec.norm, params, K, "norm.", spec.normEps, sum, R, H, y);
     }
     dropoutApply(y, B, T * H, rate(spec.dropout, ctx), dropoutSite(ctx, batch, 0));
@@ -60,19 +61,22 @@ export const embeddingKernel: LayerKernel<"embedding"> = {
     const R = B * T;
     const s = saved as EmbeddingSaved;
     const grads: GradMap = new Map();
-    let d = gradIn(dy, K, [B, T, H]).slice();
+    const g = gradIn(dy, K, [B, T, H]);
+    let d = take(g.length, false);
+    d.set(g);
     dropoutApply(d, B, T * H, rate(spec.dropout, ctx), dropoutSite(ctx, batch, 0));
     if (spec.norm && s.norm) {
-      const dsum = new Float32Array(R * H);
+      const dsum = take(R * H, false);
       normBackward(spec.norm, params, K, "norm.", s.norm, d, R, H, dsum, grads, false);
+      give(d, s.norm.x);
       d = dsum;
     }
     const ids = batchField<Int32Array>(batch, K, "inputIds", R);
-    const dwte = new Tensor([spec.vocabSize, H]);
+    const dwte = new Tensor([spec.vocabSize, H], take(spec.vocabSize * H));
     embeddingScatterAdd(d, H, ids, dwte.data);
     grads.set("wte", dwte);
     if (spec.positionEmbedding === "learned") {
-      const dwpe = new Tensor([spec.maxPositions, H]);
+      const dwpe = new Tensor([spec.maxPositions, H], take(spec.maxPositions * H));
       for (let r = 0; r < R; r++) {
         const o = r * H,
           p = (r % T) * H;
@@ -88,6 +92,7 @@ export const embeddingKernel: LayerKernel<"embedding"> = {
       embeddingScatterAdd(d, H, types, dwtt.data);
       grads.set("wtt", dwtt);
     }
+    give(d);
     return { dx: null, grads };
   },
 };

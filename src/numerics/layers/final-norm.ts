@@ -1,4 +1,5 @@
 // final_norm: the norm after the last block, [B, T, H] -> [B, T, H].
+import { take } from "../pool.js";
 import { Tensor } from "../tensor.js";
 import type { GradMap, LayerKernel, NormSaved } from "./kernel.js";
 import { gradIn, input, normBackward, normForward } from "./kernel.js";
@@ -10,7 +11,7 @@ export const finalNormKernel: LayerKernel<"final_norm"> = {
   forward(spec, params, x, batch) {
     const shape = [batch.size, batch.seqLen, spec.hidden];
     const xd = input(x, K, shape);
-    const y = new Float32Array(xd.length);
+    const y = take(xd.length, false);
     const saved = normForward(
       spec.norm,
       params,
@@ -28,7 +29,7 @@ export const finalNormKernel: LayerKernel<"final_norm"> = {
     const shape = [batch.size, batch.seqLen, spec.hidden];
     const g = gradIn(dy, K, shape);
     const grads: GradMap = new Map();
-    const dx = new Float32Array(g.length);
+    const dx = take(g.length, false);
     normBackward(
       spec.norm,
       params,

@@ -7,6 +7,7 @@ import { sgemm } from "../gemm.js";
 import { activation } from "../ops/activations.js";
 import { crossEntropy } from "../ops/cross-entropy.js";
 import { linearForward } from "../ops/linear.js";
+import { give, take } from "../pool.js";
 import { Tensor } from "../tensor.js";
 import type { GradMap, LayerKernel, NormSaved } from "./kernel.js";
 import {
@@ -22,10 +23,12 @@ import {
 } from "./kernel.js";
 import type { Batch, LayerKind } from "./spec.js";
 
-/** Logits kept whole up to this many elements (64 MB); larger ones are recomputed chunk by chunk. */
-export const LOGITS_KEEP_ELEMENTS = 16 * 1024 * 1024;
-/** Elements of one chunk of logits when chunking. */
-export const LOGITS_CHUNK_ELEMENTS = 4 * 1024 * 1024;
+/**
+ * Logits are kept whole up to `keep` elements (16 M, 64 MB); larger ones are computed in chunks of about
+ * `chunk` elements and recomputed in the backward. Mutable so tests can exercise the chunked path on small
+ * problems; the results do not depend on it beyond float32 rounding.
+ */
+export const LOGITS_LIMITS = { keep: 16 * 1024 * 1024, chunk: 4 * 1024 * 1024 };
 
 interface VocabSaved {
   readonly x: Float32Array;
@@ -53,9 +56,9 @@ function vocabLossForward(
   rowIdx: Int32Array | null,
   gradScale: number,
 ): { sum: number; saved: VocabSaved } {
-  const keep = rows * v <= LOGITS_KEEP_ELEMENTS;
-  const chunk = keep ? rows : Math.max(1, Math.floor(LOGITS_CHUNK_ELEMENTS / v));
-  const kept = keep ? new Float32Array(rows * v) : null;
+  const keep = rows * v <= LOGITS_LIMITS.keep;
+  const chunk = keep ? rows : Math.max(1, Math.floor(LOGITS_LIMITS.chunk / v));
+  const kept = keep ? take(rows * v, false) : null;
   const buf = kept ?? new Float32Array(Math.min(rows, chunk) * v);
   let sum = 0;
   for (let r0 = 0; r0 < rows; r0 += chunk) {
@@ -100,7 +103,7 @@ function vocabLossBackward(
   db: Float32Array | null,
 ): void {
   const rows = s.rows;
-  const chunk = s.dlogits ? Math.max(rows, 1) : Math.max(1, Math.floor(LOGITS_CHUNK_ELEMENTS / v));
+  const chunk = s.dlogits ? Math.max(rows, 1) : Math.max(1, Math.floor(LOGITS_LIMITS.chunk / v));
   const buf = s.dlogits ?? new Float32Array(Math.min(rows, chunk) * v);
   if (db) db.fill(0);
   for (let r0 = 0; r0 < rows; r0 += chunk) {
@@ -119,6 +122,7 @@ function vocabLossBackward(
       for (let i = 0; i < n; i++) for (let j = 0; j < v; j++) db[j] += buf[i * v + j];
     }
   }
+  give(s.dlogits);
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -149,7 +153,7 @@ export const lmHeadKernel: LayerKernel<"lm_head"> = {
     const w = param(params, LM, "weight", [V, H]);
     const b = spec.bias ? param(params, LM, "bias", [V]) : null;
     const grads: GradMap = new Map();
-    const dw = new Tensor([V, H]);
+    const dw = new Tensor([V, H], take(V * H, false));
     grads.set("weight", dw);
     const db = spec.bias ? new Tensor([V]) : null;
     if (db) grads.set("bias", db);

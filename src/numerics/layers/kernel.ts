@@ -22,6 +22,7 @@ import { NumericsValueError, ShapeError, expectShape } from "../errors.js";
 import { linearBackward, linearForward } from "../ops/linear.js";
 import { layerNormBackward, layerNormForward, rmsNormBackward, rmsNormForward } from "../ops/norm.js";
 import type { DropoutSite } from "../ops/dropout.js";
+import { give, take } from "../pool.js";
 import { Tensor } from "../tensor.js";
 import type { Batch, LayerKind, LayerSpec, LossScaling, NormType, StepContext } from "./spec.js";
 
@@ -162,10 +163,10 @@ export function normForward(
   y: Float32Array,
 ): NormSaved {
   const g = param(params, kind, `${prefix}weight`, [c]);
-  const rstd = new Float32Array(rows);
+  const rstd = take(rows, false);
   if (type === "layernorm") {
     const b = param(params, kind, `${prefix}bias`, [c]);
-    const mean = new Float32Array(rows);
+    const mean = take(rows, false);
     layerNormForward(x, rows, c, g, b, eps, y, mean, rstd);
     return { x, mean, rstd };
   }
@@ -173,7 +174,10 @@ export function normForward(
   return { x, mean: null, rstd };
 }
 
-/** Backward of normForward: writes (or adds to) dx and sets the norm's gradients in `grads`. */
+/**
+ * Backward of normForward: writes (or adds to) dx and sets the norm's gradients in `grads`. Gives back the
+ * row statistics (not saved.x, which belongs to the caller).
+ */
 export function normBackward(
   type: NormType,
   params: ParamMap,
@@ -197,6 +201,7 @@ export function normBackward(
   } else {
     rmsNormBackward(dy, saved.x, rows, c, g, saved.rstd, dx, dg.data, accumulate);
   }
+  give(saved.mean, saved.rstd);
 }
 
 /** y[R,O] = x[R,I] W^T (+ b) with W = `${name}.weight` [O,I] and b = `${name}.bias` [O]. */
@@ -232,11 +237,11 @@ export function projBackward(
   accumulateDx = false,
 ): void {
   const w = param(params, kind, `${name}.weight`, [outF, inF]);
-  const dw = new Tensor([outF, inF]);
+  const dw = new Tensor([outF, inF], take(outF * inF, false));
   grads.set(`${name}.weight`, dw);
   let db: Tensor | null = null;
   if (bias) {
-    db = new Tensor([outF]);
+    db = new Tensor([outF], take(outF, false));
     grads.set(`${name}.bias`, db);
   }
   linearBackward(dy, x, rows, inF, w, outF, dx, dw.data, db ? db.data : null, accumulateDx);

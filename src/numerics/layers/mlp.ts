@@ -1,6 +1,7 @@
 // The feed-forward part of a transformer block: fc1 -> activation -> fc2, or the gated SwiGLU form
 // (silu(x W_gate^T) * (x W_up^T)) W_fc2^T. Shapes: R rows, H hidden, F ffn width.
 import { activation, swigluBackward, swigluForward } from "../ops/activations.js";
+import { give, take } from "../pool.js";
 import type { GradMap, ParamMap } from "./kernel.js";
 import { projBackward, projForward } from "./kernel.js";
 import type { TransformerBlockSpec } from "./spec.js";
@@ -27,11 +28,11 @@ export function mlpForward(
 ): MlpSaved {
   const { hidden: h, ffn: f, mlpBias: bias } = spec;
   const n = rows * f;
-  const fbuf = new Float32Array(n);
-  const a = new Float32Array(n);
+  const fbuf = take(n, false);
+  const a = take(n, false);
   let u: Float32Array | null = null;
   if (spec.activation === "swiglu") {
-    u = new Float32Array(n);
+    u = take(n, false);
     projForward(params, K, "mlp.gate", bias, x, rows, h, f, fbuf);
     projForward(params, K, "mlp.up", bias, x, rows, h, f, u);
     swigluForward(fbuf, u, a, n);
@@ -43,7 +44,10 @@ export function mlpForward(
   return { x, f: fbuf, u, a };
 }
 
-/** dx [R,H] from dout [R,H]: written, or added to when `accumulate`. Sets the MLP's gradients. */
+/**
+ * dx [R,H] from dout [R,H]: written, or added to when `accumulate`. Sets the MLP's gradients. Gives back the
+ * buffers the forward saved (not s.x, the MLP's input, which its caller owns).
+ */
 export function mlpBackward(
   spec: TransformerBlockSpec,
   params: ParamMap,
@@ -56,16 +60,18 @@ export function mlpBackward(
 ): void {
   const { hidden: h, ffn: f, mlpBias: bias } = spec;
   const n = rows * f;
-  const da = new Float32Array(n);
+  const da = take(n, false);
   projBackward(params, K, "mlp.fc2", bias, dout, s.a, rows, f, h, da, grads);
   if (s.u) {
-    const du = new Float32Array(n);
+    const du = take(n, false);
     // da becomes d(gate) in place: swigluBackward reads dy[i] before writing dg[i].
     swigluBackward(s.f, s.u, da, da, du, n);
     projBackward(params, K, "mlp.gate", bias, da, s.x, rows, h, f, dx, grads, accumulate);
     projBackward(params, K, "mlp.up", bias, du, s.x, rows, h, f, dx, grads, true);
+    give(du);
   } else {
     activation(spec.activation).backward(s.f, s.a, da, da, n);
     projBackward(params, K, "mlp.fc1", bias, da, s.x, rows, h, f, dx, grads, accumulate);
   }
+  give(da, s.f, s.a, s.u);
 }

@@ -5,11 +5,13 @@
 // attn(h) = out_proj(attention(qkv_proj(h))) with the fused qkv [3H, H] ordered q, k, v.
 // Shapes: B batch, T sequence, H hidden, R = B*T rows. Dropout sites: 0 attention probabilities, 1 attention
 // output, 2 MLP output.
-import { attentionBackward, attentionForward } from "../ops/attention.js";
+import { attentionBackward, attentionForward, attentionSavedBuffers } from "../ops/attention.js";
 import type { AttentionConfig, AttentionSaved } from "../ops/attention.js";
 import { dropoutApply } from "../ops/dropout.js";
 import { rotaryTables } from "../ops/rotary.js";
 import type { RotaryTables } from "../ops/rotary.js";
+import { NumericsValueError } from "../errors.js";
+import { give, take } from "../pool.js";
 import { Tensor } from "../tensor.js";
 import type { GradMap, LayerKernel, NormSaved, ParamMap } from "./kernel.js";
 import {
@@ -42,12 +44,21 @@ interface BlockSaved {
   readonly n2: NormSaved | null;
   readonly attn: AttnSaved;
   readonly mlp: MlpSaved;
+  /** Pooled activations the forward allocated besides those of attn and mlp (given back by the backward). */
+  readonly own: Float32Array[];
 }
 
 const rotaryCache = new Map<string, RotaryTables>();
 
 function rotaryFor(spec: TransformerBlockSpec, seqLen: number): RotaryTables | null {
   if (spec.rotaryDim <= 0) return null;
+  const d = spec.hidden / spec.heads;
+  if (spec.rotaryDim > d || spec.rotaryDim % 2 !== 0) {
+    throw new NumericsValueError(
+      `transformer_block: rotaryDim ${spec.rotaryDim} must be even and at most the head size ${d} ` +
+        `(hidden ${spec.hidden} / heads ${spec.heads}); GPT-J uses 64, LLaMA the whole head`,
+    );
+  }
   const key = `${seqLen}/${spec.rotaryDim}/${spec.rotaryBase}/${spec.rotaryStyle}`;
   let t = rotaryCache.get(key);
   if (!t) {
@@ -87,10 +98,10 @@ function attnForward(
 ): AttnSaved {
   const H = spec.hidden;
   const rows = batch.size * batch.seqLen;
-  const qkv = new Float32Array(rows * 3 * H);
+  const qkv = take(rows * 3 * H, false);
   projForward(params, K, "attn.qkv", spec.attentionBias, h, rows, H, 3 * H, qkv);
   const cfg = attnConfig(spec, batch, ctx);
-  const a = new Float32Array(rows * H);
+  const a = take(rows * H, false);
   const att = attentionForward(qkv, cfg, a);
   projForward(params, K, "attn.out", spec.attentionBias, a, rows, H, H, out);
   dropoutApply(out, batch.size, batch.seqLen * H, rate(spec.dropout, ctx), dropoutSite(ctx, batch, 1));
@@ -112,11 +123,12 @@ function attnBackward(
   const H = spec.hidden;
   const rows = batch.size * batch.seqLen;
   dropoutApply(dout, batch.size, batch.seqLen * H, rate(spec.dropout, ctx), dropoutSite(ctx, batch, 1));
-  const da = new Float32Array(rows * H);
+  const da = take(rows * H, false);
   projBackward(params, K, "attn.out", spec.attentionBias, dout, s.a, rows, H, H, da, grads);
-  const dqkv = new Float32Array(rows * 3 * H);
+  const dqkv = take(rows * 3 * H, false);
   attentionBackward(da, s.att, s.cfg, dqkv);
   projBackward(params, K, "attn.qkv", spec.attentionBias, dqkv, s.h, rows, H, 3 * H, dh, grads, accumulate);
+  give(da, dqkv, s.qkv, s.a, ...attentionSavedBuffers(s.att));
 }
 
 function mlpWithDropout(
@@ -168,39 +180,44 @@ export const transformerBlockKernel: LayerKernel<"transformer_block"> = {
     const xd = input(x, K, [B, T, H]);
     const norm = (prefix: string, v: Float32Array, y: Float32Array) =>
       normForward(spec.norm, params, K, prefix, spec.normEps, v, R, H, y);
-    const y = new Float32Array(R * H);
+    const buf = () => take(R * H, false);
+    const y = buf();
     if (spec.residual === "pre") {
-      const h1 = new Float32Array(R * H);
+      const h1 = buf();
       const n1 = norm("norm1.", xd, h1);
-      const x2 = new Float32Array(R * H);
+      const x2 = buf();
       const attn = attnForward(spec, params, h1, batch, ctx, x2);
       for (let i = 0; i < x2.length; i++) x2[i] += xd[i];
-      const h2 = new Float32Array(R * H);
+      const h2 = buf();
       const n2 = norm("norm2.", x2, h2);
       const mlp = mlpWithDropout(spec, params, h2, batch, ctx, y);
       for (let i = 0; i < y.length; i++) y[i] += x2[i];
-      return { y: new Tensor([B, T, H], y), saved: { n1, n2, attn, mlp } satisfies BlockSaved };
+      const saved: BlockSaved = { n1, n2, attn, mlp, own: [h1, x2, h2] };
+      return { y: new Tensor([B, T, H], y), saved };
     }
     if (spec.residual === "post") {
-      const s1 = new Float32Array(R * H);
+      const s1 = buf();
       const attn = attnForward(spec, params, xd, batch, ctx, s1);
       for (let i = 0; i < s1.length; i++) s1[i] += xd[i];
-      const x2 = new Float32Array(R * H);
+      const x2 = buf();
       const n1 = norm("norm1.", s1, x2);
-      const s2 = new Float32Array(R * H);
+      const s2 = buf();
       const mlp = mlpWithDropout(spec, params, x2, batch, ctx, s2);
       for (let i = 0; i < s2.length; i++) s2[i] += x2[i];
       const n2 = norm("norm2.", s2, y);
-      return { y: new Tensor([B, T, H], y), saved: { n1, n2, attn, mlp } satisfies BlockSaved };
+      const saved: BlockSaved = { n1, n2, attn, mlp, own: [s1, x2, s2] };
+      return { y: new Tensor([B, T, H], y), saved };
     }
     // parallel
-    const h = new Float32Array(R * H);
+    const h = buf();
     const n1 = norm("norm1.", xd, h);
     const attn = attnForward(spec, params, h, batch, ctx, y);
-    const m = new Float32Array(R * H);
+    const m = buf();
     const mlp = mlpWithDropout(spec, params, h, batch, ctx, m);
     for (let i = 0; i < y.length; i++) y[i] += m[i] + xd[i];
-    return { y: new Tensor([B, T, H], y), saved: { n1, n2: null, attn, mlp } satisfies BlockSaved };
+    give(m);
+    const saved: BlockSaved = { n1, n2: null, attn, mlp, own: [h] };
+    return { y: new Tensor([B, T, H], y), saved };
   },
 
   backward(spec, params, saved, dy, batch, ctx) {
@@ -212,37 +229,49 @@ export const transformerBlockKernel: LayerKernel<"transformer_block"> = {
     const grads: GradMap = new Map();
     const normB = (prefix: string, ns: NormSaved, d: Float32Array, dx: Float32Array, acc: boolean) =>
       normBackward(spec.norm, params, K, prefix, ns, d, R, H, dx, grads, acc);
-    const dx = new Float32Array(R * H);
+    const buf = () => take(R * H, false);
+    const copy = (a: Float32Array) => {
+      const c = buf();
+      c.set(a);
+      return c;
+    };
+    const dx = buf();
     if (spec.residual === "pre") {
       // y = x2 + mlp(norm2(x2)): dx2 = dy + norm2'(mlp'(dy))
-      const dm = g.slice();
-      const dh2 = new Float32Array(R * H);
+      const dm = copy(g);
+      const dh2 = buf();
       mlpWithDropoutBackward(spec, params, s.mlp, dm, batch, ctx, dh2, grads, false);
-      const dx2 = g.slice();
+      const dx2 = copy(g);
       normB("norm2.", s.n2!, dh2, dx2, true);
       // x2 = x + attn(norm1(x)): dx = dx2 + norm1'(attn'(dx2))
       dx.set(dx2);
-      const dh1 = new Float32Array(R * H);
+      const dh1 = buf();
       attnBackward(spec, params, s.attn, dx2, batch, ctx, dh1, grads, false);
       normB("norm1.", s.n1, dh1, dx, true);
+      give(dm, dh2, dx2, dh1);
     } else if (spec.residual === "post") {
-      const ds2 = new Float32Array(R * H);
+      const ds2 = buf();
       normB("norm2.", s.n2!, g, ds2, false);
       // s2 = x2 + mlp(x2)
-      const dx2 = ds2.slice();
+      const dx2 = copy(ds2);
       mlpWithDropoutBackward(spec, params, s.mlp, ds2, batch, ctx, dx2, grads, true);
-      const ds1 = new Float32Array(R * H);
+      const ds1 = buf();
       normB("norm1.", s.n1, dx2, ds1, false);
       // s1 = x + attn(x)
       dx.set(ds1);
       attnBackward(spec, params, s.attn, ds1, batch, ctx, dx, grads, true);
+      give(ds2, dx2, ds1);
     } else {
-      const dh = new Float32Array(R * H);
-      attnBackward(spec, params, s.attn, g.slice(), batch, ctx, dh, grads, false);
-      mlpWithDropoutBackward(spec, params, s.mlp, g.slice(), batch, ctx, dh, grads, true);
+      const dh = take(R * H);
+      const d1 = copy(g);
+      attnBackward(spec, params, s.attn, d1, batch, ctx, dh, grads, false);
+      const d2 = copy(g);
+      mlpWithDropoutBackward(spec, params, s.mlp, d2, batch, ctx, dh, grads, true);
       dx.set(g);
       normB("norm1.", s.n1, dh, dx, true);
+      give(dh, d1, d2);
     }
+    give(...s.own);
     return { dx: new Tensor([B, T, H], dx), grads };
   },
 };

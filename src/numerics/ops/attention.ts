@@ -8,6 +8,7 @@
 // whose every key is masked gets zero output.
 import { ShapeError } from "../errors.js";
 import { nativeKernels, sgemmBatched } from "../gemm.js";
+import { give, take } from "../pool.js";
 import type { DropoutSite } from "./dropout.js";
 import { dropoutApply } from "./dropout.js";
 import type { RotaryTables } from "./rotary.js";
@@ -28,7 +29,10 @@ export interface AttentionConfig {
   readonly dropoutSite: DropoutSite | null;
 }
 
-/** What the backward needs: rotated q, k, v head-major and the probabilities (and the dropped ones). */
+/**
+ * What the backward needs: rotated q, k, v head-major and the probabilities (and the dropped ones). The
+ * arrays come from the buffer pool; `attentionSavedBuffers` lists them for giving back after the backward.
+ */
 export interface AttentionSaved {
   readonly q: Float32Array;
   readonly k: Float32Array;
@@ -36,6 +40,11 @@ export interface AttentionSaved {
   readonly p: Float32Array;
   /** p after dropout (same array as p when there is no dropout). */
   readonly pd: Float32Array;
+}
+
+/** The pooled arrays of a saved attention (pd only when distinct from p). */
+export function attentionSavedBuffers(s: AttentionSaved): Float32Array[] {
+  return s.pd === s.p ? [s.q, s.k, s.v, s.p] : [s.q, s.k, s.v, s.p, s.pd];
 }
 
 function dims(cfg: AttentionConfig) {
@@ -119,17 +128,18 @@ export function attentionForward(qkv: Float32Array, cfg: AttentionConfig, out: F
     throw new ShapeError(`attention: qkv has ${qkv.length} elements, expected B*T*3H = ${b * t * 3 * h}`);
   }
   const bn = b * n;
-  const q = new Float32Array(b * t * h);
-  const k = new Float32Array(b * t * h);
-  const v = new Float32Array(b * t * h);
+  const q = take(b * t * h, false);
+  const k = take(b * t * h, false);
+  const v = take(b * t * h, false);
   splitHeads(qkv, cfg, q, k, v);
-  const p = new Float32Array(bn * t * t);
+  const p = take(bn * t * t, false);
   // scores = q k^T / sqrt(D)
   sgemmBatched(false, true, t, t, d, 1 / Math.sqrt(d), q, 0, d, t * d, k, 0, d, t * d, 0, p, 0, t, t * t, bn);
   maskedSoftmax(p, cfg);
   let pd = p;
   if (cfg.dropout > 0 && cfg.dropoutSite) {
-    pd = p.slice();
+    pd = take(p.length, false);
+    pd.set(p);
     dropoutApply(pd, b, n * t * t, cfg.dropout, cfg.dropoutSite);
   }
   // o = pd v, head-major, written straight into out's [B, T, N, D] layout via the leading dimension:
@@ -192,10 +202,10 @@ export function attentionBackward(
   const { b, t, h, n, d } = dims(cfg);
   const bn = b * n;
   const { q, k, v, p, pd } = saved;
-  const dp = new Float32Array(bn * t * t);
-  const dq = new Float32Array(b * t * h);
-  const dk = new Float32Array(b * t * h);
-  const dv = new Float32Array(b * t * h);
+  const dp = take(bn * t * t, false);
+  const dq = take(b * t * h, false);
+  const dk = take(b * t * h, false);
+  const dv = take(b * t * h, false);
   for (let bi = 0; bi < b; bi++) {
     // dPd = dO V^T, with dO read in place from dout [B, T, N, D] (lda = H)
     sgemmBatched(
@@ -253,6 +263,13 @@ export function attentionBackward(
   sgemmBatched(true, false, t, d, t, 1, dp, 0, t, t * t, q, 0, d, t * d, 0, dk, 0, d, t * d, bn);
   // merge back to [B*T, 3H], undoing the rotation on q and k
   const rot = cfg.rotary;
+  const nk = nativeKernels();
+  if (nk) {
+    const r = rot ? ([rot.cos, rot.sin, rot.rotaryDim] as const) : ([null, null, 0] as const);
+    nk.heads(dqkv, b, t, h, n, dq, dk, dv, r[0], r[1], r[2], rot?.style === "interleaved", false);
+    give(dp, dq, dk, dv);
+    return;
+  }
   for (let bi = 0; bi < b; bi++) {
     for (let hi = 0; hi < n; hi++) {
       for (let ti = 0; ti < t; ti++) {
@@ -270,4 +287,5 @@ export function attentionBackward(
       }
     }
   }
+  give(dp, dq, dk, dv);
 }

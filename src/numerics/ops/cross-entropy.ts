@@ -2,6 +2,7 @@
 // gradient. The loss is returned as the masked *sum* over rows (float64); callers divide by the global
 // denominator (tokens or batch size) and pass the same factor as `gradScale`.
 import { NumericsValueError } from "../errors.js";
+import { nativeKernels } from "../gemm.js";
 
 /**
  * Returns sum_r mask[r] * (logsumexp(logits[r]) - logits[r, labels[r]]). When `dlogits` is given (it may
@@ -17,6 +18,15 @@ export function crossEntropy(
   gradScale: number,
   dlogits: Float32Array | null,
 ): number {
+  const nk = nativeKernels();
+  if (nk) {
+    for (let r = 0; r < rows; r++) if (!mask || mask[r] !== 0) checkLabel(labels[r], r, v);
+    const rowLoss = new Float64Array(rows);
+    nk.crossEntropy(logits, rows, v, labels, mask, gradScale, dlogits, rowLoss);
+    let sum = 0;
+    for (let r = 0; r < rows; r++) sum += rowLoss[r];
+    return sum;
+  }
   let total = 0;
   for (let r = 0, o = 0; r < rows; r++, o += v) {
     const w = mask ? mask[r] : 1;
@@ -25,11 +35,7 @@ export function crossEntropy(
       continue;
     }
     const label = labels[r];
-    if (label < 0 || label >= v) {
-      throw new NumericsValueError(
-        `label ${label} at position ${r} is outside the ${v} classes (0..${v - 1}); mask the position out or fix the data`,
-      );
-    }
+    checkLabel(label, r, v);
     let mx = -Infinity;
     for (let j = 0; j < v; j++) if (logits[o + j] > mx) mx = logits[o + j];
     let s = 0;
@@ -43,4 +49,12 @@ export function crossEntropy(
     }
   }
   return total;
+}
+
+function checkLabel(label: number, r: number, v: number): void {
+  if (label < 0 || label >= v) {
+    throw new NumericsValueError(
+      `label ${label} at position ${r} is outside the ${v} classes (0..${v - 1}); mask the position out or fix the data`,
+    );
+  }
 }

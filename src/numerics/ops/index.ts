@@ -13,6 +13,7 @@ export {
   addInto,
   biasAdd,
   biasGrad,
+  fillRows,
   linearBackward,
   linearForward,
   matmul,

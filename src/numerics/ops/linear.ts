@@ -1,10 +1,10 @@
 // Matrix products with their gradients. Shapes: R = rows (B*T flattened), I = in features, O = out features.
 // Weights are [O, I] as nn.Linear stores them, so y = x W^T + b.
 import { expectShape, ShapeError } from "../errors.js";
-import { sgemm, sgemmBatched } from "../gemm.js";
+import { nativeKernels, sgemm, sgemmBatched } from "../gemm.js";
 import { Tensor } from "../tensor.js";
 
-/** y[R,O] = x[R,I] W[O,I]^T (+ b[O]). */
+/** y[R,O] = x[R,I] W[O,I]^T (+ b[O]). The bias is copied into y's rows first and the GEMM adds onto it. */
 export function linearForward(
   x: Float32Array,
   rows: number,
@@ -14,8 +14,8 @@ export function linearForward(
   outF: number,
   y: Float32Array,
 ): void {
-  sgemm(false, true, rows, outF, inF, 1, x, 0, inF, w, 0, inF, 0, y, 0, outF);
-  if (b) biasAdd(y, rows, outF, b);
+  if (b) fillRows(y, rows, outF, b);
+  sgemm(false, true, rows, outF, inF, 1, x, 0, inF, w, 0, inF, b ? 1 : 0, y, 0, outF);
 }
 
 /**
@@ -39,6 +39,18 @@ export function linearBackward(
   if (db) biasGrad(dy, rows, outF, db);
 }
 
+/** y[r, :] = b for every row: one copy, then doubling copies within y (log2(rows) memmoves). */
+export function fillRows(y: Float32Array, rows: number, cols: number, b: Float32Array): void {
+  if (rows === 0) return;
+  const nk = nativeKernels();
+  if (nk) return nk.fillRows(y, rows, cols, b);
+  y.set(b.subarray(0, cols), 0);
+  for (let done = 1; done < rows; done *= 2) {
+    const n = Math.min(done, rows - done);
+    y.copyWithin(done * cols, 0, n * cols);
+  }
+}
+
 /** y[r, :] += b for every row. */
 export function biasAdd(y: Float32Array, rows: number, cols: number, b: Float32Array): void {
   for (let r = 0, o = 0; r < rows; r++, o += cols) {
@@ -46,13 +58,12 @@ export function biasAdd(y: Float32Array, rows: number, cols: number, b: Float32A
   }
 }
 
-/** db = sum over rows of dy (overwrites db). Accumulates in float64 per column block. */
+let ones = new Float32Array(0);
+
+/** db = sum over rows of dy (overwrites db), as a GEMM with a row of ones (float32 accumulation, as BLAS). */
 export function biasGrad(dy: Float32Array, rows: number, cols: number, db: Float32Array): void {
-  const acc = new Float64Array(cols);
-  for (let r = 0, o = 0; r < rows; r++, o += cols) {
-    for (let j = 0; j < cols; j++) acc[j] += dy[o + j];
-  }
-  for (let j = 0; j < cols; j++) db[j] = acc[j];
+  if (ones.length < rows) ones = new Float32Array(rows).fill(1);
+  sgemm(false, false, 1, cols, rows, 1, ones, 0, rows, dy, 0, cols, 0, db, 0, cols);
 }
 
 /** out = a + b (elementwise; out may alias a or b). The residual connection. */
