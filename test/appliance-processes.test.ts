@@ -82,7 +82,7 @@ describe("the appliance across processes", () => {
   it("runs two jobs needing both systems one after the other, the second QUEUED meanwhile", async () => {
     const { mgmt, start, execJob, until, ctl } = setup();
     // a runs a few seconds (thousands of millisecond steps): long enough for b to start and queue
-    const a = start("a", 4000, 0, 1000);
+    const a = start("a", 8000, 0, 1000);
     await until("a RUNNING", () => execJob("a")?.phase === "RUNNING");
     const b = start("b", 3, 0);
     await until("b QUEUED", () => execJob("b")?.phase === "QUEUED");
@@ -128,21 +128,23 @@ describe("the appliance across processes", () => {
 
   it("a killed run is reaped FAILED with the reason, and the same command resumes to the uninterrupted weights", async () => {
     const { dir, mgmt, start, execJob, until, ctl } = setup();
-    const whole = start("whole", 12, 4);
+    // thousands of millisecond steps, a checkpoint every 500: the kill lands mid-run
+    const whole = start("whole", 3000, 500, 1000);
     expect(await whole.done).toBe(0);
-    const k = start("k", 12, 4);
-    await until("k's checkpoint at step 4", () => existsSync(join(dir, "k", "checkpoint_4.mdl")));
+    const k = start("k", 3000, 500, 1000);
+    await until("k's checkpoint at step 500", () => existsSync(join(dir, "k", "checkpoint_500.mdl")));
     k.child.kill("SIGKILL");
     await k.done;
     const first = execJob("k")!;
     const listed = ctl(["get", "jobs", "-a"]).stdout; // any process's scheduling pass reaps it
     expect(listed).toMatch(new RegExp(`${first.id}\\s+.*FAILED`));
     expect(mgmt.store.get(first.id).reason).toBe(`the process running the job (pid ${k.child.pid}) exited`);
-    const again = start("k", 12, 4);
+    expect(existsSync(join(dir, "k", "checkpoint_3000.mdl"))).toBe(false);
+    const again = start("k", 3000, 500, 1000);
     expect(await again.done).toBe(0);
-    expect(again.out()).toMatch(/Loaded checkpoint .*checkpoint_(4|8)\.mdl \(step (4|8)\)/);
-    const a = readCheckpoint(join(dir, "whole", "checkpoint_12.mdl")).weights;
-    const b = readCheckpoint(join(dir, "k", "checkpoint_12.mdl")).weights;
+    expect(again.out()).toMatch(/Loaded checkpoint .*checkpoint_(\d+)\.mdl \(step \1\)/);
+    const a = readCheckpoint(join(dir, "whole", "checkpoint_3000.mdl")).weights;
+    const b = readCheckpoint(join(dir, "k", "checkpoint_3000.mdl")).weights;
     for (const [name, v] of a) expect(b.get(name)!.data, name).toEqual(v.data);
   }, 180_000);
 });
