@@ -79,6 +79,19 @@ function setup() {
 }
 
 describe("the appliance across processes", () => {
+  it("a run needing more systems than the cluster has exits 2 with both numbers and the fix, no stack trace", () => {
+    const { dir, env, mgmt } = setup();
+    const f = join(dir, "p.yaml");
+    writeFileSync(f, params(2, 0));
+    const r = wsc(["run", "CSX", "-p", f, "-m", "train", "--num_csx", "3"], { env, cwd: dir });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(
+      /^wsc: error: the job needs 3 CS-X systems \(--num_csx=3\) but the cluster has 2: use --num_csx between 1 and 2/,
+    );
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+    expect(mgmt.store.list()).toHaveLength(0);
+  });
+
   it("runs two jobs needing both systems one after the other, the second QUEUED meanwhile", async () => {
     const { mgmt, start, execJob, until, ctl } = setup();
     // a runs a few seconds (thousands of millisecond steps): long enough for b to start and queue

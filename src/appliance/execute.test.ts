@@ -3,7 +3,7 @@ import { existsSync, readFileSync, readdirSync, readlinkSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseParams } from "../frontends/index.js";
-import { readCheckpoint } from "../runtime/index.js";
+import { readCheckpoint, runCpu } from "../runtime/index.js";
 import { readTfRecords } from "../util/tfevents.js";
 import { openDataFor } from "./data.js";
 import { executeCsx } from "./execute.js";
@@ -133,6 +133,36 @@ describe("run CSX execution", () => {
     expect(lines.some((l) => /Avg Eval Loss: \d/.test(l))).toBe(true);
     expect(lines.some((l) => /- eval\/lm_perplexity = \d/.test(l))).toBe(true);
     expect(lines.some((l) => l.endsWith("Evaluation completed successfully!"))).toBe(true);
+  });
+
+  it("--mode eval evaluates the latest checkpoint through 2 systems to run CPU's evaluation loss", async () => {
+    const text = tinyGptParams({ maxSteps: 2 });
+    const { dir, paramsFile, mgmt } = tempAppliance(text);
+    await executeCsx(request(dir, paramsFile, text, mgmt, "ev"), () => {});
+    const csxLines: string[] = [];
+    await executeCsx(request(dir, paramsFile, text, mgmt, "ev", { mode: "eval" }), (l) => csxLines.push(l));
+    const cpuLines: string[] = [];
+    await runCpu({
+      params: parseParams(paramsFile, text, { modelDir: join(dir, "ev") }),
+      mode: "eval",
+      console: { line: (l) => cpuLines.push(l) },
+    });
+    const avg = (ls: string[]) =>
+      Number(/Avg Eval Loss: (\S+)/.exec(ls.find((l) => l.includes("Avg Eval Loss"))!)![1]);
+    const ppl = (ls: string[]) =>
+      Number(/eval\/lm_perplexity = (\S+)/.exec(ls.find((l) => l.includes("lm_perplexity"))!)![1]);
+    expect(csxLines.some((l) => /Loaded checkpoint .*checkpoint_2\.mdl \(step 2\)/.test(l))).toBe(true);
+    expect(avg(csxLines)).toBeCloseTo(avg(cpuLines), 4);
+    expect(ppl(csxLines)).toBeCloseTo(ppl(cpuLines), 3);
+  });
+
+  it("an unknown priority fails before anything is submitted", async () => {
+    const text = tinyGptParams();
+    const { dir, paramsFile, mgmt } = tempAppliance(text);
+    await expect(
+      executeCsx(request(dir, paramsFile, text, mgmt, "p", { priority: "p7" }), () => {}),
+    ).rejects.toThrow(/"p7" is not a job priority: use one of p1, p2, p3/);
+    expect(mgmt.store.list()).toHaveLength(0);
   });
 
   it("a job needing more systems than the cluster has fails at submission with both numbers and the fix", async () => {

@@ -134,6 +134,7 @@ export async function executeCsx(
   try {
     if (req.numCsx > mgmt.cluster.numSystems)
       throw new ClusterTooSmallError(req.numCsx, mgmt.cluster.numSystems, mgmt.home.clusterFile);
+    mgmt.priorityValue(req.priority); // an unknown priority fails before anything is submitted
     const cluster = jobCluster(mgmt.cluster, req.numCsx);
     const modelDir = resolve(run.modelDir);
     const dir = new ModelDir(modelDir);
