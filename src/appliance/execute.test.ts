@@ -156,6 +156,21 @@ describe("run CSX execution", () => {
     expect(ppl(csxLines)).toBeCloseTo(ppl(cpuLines), 3);
   });
 
+  it("a compile job cancelled while it runs ends CANCELLED and no execute job is submitted", async () => {
+    const text = tinyGptParams();
+    const { dir, paramsFile, mgmt } = tempAppliance(text);
+    const say = (l: string) => {
+      if (l.startsWith("Compile artifacts successfully written")) {
+        const cj = mgmt.store.list().find((j) => j.kind === "compile")!;
+        expect(mgmt.cancel(cj.id, "ann")).toBe("requested");
+      }
+    };
+    await expect(executeCsx(request(dir, paramsFile, text, mgmt, "c"), say)).rejects.toThrow(
+      /is CANCELLED: cancelled while compiling/,
+    );
+    expect(mgmt.store.list().map((j) => [j.kind, j.phase])).toEqual([["compile", "CANCELLED"]]);
+  });
+
   it("an unknown priority fails before anything is submitted", async () => {
     const text = tinyGptParams();
     const { dir, paramsFile, mgmt } = tempAppliance(text);

@@ -198,6 +198,12 @@ export async function executeCsx(
         `Compile artifacts successfully written to remote compile directory. Compile hash is: ${artifact.hash}`,
       );
     mgmt.store.update(cj.id, { detail: { ...detail, compileHash: artifact.hash, artifact: compiled.path } });
+    if (cj.beat() === "cancel") {
+      // cancelled while compiling: the artifact stays cached, the run goes no further
+      const why = `cancelled while compiling; the compile ${artifact.hash} is cached in ${resolve(req.compileDir)}`;
+      cj.finish("CANCELLED", why);
+      throw new JobEndedError(cj.id, "CANCELLED", why);
+    }
     cj.finish("SUCCEEDED", `compiled ${artifact.hash} (${artifact.decision.mode})`);
     plain("Compile was successful!");
 
