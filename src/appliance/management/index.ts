@@ -17,7 +17,7 @@ export { JOB_PHASES, TERMINAL_PHASES, isTerminal } from "./job.js";
 export type { JobEvent, JobKind, JobPhase, JobRecord } from "./job.js";
 export { applyLabelChanges, formatLabels, parseLabelChange, parseLabels } from "./labels.js";
 export type { LabelChange } from "./labels.js";
-export { DEFAULT_HEARTBEAT_TIMEOUT_SEC, Management } from "./management.js";
+export { DEFAULT_HEARTBEAT_TIMEOUT_SEC, Management, heartbeatTimeoutSec } from "./management.js";
 export type {
   CancelOutcome,
   ManagementOptions,

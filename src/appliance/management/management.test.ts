@@ -11,6 +11,7 @@ import {
   JobPhaseError,
   LabelError,
   Management,
+  heartbeatTimeoutSec,
   PriorityError,
   isJobId,
   newJobId,
@@ -146,6 +147,15 @@ describe("the scheduler", () => {
     expect(dead.phase).toBe("FAILED");
     expect(dead.reason).toBe(`the process running the job (pid ${pid}) exited`);
     expect(m.store.get(waiting.id).phase).toBe("RUNNING");
+  });
+
+  it("takes the heartbeat timeout from WSC_HEARTBEAT_TIMEOUT_SEC and refuses a value that is not seconds > 0", () => {
+    expect(heartbeatTimeoutSec({})).toBe(600);
+    expect(heartbeatTimeoutSec({ WSC_HEARTBEAT_TIMEOUT_SEC: "30" })).toBe(30);
+    expect(() => heartbeatTimeoutSec({ WSC_HEARTBEAT_TIMEOUT_SEC: "soon" })).toThrow(
+      /WSC_HEARTBEAT_TIMEOUT_SEC="soon" is not a number of seconds > 0/,
+    );
+    expect(() => heartbeatTimeoutSec({ WSC_HEARTBEAT_TIMEOUT_SEC: "0" })).toThrow(/> 0/);
   });
 
   it("reaps a job whose heartbeat is older than the timeout", () => {

@@ -11,6 +11,7 @@
 //      (no backfilling), so a big job is never starved by small ones.
 import { hostname } from "node:os";
 import type { ClusterSpec } from "../../hw/index.js";
+import { WscError } from "../../util/errors.js";
 import { ClusterTooSmallError, JobPhaseError, PriorityError } from "./errors.js";
 import { currentUser, homeCluster, systemNames, wscHome } from "./home.js";
 import type { WscHome } from "./home.js";
@@ -23,6 +24,19 @@ import { JobStore } from "./store.js";
 
 /** Default time without a heartbeat after which a job's process is taken for gone, seconds. */
 export const DEFAULT_HEARTBEAT_TIMEOUT_SEC = 600;
+
+/** WSC_HEARTBEAT_TIMEOUT_SEC, or the default; a value that is not a number of seconds > 0 is an error. */
+export function heartbeatTimeoutSec(env: NodeJS.ProcessEnv): number {
+  const v = env.WSC_HEARTBEAT_TIMEOUT_SEC;
+  if (v === undefined || v === "") return DEFAULT_HEARTBEAT_TIMEOUT_SEC;
+  const n = Number(v);
+  if (!(Number.isFinite(n) && n > 0))
+    throw new WscError(
+      `WSC_HEARTBEAT_TIMEOUT_SEC="${v}" is not a number of seconds > 0: unset it for the default ` +
+        `(${DEFAULT_HEARTBEAT_TIMEOUT_SEC}) or give e.g. 600`,
+    );
+  return n;
+}
 
 export interface ManagementOptions {
   home?: WscHome;
@@ -73,10 +87,7 @@ export class Management {
     this.home = o.home ?? wscHome();
     this.cluster = o.cluster ?? homeCluster(this.home);
     this.systems = systemNames(this.cluster);
-    const envTimeout = Number(process.env.WSC_HEARTBEAT_TIMEOUT_SEC);
-    this.heartbeatTimeoutMs =
-      o.heartbeatTimeoutMs ??
-      (Number.isFinite(envTimeout) && envTimeout > 0 ? envTimeout : DEFAULT_HEARTBEAT_TIMEOUT_SEC) * 1000;
+    this.heartbeatTimeoutMs = o.heartbeatTimeoutMs ?? heartbeatTimeoutSec(process.env) * 1000;
     this.store = JobStore.open(this.home.dbFile);
   }
 
