@@ -7,7 +7,7 @@ import type { ClusterSpec } from "../hw/index.js";
 import type { CompileArtifact, MemoryPerPE, ModeCandidate, PassRecord } from "../compiler/index.js";
 import type { Bound, LayerTime, StepEstimate } from "../perf/index.js";
 import { bytes, int, si } from "../util/units.js";
-import { textWidth } from "./font5x7.js";
+import { textWidth } from "../util/font5x7.js";
 import { Raster, heat, hsl, pale } from "./raster.js";
 import type { RGB } from "./raster.js";
 import { table } from "./table.js";

@@ -1,6 +1,6 @@
 // A small RGB raster for pictures written as PNG (pngjs): rectangles, lines of 5 x 7 text, colors.
 import { PNG } from "pngjs";
-import { GLYPH_H, GLYPH_W, glyph } from "./font5x7.js";
+import { drawText, textWidth } from "../util/font5x7.js";
 
 export type RGB = readonly [number, number, number];
 
@@ -44,15 +44,8 @@ export class Raster {
 
   /** Text with its top-left corner at (x, y); returns the x after it. */
   text(x: number, y: number, s: string, c: RGB, scale = 1): number {
-    let cx = x;
-    for (const ch of s) {
-      const g = glyph(ch);
-      for (let r = 0; r < GLYPH_H; r++)
-        for (let col = 0; col < 5; col++)
-          if (g[r][col]) this.rect(cx + col * scale, y + r * scale, scale, scale, c);
-      cx += GLYPH_W * scale;
-    }
-    return cx;
+    drawText(this.png.data, this.width, this.height, Math.round(x), Math.round(y), s, c, scale);
+    return x + textWidth(s, scale) + scale;
   }
 
   toPng(): Buffer {
