@@ -5,14 +5,20 @@
 // shifted by one). Padding is 0 with mask 0. wsc writes gzip-compressed chunks, which h5py and Model Zoo read.
 import { readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import h5wasm from "h5wasm/node";
+import type H5 from "h5wasm/node";
 import { DataError } from "./errors.js";
 
+// The library is loaded on first use, not at import: it costs a few hundred milliseconds to start, which every
+// `wsc` command would otherwise pay.
+let h5wasm: typeof H5 = undefined as unknown as typeof H5;
 let ready: Promise<void> | null = null;
 
 /** Load the HDF5 library once (it is WebAssembly and starts asynchronously). */
 export async function hdf5Ready(): Promise<void> {
-  ready ??= h5wasm.ready.then(() => undefined);
+  ready ??= import("h5wasm/node").then(async (m) => {
+    await m.default.ready;
+    h5wasm = m.default;
+  });
   return ready;
 }
 

@@ -3,8 +3,14 @@
 //          which ships the vocabulary, so it works offline;
 //   byte - one token per UTF-8 byte (0..255) and four specials: <|endoftext|> 256, [CLS] 257, [SEP] 258,
 //          [MASK] 259 (vocabulary 260). Tiny models train fast on it, and BERT needs its [MASK].
-import { decode as bpeDecode, encode as bpeEncode } from "gpt-tokenizer/encoding/r50k_base";
+import { createRequire } from "node:module";
+import type * as R50k from "gpt-tokenizer/encoding/r50k_base";
 import { DataError } from "./errors.js";
+
+// GPT-2's encoder, loaded on first use (its vocabulary takes a moment to load).
+type Bpe = typeof R50k;
+let bpe: Bpe | null = null;
+const r50k = (): Bpe => (bpe ??= createRequire(import.meta.url)("gpt-tokenizer/encoding/r50k_base") as Bpe);
 
 /** Special token ids a BERT source needs; a tokenizer without them cannot feed BERT. */
 export interface BertSpecials {
@@ -33,8 +39,8 @@ const gpt2: Tokenizer = {
   padId: 0,
   bert: null,
   regularTokens: 50256,
-  encode: (text) => bpeEncode(text, { allowedSpecial: new Set() }),
-  decode: (ids) => bpeDecode([...ids]),
+  encode: (text) => r50k().encode(text, { allowedSpecial: new Set() }),
+  decode: (ids) => r50k().decode([...ids]),
 };
 
 const utf8 = new TextEncoder();
