@@ -16,11 +16,11 @@ import { intOption } from "../options.js";
 export function registerData(program: Command): void {
   const data = program
     .command("data")
-    .description("Prepare and inspect training data (Model Zoo GPT HDF5 format).");
+    .description("prepare and inspect training data (Model Zoo GPT HDF5 format)");
   data
     .command("prepare")
     .description(
-      "Tokenize text files into a Model Zoo GPT HDF5 dataset (a folder of *.h5 and data_params.json).",
+      "tokenize text files into a Model Zoo GPT HDF5 dataset (a folder of *.h5 and data_params.json)",
     )
     .requiredOption("-i, --input <files...>", "text files; each is one document")
     .requiredOption("-o, --output <dir>", "folder to write")
@@ -55,7 +55,7 @@ export function registerData(program: Command): void {
     );
   data
     .command("info")
-    .description("Describe a GPT HDF5 dataset folder.")
+    .description("describe a GPT HDF5 dataset folder")
     .argument("<dir>", "dataset folder")
     .option("--json", "print JSON")
     .action(async (dir: string, o: { json?: boolean }) => {

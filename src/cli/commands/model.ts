@@ -139,7 +139,7 @@ export function registerModel(program: Command): void {
   program
     .command("model")
     .description(
-      "Summarise the model a Model Zoo params file describes: family, layers, exact parameter count, FLOPs.",
+      "summarise the model a Model Zoo params file describes: family, layers, exact parameter count, FLOPs",
     )
     .requiredOption("-p, --params <file>", "Model Zoo params YAML (old or 2.3+ layout)")
     .option(

@@ -55,7 +55,7 @@ export function registerRunCpu(run: Command): void {
   run
     .command("CPU")
     .alias("cpu")
-    .description("Train and/or evaluate on the host: the reference run a cluster run is compared with.")
+    .description("train and/or evaluate on the host: the reference run a cluster run is compared with")
     .requiredOption("-p, --params <file>", "Model Zoo params YAML (old or 2.3+ layout)")
     .addOption(
       new Option("-m, --mode <mode>", "what to run")

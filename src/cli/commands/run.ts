@@ -7,7 +7,7 @@ export function registerRun(program: Command): Command {
   const run = program
     .command("run")
     .description(
-      "Run a Model Zoo params file: CPU (the host, a reference run) or CSX (the emulated cluster).",
+      "run a Model Zoo params file: CPU (the host, a reference run) or CSX (the emulated cluster)",
     );
   registerRunCpu(run);
   registerRunCsx(run);
