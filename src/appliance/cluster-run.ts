@@ -118,6 +118,13 @@ export class ClusterRun {
     const a = o.artifact;
     const plan = a.plan;
     const byName = new Map(o.estimate.layers.map((l) => [l.layer, l]));
+    // Weight streaming runs one layer after another, so a step is the sum of its layers' times. A pipelined
+    // step overlaps its stages: each stage is busy its own share, and the step lasts as long as the slowest
+    // stage's samples plus fill, drain and update. The per-layer clock is scaled so that the layers of a step
+    // add up to the estimate's step time, keeping each layer's share of it.
+    const busy = o.estimate.layers.reduce((a, l) => a + l.forwardSeconds + l.backwardSeconds, 0);
+    const body = o.estimate.deviceSecondsPerStep - o.estimate.stepOverhead.seconds;
+    const scale = plan.mode === "pipeline" && busy > 0 ? body / busy : 1;
     const program: CsxProgram = {
       hash: a.hash,
       mode: plan.mode,
@@ -128,7 +135,10 @@ export class ClusterRun {
       seed: o.seed,
       clock: o.model.layers.map((l) => {
         const e = byName.get(l.name);
-        return { forwardSeconds: e?.forwardSeconds ?? 0, backwardSeconds: e?.backwardSeconds ?? 0 };
+        return {
+          forwardSeconds: scale * (e?.forwardSeconds ?? 0),
+          backwardSeconds: scale * (e?.backwardSeconds ?? 0),
+        };
       }),
       stepOverheadSeconds: o.estimate.stepOverhead.seconds,
       memory:
