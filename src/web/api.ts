@@ -127,13 +127,16 @@ export class DashboardApi {
   /** The last training point of the job's own runs. */
   latest(j: JobRecord, now = Date.now()): LatestPoint | null {
     if (j.kind !== "execute" || j.startedAt === null) return null;
-    const pts = this.runs(j, now)
-      .filter((r) => r.thisJob && r.dir === "train")
-      .flatMap((r) => r.points);
-    const last = pts.at(-1);
+    const own = this.runs(j, now).filter((r) => r.thisJob && r.dir === "train");
+    const last = own.findLast((r) => r.points.length > 0)?.points.at(-1);
     if (!last) return null;
-    const lastWith = (k: "loss" | "deviceRate" | "wallRate") =>
-      [...pts].reverse().find((p) => p[k] !== undefined)?.[k] ?? null;
+    const lastWith = (k: "loss" | "deviceRate" | "wallRate") => {
+      for (let r = own.length - 1; r >= 0; r--) {
+        const p = own[r].points.findLast((q) => q[k] !== undefined);
+        if (p) return p[k]!;
+      }
+      return null;
+    };
     const maxSteps = j.detail.maxSteps;
     return {
       step: last.step,

@@ -47,13 +47,23 @@ function payload(report: CompileReport, source: string, cluster: ClusterSpec): R
 
 export class ReportCache {
   private readonly byHash = new Map<string, Built>();
+  /** Compile job id by workflow: a run creates its compile job first, and it never changes. */
+  private readonly compileJobs = new Map<string, string>();
+  private scannedAt = -Infinity;
 
   constructor(private readonly m: Management) {}
 
   /** The compile job of the job's workflow (the job itself when it is one). */
   private compileJob(j: JobRecord): JobRecord | undefined {
     if (j.kind === "compile") return j;
-    return this.m.store.list().find((x) => x.workflowId === j.workflowId && x.kind === "compile");
+    let id = this.compileJobs.get(j.workflowId);
+    // a workflow not seen yet: look through the store again, at most once a second
+    if (id === undefined && Date.now() - this.scannedAt >= 1_000) {
+      this.scannedAt = Date.now();
+      for (const x of this.m.store.list()) if (x.kind === "compile") this.compileJobs.set(x.workflowId, x.id);
+      id = this.compileJobs.get(j.workflowId);
+    }
+    return id === undefined ? undefined : this.m.store.find(id);
   }
 
   lookup(j: JobRecord): ReportLookup {

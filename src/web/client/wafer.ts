@@ -29,6 +29,9 @@ export function heat(f: number): string {
   return `rgb(${c[0]},${c[1]},${c[2]})`;
 }
 
+/** Text color readable on heat(f): dark on the light (yellow, green) end. */
+const ink = (f: number) => (f > 0.62 ? "#1d2430" : "#fff");
+
 /** The figure a layer is colored by, 0..1. */
 export function layerValue(p: ReportPayload, l: ReportLayerInfo, m: WaferMetric): number {
   const r = p.report;
@@ -114,7 +117,7 @@ export function waferSvg(p: ReportPayload, m: WaferMetric, zoom = false): SVGSVG
               y: ay + 20,
               "text-anchor": "middle",
               "font-size": 15,
-              fill: "#fff",
+              fill: ink(layerValue(p, l, m)),
               "pointer-events": "none",
             },
             String(i),
@@ -146,7 +149,13 @@ export function waferSvg(p: ReportPayload, m: WaferMetric, zoom = false): SVGSVG
         svg.append(
           s(
             "text",
-            { x: ax + 8, y: y + bh / 2 + 5, "font-size": 15, fill: "#fff", "pointer-events": "none" },
+            {
+              x: ax + 8,
+              y: y + bh / 2 + 5,
+              "font-size": 15,
+              fill: ink(layerValue(p, l, m)),
+              "pointer-events": "none",
+            },
             `${l.layer}  ${pct(layerValue(p, l, m))}`,
           ),
         );
