@@ -219,7 +219,12 @@ export async function executeCsx(
         priority: req.priority,
         labels: req.labels,
         modelDir,
-        detail: { ...detail, compileHash: artifact.hash, executionStrategy: artifact.decision.mode },
+        detail: {
+          ...detail,
+          compileHash: artifact.hash,
+          executionStrategy: artifact.decision.mode,
+          maxSteps: training ? run.maxSteps : null,
+        },
       }),
     );
     const running = await xj.waitUntilRunning(plain);

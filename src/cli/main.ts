@@ -7,6 +7,7 @@ import { registerFabric } from "./commands/fabric.js";
 import { registerData } from "./commands/data.js";
 import { registerModel } from "./commands/model.js";
 import { registerRun } from "./commands/run.js";
+import { registerServe } from "./commands/serve.js";
 import { registerSystem } from "./commands/system.js";
 
 const require = createRequire(import.meta.url);
@@ -27,6 +28,7 @@ export function buildProgram(): Command {
   registerModel(program);
   registerRun(program);
   registerData(program);
+  registerServe(program);
   return program;
 }
 
