@@ -10,7 +10,7 @@
 import { resolve } from "node:path";
 import type { CompileArtifact, CompileInput, ExecutionMode, RunSettings } from "../compiler/index.js";
 import type { DataConfig, LoadedParams } from "../frontends/params/index.js";
-import { makeCluster } from "../hw/index.js";
+import { jobCluster } from "../hw/index.js";
 import type { ClusterSpec } from "../hw/index.js";
 import type { Batch } from "../numerics/index.js";
 import { estimateStep } from "../perf/index.js";
@@ -90,16 +90,6 @@ export interface CsxExecuteResult {
   readonly wallSeconds: number;
   readonly lastLoss: number | null;
   readonly checkpoints: readonly string[];
-}
-
-/** Systems of the job: `numCsx` of the cluster's kind, with its MemoryX and SwarmX. */
-function jobCluster(c: ClusterSpec, n: number): ClusterSpec {
-  return {
-    ...makeCluster(c.system, n, c.name),
-    memoryx: c.memoryx,
-    swarmx: c.swarmx,
-    inputWorkersPerSystem: c.inputWorkersPerSystem,
-  };
 }
 
 /** Numbers in log lines as `run CPU` prints them: 6 significant digits, trailing zeros dropped. */

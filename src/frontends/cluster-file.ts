@@ -12,7 +12,7 @@
 //   input_workers_per_system: 0   # 0 = automatic
 import { readFileSync } from "node:fs";
 import { z } from "zod";
-import { ALCF_CLUSTER, SYSTEMS, makeCluster } from "../hw/index.js";
+import { ALCF_CLUSTER, SYSTEMS, jobCluster, makeCluster } from "../hw/index.js";
 import type { ClusterSpec, SimdWidths, SystemKind, SystemSpec, WaferSpec } from "../hw/index.js";
 import { WscError } from "../util/errors.js";
 import { loadYamlConfig } from "./yaml-config.js";
@@ -160,4 +160,19 @@ export function loadCluster(file: string | undefined, o: ClusterOverrides = {}):
     throw new WscError(`cannot read cluster file ${file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
   }
   return parseClusterFile(file, text, o);
+}
+
+/**
+ * The systems a job of `numCsx` systems uses on the cluster a cluster file describes (or the default): an
+ * error naming both numbers and the fix when the cluster has fewer.
+ */
+export function loadJobCluster(o: { cluster?: string; system?: SystemKind; numCsx?: number }): ClusterSpec {
+  const c = loadCluster(o.cluster, { system: o.system });
+  const n = o.numCsx ?? 1;
+  if (n > c.numSystems)
+    throw new WscError(
+      `--num_csx ${n} exceeds the ${c.numSystems} system(s) of the cluster (${c.name}): ` +
+        `use --num_csx 1..${c.numSystems}, or a cluster file with num_systems: ${n} for a what-if`,
+    );
+  return jobCluster(c, n);
 }

@@ -10,9 +10,9 @@ import type { ClusterSpec } from "../hw/index.js";
 import { kernelRect } from "../hw/index.js";
 import { estimateStep } from "../perf/index.js";
 import { WscError } from "../util/errors.js";
-import { buildReport, groupLayers, reportPng } from "../cli/compile-report.js";
-import type { CompileReport } from "../cli/compile-report.js";
-import { jobCluster } from "../cli/commands/run-csx.js";
+import { loadJobCluster } from "../frontends/cluster-file.js";
+import { buildReport, groupLayers, reportPng } from "../perf/report.js";
+import type { CompileReport } from "../perf/report.js";
 import type { ReportPayload } from "./client/types.js";
 
 interface Built {
@@ -85,10 +85,7 @@ export class ReportCache {
       try {
         const artifact = readCachedArtifact(dirname(dirname(artifactFile)), hash);
         if (artifact) {
-          const cluster = jobCluster({
-            mode: artifact.run.mode,
-            modelDir: j.modelDir ?? "",
-            compileDir: dirname(dirname(artifactFile)),
+          const cluster = loadJobCluster({
             cluster: this.m.home.clusterFile ?? undefined,
             numCsx: artifact.cluster.numSystems,
           });

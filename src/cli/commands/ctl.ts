@@ -26,7 +26,7 @@ import type { TarEntry } from "../../util/tar.js";
 import { swarmxTree } from "../../hw/index.js";
 import { formatData, parseOutputFormat } from "../output.js";
 import type { OutputFormat } from "../output.js";
-import { table } from "../table.js";
+import { table } from "../../util/table.js";
 
 const require = createRequire(import.meta.url);
 const { version } = require("../../../package.json") as { version: string };

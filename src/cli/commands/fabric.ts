@@ -12,7 +12,7 @@ import { KERNELS, runKernel } from "../../kernels/index.js";
 import type { KernelDefinition, KernelResult } from "../../kernels/index.js";
 import { WscError } from "../../util/errors.js";
 import { bytes, int, seconds, si } from "../../util/units.js";
-import { table } from "../table.js";
+import { table } from "../../util/table.js";
 import { parseSystemKind } from "../options.js";
 
 /** "750x994" -> { width, height }. */

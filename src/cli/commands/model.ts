@@ -6,7 +6,7 @@ import { loadParams } from "../../frontends/index.js";
 import type { LoadedParams } from "../../frontends/index.js";
 import type { LayerIR } from "../../model/index.js";
 import { int, si } from "../../util/units.js";
-import { table } from "../table.js";
+import { table } from "../../util/table.js";
 
 /** Layers as rows, with runs of identical blocks folded into one row ("block.0..11 x12"). */
 function layerRows(layers: readonly LayerIR[]): string[][] {
