@@ -379,10 +379,10 @@ async function executeSteps(req: CsxExecuteRequest, x: StepsContext): Promise<St
           windowDevice = 0;
         }
         if ((run.checkpointSteps > 0 && step % run.checkpointSteps === 0) || step === maxSteps) await save();
-        if (x.job.beat() === "cancel") {
+        if ((await x.job.boundary()) === "cancel") {
           const last = checkpoints.at(-1) ?? listCheckpoints(run.modelDir).at(-1)?.path;
-          cancelled = `cancelled at step ${step}${last ? `; last checkpoint ${last}` : "; no checkpoint was written"}`;
-          x.info(`Job cancelled by request: stopped at step ${step}`);
+          cancelled = `${x.job.stopReason()} at step ${step}${last ? `; last checkpoint ${last}` : "; no checkpoint was written"}`;
+          x.info(`Job ${x.job.stopReason()}: stopped at step ${step}`);
           break;
         }
       }
@@ -407,8 +407,8 @@ async function executeSteps(req: CsxExecuteRequest, x: StepsContext): Promise<St
         };
         metrics.add(denominators, r.loss, r.headLosses);
         if ((k + 1) % run.logSteps === 0) x.info(`| Eval Device=CSX, Step=${k + 1}, Loss=${fmt(r.loss)}`);
-        if (x.job.beat() === "cancel") {
-          cancelled = `cancelled at evaluation step ${k + 1}`;
+        if ((await x.job.boundary()) === "cancel") {
+          cancelled = `${x.job.stopReason()} at evaluation step ${k + 1}`;
           break;
         }
       }
