@@ -16,9 +16,9 @@ import { numericsOptimizer } from "../src/appliance/run-settings.js";
 import { compile } from "../src/compiler/index.js";
 import { loadParams } from "../src/frontends/index.js";
 import { CS2, makeCluster } from "../src/hw/index.js";
-import { Optimizer, clipGradNorm, gemmBackend } from "../src/numerics/index.js";
+import { Optimizer, clipGradNorm, gemmBackend, learningRateAt } from "../src/numerics/index.js";
 import { estimateStep, perfTimeModel } from "../src/perf/index.js";
-import { HostWeights, LayerExecutor, learningRate } from "../src/runtime/index.js";
+import { HostWeights, LayerExecutor } from "../src/runtime/index.js";
 
 const ROUNDS = 2;
 const SYSTEMS = 2;
@@ -60,7 +60,7 @@ async function benchConfig(file: string, WARMUP: number, STEPS: number) {
       const t0 = performance.now();
       exec.run(data.read(g, 0, g.samples.length), { seed, step: s, training: true });
       if (oc.maxGradientNorm !== null) clipGradNorm(w.grads.values(), oc.maxGradientNorm);
-      opt.step(params, w.grads, { lr: learningRate(oc.learningRate, s) });
+      opt.step(params, w.grads, { lr: learningRateAt(oc.learningRate, s) });
       w.clearGrads();
       if (s >= WARMUP) times.push(performance.now() - t0);
     }
@@ -99,7 +99,7 @@ async function benchConfig(file: string, WARMUP: number, STEPS: number) {
       const g = data.next()!;
       const t0 = performance.now();
       await cr.trainStep(s, g, {
-        lr: learningRate(oc.learningRate, s),
+        lr: learningRateAt(oc.learningRate, s),
         maxGradNorm: oc.maxGradientNorm,
         lossScale: 1,
         checkFinite: false,

@@ -13,9 +13,9 @@ import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { BatchStream, openSource } from "../src/data/index.js";
 import { loadParams } from "../src/frontends/index.js";
-import { Optimizer, clipGradNorm, trainStep } from "../src/numerics/index.js";
+import { Optimizer, clipGradNorm, learningRateAt, trainStep } from "../src/numerics/index.js";
 import type { Batch, ModelLayer } from "../src/numerics/index.js";
-import { HostWeights, LayerExecutor, learningRate } from "../src/runtime/index.js";
+import { HostWeights, LayerExecutor } from "../src/runtime/index.js";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const OPT = { adamw: "AdamW", adam: "Adam", sgd: "SGD" } as const;
@@ -78,7 +78,7 @@ async function benchConfig(file: string, steps: number, warmup: number) {
   const tExec: number[] = [];
   const tRef: number[] = [];
   for (let s = 0; s < warmup + steps; s++) {
-    const lr = learningRate(oc.learningRate, s);
+    const lr = learningRateAt(oc.learningRate, s);
     let t = performance.now();
     exec.run(out[s], { seed: 1, step: s, training: true });
     if (oc.maxGradientNorm !== null) clipGradNorm(w.grads.values(), oc.maxGradientNorm);

@@ -12,6 +12,7 @@ import type { CompileArtifact, CompileInput, ExecutionMode, RunSettings } from "
 import type { DataConfig, LoadedParams } from "../frontends/params/index.js";
 import { makeCluster } from "../hw/index.js";
 import type { ClusterSpec } from "../hw/index.js";
+import { learningRateAt } from "../numerics/index.js";
 import type { Batch } from "../numerics/index.js";
 import { estimateStep } from "../perf/index.js";
 import type { StepEstimate } from "../perf/index.js";
@@ -19,7 +20,6 @@ import {
   EvalMetrics,
   LossScaler,
   ModelDir,
-  learningRate,
   listCheckpoints,
   logTime,
   readCheckpoint,
@@ -356,7 +356,7 @@ async function executeSteps(req: CsxExecuteRequest, x: StepsContext): Promise<St
           break;
         }
         const r = await cr.trainStep(step, g, {
-          lr: learningRate(oc!.learningRate, step),
+          lr: learningRateAt(oc!.learningRate, step),
           maxGradNorm: oc!.maxGradientNorm,
           lossScale: scaler.scale,
           checkFinite: run.precision.lossScaling.mode === "dynamic",

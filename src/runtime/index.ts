@@ -20,7 +20,6 @@ export { ModelDir, logTime, stamp } from "./model-dir.js";
 export { EvalMetrics } from "./metrics.js";
 export { LossScaler } from "./loss-scale.js";
 export type { LossScaleState } from "./loss-scale.js";
-export { learningRate } from "./schedule.js";
 export { RuntimeError } from "./errors.js";
 export { runCpu } from "./run.js";
 export type { CpuRunOptions, RunConsole, RunMode, RunSummary } from "./run.js";

@@ -8,7 +8,7 @@ import { dirname } from "node:path";
 import { BatchStream, openSource } from "../data/index.js";
 import type { DataPosition } from "../data/index.js";
 import type { DataConfig, LoadedParams } from "../frontends/index.js";
-import { Optimizer, clipGradNorm } from "../numerics/index.js";
+import { Optimizer, clipGradNorm, learningRateAt } from "../numerics/index.js";
 import type { OptimizerConfig as NumericsOptimizerConfig } from "../numerics/index.js";
 import { listCheckpoints, readCheckpoint, writeCheckpoint, pruneCheckpoints } from "./checkpoint.js";
 import { RuntimeError } from "./errors.js";
@@ -16,7 +16,6 @@ import { LayerExecutor } from "./executor.js";
 import { LossScaler } from "./loss-scale.js";
 import { EvalMetrics } from "./metrics.js";
 import { ModelDir, logTime } from "./model-dir.js";
-import { learningRate } from "./schedule.js";
 import { HostWeights } from "./weights.js";
 
 export type RunMode = "train" | "eval" | "train_and_eval";
@@ -232,7 +231,7 @@ export async function runCpu(o: CpuRunOptions): Promise<RunSummary> {
       if (apply) {
         if (oc!.maxGradientNorm !== null) clipGradNorm(weights.grads.values(), oc!.maxGradientNorm, unscale);
         optimizer!.step(params, weights.grads, {
-          lr: learningRate(oc!.learningRate, step),
+          lr: learningRateAt(oc!.learningRate, step),
           gradScale: unscale,
         });
       }

@@ -1,59 +1,16 @@
-// Learning rates against hand arithmetic; checkpoints round-trip exactly and are written atomically; the
+// Checkpoints round-trip exactly and are written atomically; the
 // layer executor's loss and gradients equal the numerics reference runner's for a tied GPT and a BERT.
 import { existsSync, mkdtempSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import type { LrSchedule, ScheduleSegment } from "../frontends/index.js";
 import { DECODER_DEFAULTS, buildBert, buildDecoderLM } from "../model/index.js";
 import type { ModelIR } from "../model/index.js";
 import { forwardBackward } from "../numerics/index.js";
 import type { Batch, ModelLayer } from "../numerics/index.js";
 import { listCheckpoints, readCheckpoint, writeCheckpoint } from "./checkpoint.js";
 import { LayerExecutor } from "./executor.js";
-import { learningRate } from "./schedule.js";
 import { HostWeights } from "./weights.js";
-
-const seg = (
-  s: Partial<ScheduleSegment> & Pick<ScheduleSegment, "kind" | "initial" | "end">,
-): ScheduleSegment => ({
-  steps: null,
-  decayRate: 1,
-  decaySteps: 1,
-  staircase: false,
-  power: 1,
-  ...s,
-});
-
-describe("learning rate schedules", () => {
-  const warmCos: LrSchedule = {
-    resetSteps: true,
-    segments: [
-      seg({ kind: "linear", initial: 0, end: 1e-3, steps: 10 }),
-      seg({ kind: "cosine", initial: 1e-3, end: 1e-4, steps: 100 }),
-    ],
-  };
-  it("warm up linearly, then decay on a cosine counted from the segment's start, then hold the end", () => {
-    expect(learningRate(warmCos, 0)).toBe(0);
-    expect(learningRate(warmCos, 5)).toBeCloseTo(5e-4, 12);
-    expect(learningRate(warmCos, 10)).toBeCloseTo(1e-3, 12);
-    expect(learningRate(warmCos, 60)).toBeCloseTo(1e-4 + 0.9e-3 * 0.5, 12); // halfway: cos(pi/2) = 0
-    expect(learningRate(warmCos, 500)).toBeCloseTo(1e-4, 12);
-  });
-  it("with disable_lr_steps_reset the later segment sees the global step", () => {
-    const s: LrSchedule = { ...warmCos, resetSteps: false };
-    // global step 60 is 60/100 of the cosine
-    expect(learningRate(s, 60)).toBeCloseTo(1e-4 + (0.9e-3 * (1 + Math.cos(0.6 * Math.PI))) / 2, 12);
-  });
-  it("exponential decay, staircase or smooth", () => {
-    const e = (staircase: boolean): LrSchedule => ({
-      resetSteps: true,
-      segments: [seg({ kind: "exponential", initial: 1, end: 1, decayRate: 0.5, decaySteps: 10, staircase })],
-    });
-    expect(learningRate(e(false), 15)).toBeCloseTo(0.5 ** 1.5, 12);
-    expect(learningRate(e(true), 15)).toBe(0.5);
-  });
-});
 
 describe("checkpoints", () => {
   it("round-trip weights, optimizer state, step, data position and loss scale exactly", () => {

@@ -10,12 +10,9 @@ export type {
   DataSourceKind,
   ExecutionStrategy,
   LossScalingConfig,
-  LrSchedule,
   OptimizerConfig,
   OptimizerKind,
   PrecisionConfig,
   RunConfig,
-  ScheduleKind,
-  ScheduleSegment,
 } from "./run-config.js";
 export type { Layout } from "./layout.js";
