@@ -12,13 +12,12 @@ import os from "node:os";
 import { fileURLToPath } from "node:url";
 import { ClusterRun } from "../src/appliance/cluster-run.js";
 import { openDataFor } from "../src/appliance/data.js";
-import { numericsOptimizer } from "../src/appliance/run-settings.js";
 import { compile } from "../src/compiler/index.js";
 import { loadParams } from "../src/frontends/index.js";
 import { CS2, makeCluster } from "../src/hw/index.js";
 import { Optimizer, clipGradNorm, gemmBackend, learningRateAt } from "../src/numerics/index.js";
 import { estimateStep, perfTimeModel } from "../src/perf/index.js";
-import { HostWeights, LayerExecutor } from "../src/runtime/index.js";
+import { HostWeights, LayerExecutor, numericsOptimizer } from "../src/runtime/index.js";
 
 const ROUNDS = 2;
 const SYSTEMS = 2;

@@ -22,4 +22,7 @@ export { LossScaler } from "./loss-scale.js";
 export type { LossScaleState } from "./loss-scale.js";
 export { RuntimeError } from "./errors.js";
 export { runCpu } from "./run.js";
-export type { CpuRunOptions, RunConsole, RunMode, RunSummary } from "./run.js";
+export type { CpuRunOptions, RunConsole, RunSummary } from "./run.js";
+export { checkRunInputs, checkpointModel, numericsOptimizer, resumeCheckpoint } from "./run-setup.js";
+export type { RunMode } from "./run-setup.js";
+export { evalSummaryLines, logNumber, trainLogLine } from "./log-lines.js";

@@ -63,6 +63,13 @@ export class ModelDir {
     for (const f of this.logs) appendFileSync(f, `${line}\n`);
   }
 
+  /** Append `message` as a Model Zoo INFO line ("<log time> INFO:   <message>") and return that line. */
+  info(message: string): string {
+    const line = `${logTime()} INFO:   ${message}`;
+    this.append(line);
+    return line;
+  }
+
   /** The path for the checkpoint of `step`: checkpoint_{step}.mdl, or a dated name when that exists. */
   checkpointPath(step: number): string {
     const plain = join(this.dir, checkpointName(step));
