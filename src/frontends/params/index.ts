@@ -5,6 +5,7 @@ export type { IgnoredKey, LoadedParams, ParamsOverrides } from "./load.js";
 export { FAMILY_NAMES, chooseFamily } from "./family.js";
 export type { FamilyChoice, FamilySource } from "./family.js";
 export { DATA_PROCESSORS } from "./run-config.js";
+export { MAX_COUNT } from "./keys.js";
 export type {
   DataConfig,
   DataSourceKind,
