@@ -10,7 +10,6 @@
 import { resolve } from "node:path";
 import type { CompileArtifact, CompileInput, ExecutionMode, RunSettings } from "../compiler/index.js";
 import type { DataConfig, LoadedParams } from "../frontends/params/index.js";
-import { makeCluster } from "../hw/index.js";
 import type { ClusterSpec } from "../hw/index.js";
 import { learningRateAt } from "../numerics/index.js";
 import type { Batch } from "../numerics/index.js";
@@ -97,16 +96,6 @@ export interface CsxExecuteResult {
   readonly checkpoints: readonly string[];
 }
 
-/** Systems of the job: `numCsx` of the cluster's kind, with its MemoryX and SwarmX. */
-function jobCluster(c: ClusterSpec, n: number): ClusterSpec {
-  return {
-    ...makeCluster(c.system, n, c.name),
-    memoryx: c.memoryx,
-    swarmx: c.swarmx,
-    inputWorkersPerSystem: c.inputWorkersPerSystem,
-  };
-}
-
 export async function executeCsx(
   req: CsxExecuteRequest,
   say: (line: string) => void,
@@ -120,7 +109,8 @@ export async function executeCsx(
     if (req.numCsx > mgmt.cluster.numSystems)
       throw new ClusterTooSmallError(req.numCsx, mgmt.cluster.numSystems, mgmt.home.clusterFile);
     mgmt.priorityValue(req.priority); // an unknown priority fails before anything is submitted
-    const cluster = jobCluster(mgmt.cluster, req.numCsx);
+    // the job's systems: `numCsx` of the cluster's, with its MemoryX, SwarmX and input workers
+    const cluster: ClusterSpec = { ...mgmt.cluster, numSystems: req.numCsx };
     const modelDir = resolve(run.modelDir);
     const dir = new ModelDir(modelDir);
     const plain = (line: string) => {

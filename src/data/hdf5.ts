@@ -6,6 +6,7 @@
 import { readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type H5 from "h5wasm/node";
+import { errnoCode } from "../util/errors.js";
 import { DataError } from "./errors.js";
 
 // The library is loaded on first use, not at import: it costs a few hundred milliseconds to start, which every
@@ -89,7 +90,7 @@ export function h5FilesIn(dir: string): string[] {
     names = readdirSync(dir);
   } catch (e) {
     if (e instanceof DataError) throw e;
-    throw new DataError(`cannot read data_dir ${dir}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+    throw new DataError(`cannot read data_dir ${dir}: ${errnoCode(e)}`);
   }
   return names
     .filter((n) => n.endsWith(".h5"))

@@ -8,6 +8,7 @@
 import { appendFileSync, existsSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { stringify } from "yaml";
+import { errnoCode } from "../util/errors.js";
 import { RuntimeError } from "./errors.js";
 import { checkpointName } from "./checkpoint.js";
 
@@ -46,10 +47,7 @@ export class ModelDir {
       mkdirSync(join(dir, "eval"), { recursive: true });
       mkdirSync(join(dir, "cerebras_logs", ts), { recursive: true });
     } catch (e) {
-      throw new RuntimeError(
-        `cannot create model_dir ${dir}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`,
-        2,
-      );
+      throw new RuntimeError(`cannot create model_dir ${dir}: ${errnoCode(e)}`, 2);
     }
     this.runLog = join(dir, `run_${ts}.log`);
     this.logs = [this.runLog, join(dir, "cerebras_logs", ts, "run.log")];
