@@ -4,7 +4,7 @@ import { existsSync, mkdtempSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { DECODER_DEFAULTS, buildBert, buildDecoderLM } from "../model/index.js";
+import { BERT_DEFAULTS, DECODER_DEFAULTS, buildBert, buildDecoderLM } from "../model/index.js";
 import type { ModelIR } from "../model/index.js";
 import { forwardBackward } from "../numerics/index.js";
 import type { Batch, ModelLayer } from "../numerics/index.js";
@@ -104,6 +104,7 @@ describe("the layer executor", () => {
   it("gives the reference runner's loss and gradients for a BERT with MLM and NSP heads", () => {
     againstReference(
       buildBert({
+        ...BERT_DEFAULTS,
         vocabSize: 29,
         hidden: 16,
         layers: 1,
@@ -111,16 +112,9 @@ describe("the layer executor", () => {
         ffn: 32,
         maxPositions: 8,
         seqLen: 8,
-        typeVocabSize: 2,
-        normEps: 1e-5,
-        activation: "gelu",
         dropout: 0,
         attentionDropout: 0,
-        nsp: true,
-        tiedEmbeddings: true,
-        lossScaling: "batch_size",
         lossWeight: 0.5,
-        initializerRange: 0.02,
         computeDtype: "fp32",
       }),
     );
