@@ -52,7 +52,7 @@ export function checkpointModel(model: ModelIR): CheckpointContent["model"] {
 
 /** The checkpoint a run starts from, read and checked against the model; null: start from the seed. */
 export function resumeCheckpoint(
-  run: RunConfig,
+  run: Pick<RunConfig, "checkpointPath" | "autoloadLastCheckpoint" | "modelDir">,
   model: ModelIR,
 ): { from: string; checkpoint: CheckpointContent } | null {
   const from =

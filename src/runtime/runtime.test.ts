@@ -8,8 +8,11 @@ import { BERT_DEFAULTS, DECODER_DEFAULTS, buildBert, buildDecoderLM } from "../m
 import type { ModelIR } from "../model/index.js";
 import { forwardBackward } from "../numerics/index.js";
 import type { Batch, ModelLayer } from "../numerics/index.js";
+import { parseParams } from "../frontends/index.js";
 import { listCheckpoints, readCheckpoint, writeCheckpoint } from "./checkpoint.js";
 import { LayerExecutor } from "./executor.js";
+import { logNumber, trainLogLine } from "./log-lines.js";
+import { checkRunInputs, resumeCheckpoint } from "./run-setup.js";
 import { HostWeights } from "./weights.js";
 
 describe("checkpoints", () => {
@@ -118,5 +121,67 @@ describe("the layer executor", () => {
         computeDtype: "fp32",
       }),
     );
+  });
+});
+
+describe("what every run shares", () => {
+  it("log lines have Model Zoo's shape: 6 significant digits, trailing zeros dropped", () => {
+    // the line of interfaces.md's sample run, rebuilt from its numbers
+    expect(trainLogLine("CSX", 2000, 2.34778, 395.69, 431.83)).toBe(
+      "| Train Device=CSX, Step=2000, Loss=2.34778, Rate=395.69 samples/sec, GlobalRate=431.83 samples/sec",
+    );
+    expect([1000, 0.5, 2.3477812, 431.8300004, NaN].map(logNumber)).toEqual([
+      "1000",
+      "0.5",
+      "2.34778",
+      "431.83",
+      "NaN",
+    ]);
+  });
+
+  it("a mode the params file cannot serve fails before anything runs, naming the file and the section", () => {
+    const text = [
+      "train_input: { data_processor: SyntheticDataProcessor, batch_size: 4, input_size: 4, num_classes: 2 }",
+      "model: { name: fc_mnist, hidden_sizes: [4] }",
+      "optimizer: { optimizer_type: SGD, learning_rate: 0.1 }",
+    ].join("\n");
+    const p = parseParams("p.yaml", text);
+    expect(() => checkRunInputs(p, "eval")).toThrow(
+      "p.yaml: --mode eval needs an evaluation input section (eval_input or trainer.fit.val_dataloader)",
+    );
+    expect(() => checkRunInputs(p, "train")).toThrow(
+      /p\.yaml: training needs max_steps: set runconfig\.max_steps/,
+    );
+    const ok = parseParams("p.yaml", `${text}\nrunconfig: { max_steps: 2 }`);
+    expect(() => checkRunInputs(ok, "train")).not.toThrow();
+  });
+
+  it("resumes from --checkpoint_path only when it holds this model", () => {
+    const dir = mkdtempSync(join(tmpdir(), "wsc-resume-"));
+    const model = buildDecoderLM({
+      ...DECODER_DEFAULTS.gpt2,
+      vocabSize: 11,
+      hidden: 8,
+      layers: 1,
+      heads: 2,
+      ffn: 16,
+      maxPositions: 4,
+      seqLen: 4,
+    });
+    const path = writeCheckpoint(join(dir, "checkpoint_3.mdl"), {
+      step: 3,
+      model: { family: "gpt2", name: "other", paramCount: model.paramCount + 1 },
+      weights: new Map(),
+      optimizer: null,
+      data: { train: null },
+      seed: 0,
+      lossScale: { scale: 1, goodSteps: 0 },
+    });
+    const run = { checkpointPath: path, autoloadLastCheckpoint: true, modelDir: dir };
+    expect(() => resumeCheckpoint(run, model)).toThrow(
+      `${path} holds a model of ${model.paramCount + 1} parameters (other); this one has ${model.paramCount}`,
+    );
+    const none = { checkpointPath: null, autoloadLastCheckpoint: false, modelDir: dir };
+    expect(resumeCheckpoint(none, model)).toBeNull();
   });
 });
