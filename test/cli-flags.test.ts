@@ -6,6 +6,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { buildProgram } from "../src/cli/main.js";
 import { FAMILY_NAMES } from "../src/frontends/index.js";
 import { wsc } from "./helpers.js";
 
@@ -14,8 +15,10 @@ const STACK = /\n\s+at .*:\d+:\d+/;
 describe("shared flags", () => {
   it("--model lists the same family names in model, run CPU and run CSX", () => {
     const names = Object.keys(FAMILY_NAMES).join(", ");
+    const program = buildProgram();
     for (const cmd of [["model"], ["run", "CPU"], ["run", "CSX"]]) {
-      const help = wsc([...cmd, "--help"]).stdout.replace(/\s+/g, " ");
+      const sub = cmd.reduce((c, name) => c.commands.find((s) => s.name() === name)!, program);
+      const help = sub.helpInformation().replace(/\s+/g, " ");
       expect(help, cmd.join(" ")).toContain(
         `--model <family> model family when the params file does not name one: ${names}`,
       );
