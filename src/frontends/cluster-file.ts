@@ -14,7 +14,7 @@ import { readFileSync } from "node:fs";
 import { z } from "zod";
 import { ALCF_CLUSTER, SYSTEMS, jobCluster, makeCluster } from "../hw/index.js";
 import type { ClusterSpec, SimdWidths, SystemKind, SystemSpec, WaferSpec } from "../hw/index.js";
-import { WscError } from "../util/errors.js";
+import { WscError, errnoCode } from "../util/errors.js";
 import { loadYamlConfig } from "./yaml-config.js";
 
 const MAX_SYSTEMS = ALCF_CLUSTER.swarmx.maxSystems;
@@ -157,7 +157,7 @@ export function loadCluster(file: string | undefined, o: ClusterOverrides = {}):
   try {
     text = readFileSync(file, "utf8");
   } catch (e) {
-    throw new WscError(`cannot read cluster file ${file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+    throw new WscError(`cannot read cluster file ${file}: ${errnoCode(e)}`);
   }
   return parseClusterFile(file, text, o);
 }

@@ -87,10 +87,5 @@ export const ALCF_CLUSTER: ClusterSpec = makeCluster(CS2, 2, "ALCF CS-2 cluster"
 
 /** The systems a job uses: `n` of the cluster's systems, with its MemoryX, SwarmX and input workers. */
 export function jobCluster(c: ClusterSpec, n: number): ClusterSpec {
-  return {
-    ...makeCluster(c.system, n, c.name),
-    memoryx: c.memoryx,
-    swarmx: c.swarmx,
-    inputWorkersPerSystem: c.inputWorkersPerSystem,
-  };
+  return { ...c, numSystems: n };
 }

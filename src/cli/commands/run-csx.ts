@@ -10,7 +10,7 @@ import type { CompileArtifact, ExecutionMode, RunSettings } from "../../compiler
 import { loadJobCluster } from "../../frontends/cluster-file.js";
 import type { ModelIR } from "../../model/index.js";
 import { estimateStep, perfTimeModel } from "../../perf/index.js";
-import { WscError } from "../../util/errors.js";
+import { WscError, errnoCode } from "../../util/errors.js";
 import { buildReport, reportPng, reportText } from "../../perf/report.js";
 import type { CompileReport } from "../../perf/report.js";
 
@@ -87,7 +87,6 @@ export function runCsx(job: CsxJob, o: CsxOptions, say: (line: string) => void):
   const e = estimateStep(c.artifact, cluster);
   const report = buildReport(c.artifact, e, cluster, c.cached);
   const dir = resolve(o.modelDir);
-  mkdirSync(dir, { recursive: true });
   const text = reportText(report, cluster);
   const files = [
     [join(dir, "compile_report.txt"), text + "\n"],
@@ -108,9 +107,16 @@ export function runCsx(job: CsxJob, o: CsxOptions, say: (line: string) => void):
       ) + "\n",
     ],
   ] as const;
-  for (const [f, body] of files) writeFileSync(f, body);
   const png = join(dir, "wafer_map.png");
-  writeFileSync(png, reportPng(report, cluster));
+  try {
+    mkdirSync(dir, { recursive: true });
+    for (const [f, body] of files) writeFileSync(f, body);
+    writeFileSync(png, reportPng(report, cluster));
+  } catch (err) {
+    throw new WscError(
+      `cannot write the compile report to model_dir ${dir}: ${errnoCode(err)}; give a writable folder with -o/--model_dir`,
+    );
+  }
   say("");
   say(text);
   say("");

@@ -12,20 +12,20 @@ import {
   newWorkflowId,
   runningDashboard,
   wscHome,
-} from "../appliance/management/index.js";
-import type { JobRecord } from "../appliance/management/index.js";
-import { swarmxTree } from "../hw/index.js";
-import { EventFileWriter } from "../util/tfevents.js";
-import { ROOT, wsc } from "../../test/helpers.js";
-import { DashboardServer } from "./server.js";
-import { PortInUseError } from "./errors.js";
+} from "../src/appliance/management/index.js";
+import type { JobRecord } from "../src/appliance/management/index.js";
+import { swarmxTree } from "../src/hw/index.js";
+import { EventFileWriter } from "../src/util/tfevents.js";
+import { ROOT, wsc } from "./helpers.js";
+import { DashboardServer } from "../src/web/server.js";
+import { PortInUseError } from "../src/web/errors.js";
 import type {
   JobPayload,
   JobsPayload,
   MetricsPayload,
   ReportPayload,
   ClusterPayload,
-} from "./client/types.js";
+} from "../src/web/client/types.js";
 
 const MLP = join(ROOT, "configs/tiny/mlp.yaml");
 const BATCH = 32; // train_input.batch_size of configs/tiny/mlp.yaml
