@@ -81,6 +81,16 @@ describe("wsc fabric run", () => {
     expect(t.traceEvents.length).toBeGreaterThan(9);
     expect(t.traceEvents[0]).toMatchObject({ ph: "X" });
   });
+  it("--trace into a path that cannot be written exits 2 naming the path and the flag", () => {
+    const dir = tmp();
+    const notADir = join(dir, "file");
+    writeFileSync(notADir, "");
+    const r = wsc(["fabric", "run", "gemv", "--size", "2x2", "--trace", join(notADir, "t.json"), "--no-png"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(
+      `cannot write ${join(notADir, "t.json")}: ENOTDIR; give a writable path with --trace`,
+    );
+  });
   it("a size beyond the kernel rectangle exits 2 with the limits, no stack trace", () => {
     const r = wsc(["fabric", "run", "gemv", "--size", "751x10"]);
     expect(r.code).toBe(2);

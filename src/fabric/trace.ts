@@ -25,13 +25,14 @@ export class ChromeTracer implements FabricTracer {
   write(path: string, meta: Readonly<Record<string, unknown>>): Promise<void> {
     return new Promise((resolve, reject) => {
       const out = createWriteStream(path);
-      out.on("error", reject);
+      out.on("error", reject); // an unwritable path rejects; the end callback alone would not say so
+      out.on("finish", () => resolve());
       out.write(
         `{"displayTimeUnit":"ns","otherData":${JSON.stringify({ ...meta, timeUnit: "1 us = 1 cycle", dropped: this.dropped })},"traceEvents":[\n`,
       );
       for (let i = 0; i < this.events.length; i++)
         out.write(this.events[i] + (i + 1 < this.events.length ? ",\n" : "\n"));
-      out.end("]}\n", () => resolve());
+      out.end("]}\n");
     });
   }
 }
