@@ -1,5 +1,5 @@
 // `wsc run CSX` as a user runs it: the built CLI on the shipped Model Zoo configs.
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -121,5 +121,25 @@ describe("wsc run CSX", () => {
     ]);
     expect(ok.code).toBe(0);
     expect(ok.stdout).toMatch(/cluster\s+8 x CS-2/);
+  });
+  it("runconfig.keep_checkpoint_max keeps only the newest checkpoints, as run CPU does", () => {
+    const params = join(dir, "mlp-keep.yaml");
+    writeFileSync(
+      params,
+      readFileSync(cfg("tiny/mlp.yaml"), "utf8")
+        .replace("max_steps: 100", "max_steps: 40")
+        .replace("checkpoint_steps: 50", "checkpoint_steps: 10\n    keep_checkpoint_max: 2"),
+    );
+    const md = join(dir, "mlp-keep");
+    const home = mkdtempSync(join(tmpdir(), "wsc-home-"));
+    const r = wsc(["run", "CSX", "-p", params, "-m", "train", "-o", md, "-c", join(dir, "cache")], {
+      env: { WSC_HOME: home },
+    });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(`Saved checkpoint ${join(md, "checkpoint_10.mdl")}`);
+    expect(readdirSync(md).filter((n) => n.endsWith(".mdl"))).toEqual([
+      "checkpoint_30.mdl",
+      "checkpoint_40.mdl",
+    ]);
   });
 });

@@ -26,6 +26,7 @@ import {
   listCheckpoints,
   logNumber,
   numericsOptimizer,
+  pruneCheckpoints,
   resumeCheckpoint,
   trainLogLine,
   writeCheckpoint,
@@ -306,6 +307,7 @@ async function executeSteps(req: CsxExecuteRequest, x: StepsContext): Promise<St
     checkpoints.push(path);
     x.job.event(`saved checkpoint ${path}`);
     x.info(`Saved checkpoint ${path}`);
+    if (run.keepCheckpointMax) pruneCheckpoints(run.modelDir, run.keepCheckpointMax);
   };
 
   const tb = new EventFileWriter(`${x.dir.dir}/${training ? "train" : "eval"}`);
