@@ -1,3 +1,5 @@
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { defineConfig } from "vitest/config";
 
 export default defineConfig({
@@ -5,5 +7,7 @@ export default defineConfig({
     include: ["src/**/*.test.ts", "test/**/*.test.ts"],
     testTimeout: 60_000,
     pool: "forks",
+    // tests never touch the user's ~/.wsc (job store, cluster.yaml); a test that needs its own home sets one
+    env: { WSC_HOME: join(tmpdir(), `wsc-test-home-${process.pid}`) },
   },
 });

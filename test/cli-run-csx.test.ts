@@ -104,7 +104,7 @@ describe("wsc run CSX", () => {
       join(dir, "cache"),
     ]);
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toContain("--num_csx 16 exceeds the 2 system(s)");
+    expect(bad.stderr).toContain("the job needs 16 CS-X systems (--num_csx=16) but the cluster has 2");
     // 120 samples split over 8 systems (15 each); a cluster file of 8 systems makes that a what-if
     const f = join(dir, "c8.yaml");
     writeFileSync(f, "num_systems: 8\n");
@@ -121,6 +121,29 @@ describe("wsc run CSX", () => {
     ]);
     expect(ok.code).toBe(0);
     expect(ok.stdout).toMatch(/cluster\s+8 x CS-2/);
+  });
+  it("--compile_only without --cluster compiles for the cluster the appliance schedules on ($WSC_HOME/cluster.yaml)", () => {
+    const home = mkdtempSync(join(tmpdir(), "wsc-home-"));
+    writeFileSync(join(home, "cluster.yaml"), "num_systems: 4\n");
+    const args = [
+      ...gptj.slice(0, 7),
+      "4",
+      "--compile_only",
+      "-o",
+      join(dir, "h4"),
+      "-c",
+      join(dir, "cache"),
+    ];
+    const r = wsc(args, { env: { WSC_HOME: home } });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/cluster\s+4 x CS-2/);
+    const bad = wsc([...gptj.slice(0, 7), "5", "--compile_only", "-o", join(dir, "h5")], {
+      env: { WSC_HOME: home },
+    });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain(
+      `the job needs 5 CS-X systems (--num_csx=5) but the cluster has 4: use --num_csx between 1 and 4, or raise num_systems in ${join(home, "cluster.yaml")}`,
+    );
   });
   it("runconfig.keep_checkpoint_max keeps only the newest checkpoints, as run CPU does", () => {
     const params = join(dir, "mlp-keep.yaml");

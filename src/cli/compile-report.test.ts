@@ -70,7 +70,7 @@ describe("run CSX errors", () => {
   });
   it("--num_csx beyond the cluster's systems names both and the fix", () => {
     expect(() => runCsx(job(), { ...o, compileOnly: true, numCsx: 4 }, () => {})).toThrow(
-      /--num_csx 4 exceeds the 2 system\(s\) of the cluster .*num_systems: 4/,
+      /the job needs 4 CS-X systems \(--num_csx=4\) but the cluster has 2: use --num_csx between 1 and 2, .*num_systems: 4/,
     );
   });
   it("--validate_only checks without compiling to an artifact", () => {

@@ -162,6 +162,23 @@ export function loadCluster(file: string | undefined, o: ClusterOverrides = {}):
   return parseClusterFile(file, text, o);
 }
 
+/** A job asks for more systems than the cluster has: it could never run, so it fails at submission. */
+export class ClusterTooSmallError extends WscError {
+  readonly needed: number;
+  readonly available: number;
+  constructor(needed: number, available: number, clusterFile: string | null) {
+    super(
+      `the job needs ${needed} CS-X system${needed === 1 ? "" : "s"} (--num_csx=${needed}) but the cluster has ` +
+        `${available}: use --num_csx between 1 and ${available}` +
+        (clusterFile
+          ? `, or raise num_systems in ${clusterFile}`
+          : `, or describe a larger cluster in $WSC_HOME/cluster.yaml (num_systems: ${needed})`),
+    );
+    this.needed = needed;
+    this.available = available;
+  }
+}
+
 /**
  * The systems a job of `numCsx` systems uses on the cluster a cluster file describes (or the default): an
  * error naming both numbers and the fix when the cluster has fewer.
@@ -169,10 +186,6 @@ export function loadCluster(file: string | undefined, o: ClusterOverrides = {}):
 export function loadJobCluster(o: { cluster?: string; system?: SystemKind; numCsx?: number }): ClusterSpec {
   const c = loadCluster(o.cluster, { system: o.system });
   const n = o.numCsx ?? 1;
-  if (n > c.numSystems)
-    throw new WscError(
-      `--num_csx ${n} exceeds the ${c.numSystems} system(s) of the cluster (${c.name}): ` +
-        `use --num_csx 1..${c.numSystems}, or a cluster file with num_systems: ${n} for a what-if`,
-    );
+  if (n > c.numSystems) throw new ClusterTooSmallError(n, c.numSystems, o.cluster ?? null);
   return jobCluster(c, n);
 }

@@ -1,6 +1,8 @@
 // Errors of the management role. Each names the job, the value and what to do instead.
 import { WscError } from "../../util/errors.js";
 
+export { ClusterTooSmallError } from "../../frontends/cluster-file.js";
+
 /** No job with this id in the job store. */
 export class JobNotFoundError extends WscError {
   readonly jobId: string;
@@ -17,23 +19,6 @@ export class JobNotFoundError extends WscError {
 export class JobPhaseError extends WscError {
   constructor(message: string) {
     super(message);
-  }
-}
-
-/** A job asks for more systems than the cluster has: it could never run, so it fails at submission. */
-export class ClusterTooSmallError extends WscError {
-  readonly needed: number;
-  readonly available: number;
-  constructor(needed: number, available: number, clusterFile: string | null) {
-    super(
-      `the job needs ${needed} CS-X system${needed === 1 ? "" : "s"} (--num_csx=${needed}) but the cluster has ` +
-        `${available}: use --num_csx between 1 and ${available}` +
-        (clusterFile
-          ? `, or raise num_systems in ${clusterFile}`
-          : `, or describe a larger cluster in $WSC_HOME/cluster.yaml (num_systems: ${needed})`),
-    );
-    this.needed = needed;
-    this.available = available;
   }
 }
 

@@ -17,9 +17,20 @@ export interface WscHome {
   readonly clusterFile: string | null;
 }
 
+/** The folder WSC_HOME names (or `~/.wsc`), resolved; nothing is created. */
+function wscHomeDir(env: NodeJS.ProcessEnv): string {
+  return resolve(env.WSC_HOME && env.WSC_HOME.length > 0 ? env.WSC_HOME : join(homedir(), ".wsc"));
+}
+
+/** `$WSC_HOME/cluster.yaml` when it exists, else null (the default cluster); nothing is created. */
+export function homeClusterFile(env: NodeJS.ProcessEnv = process.env): string | null {
+  const path = join(wscHomeDir(env), "cluster.yaml");
+  return existsSync(path) ? path : null;
+}
+
 /** Resolve WSC_HOME from the environment and create the folder if needed. */
 export function wscHome(env: NodeJS.ProcessEnv = process.env): WscHome {
-  const dir = resolve(env.WSC_HOME && env.WSC_HOME.length > 0 ? env.WSC_HOME : join(homedir(), ".wsc"));
+  const dir = wscHomeDir(env);
   try {
     mkdirSync(dir, { recursive: true });
   } catch (e) {
@@ -28,12 +39,7 @@ export function wscHome(env: NodeJS.ProcessEnv = process.env): WscHome {
         `set WSC_HOME to a writable folder`,
     );
   }
-  const clusterPath = join(dir, "cluster.yaml");
-  return {
-    dir,
-    dbFile: join(dir, "jobs.db"),
-    clusterFile: existsSync(clusterPath) ? clusterPath : null,
-  };
+  return { dir, dbFile: join(dir, "jobs.db"), clusterFile: homeClusterFile(env) };
 }
 
 /** The cluster management schedules onto: `$WSC_HOME/cluster.yaml`, or the default (2 CS-2). */

@@ -8,6 +8,7 @@ import type { ClusterSpec, SystemKind } from "../../hw/index.js";
 import { compile, compileCached, NULL_TARGET } from "../../compiler/index.js";
 import type { CompileArtifact, ExecutionMode, RunSettings } from "../../compiler/index.js";
 import { loadJobCluster } from "../../frontends/cluster-file.js";
+import { homeClusterFile } from "../../appliance/management/home.js";
 import type { ModelIR } from "../../model/index.js";
 import { estimateStep, perfTimeModel } from "../../perf/index.js";
 import { WscError, errnoCode } from "../../util/errors.js";
@@ -40,9 +41,12 @@ export interface CsxResult {
   readonly files: readonly string[];
 }
 
-/** The systems a job uses: `--num_csx` of the cluster's (the cluster file describes what exists). */
+/**
+ * The systems a job uses: `--num_csx` of the cluster's. The cluster is `--cluster` (what-if hardware), else
+ * the one the appliance schedules on (`$WSC_HOME/cluster.yaml`, or the default), as for an executed run.
+ */
 export function jobCluster(o: CsxOptions): ClusterSpec {
-  return loadJobCluster(o);
+  return loadJobCluster({ ...o, cluster: o.cluster ?? homeClusterFile() ?? undefined });
 }
 
 /** Run the CSX job: validate, or compile and report. `say` prints a line for the user. */
