@@ -2,7 +2,8 @@
 // the run settings, the hardware of the cluster, the compiler's parameters and the time model's identity. A
 // compile whose hash names an artifact in the compile directory is not redone.
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { makeDirs } from "../util/fs.js";
 import { join } from "node:path";
 import { WscError, errnoCode } from "../util/errors.js";
 import { CompileError } from "./errors.js";
@@ -71,7 +72,7 @@ export function writeArtifact(compileDir: string, a: CompileArtifact): string {
   const p = artifactPath(compileDir, a.hash);
   const tmp = `${p}.tmp-${process.pid}`;
   try {
-    mkdirSync(join(compileDir, a.hash), { recursive: true });
+    makeDirs(join(compileDir, a.hash));
     writeFileSync(tmp, JSON.stringify(a, null, 1) + "\n");
     renameSync(tmp, p);
   } catch (e) {

@@ -3,7 +3,8 @@
 // and concatenated into one stream, which is cut into samples of T+1 tokens overlapping by one: input_ids are
 // the first T, labels the last T, the loss mask is 1 on every real label. The last, shorter sample is padded
 // (pad id, mask 0). Samples go into files of `samplesPerFile` each, with data_params.json beside them.
-import { mkdirSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
+import { makeDirs } from "../util/fs.js";
 import { basename, join } from "node:path";
 import { errnoCode } from "../util/errors.js";
 import { DataError } from "./errors.js";
@@ -68,7 +69,7 @@ export async function prepareText(o: PrepareOptions): Promise<PrepareResult> {
   if (n === 0) throw new DataError(`the inputs hold ${stream.length} token(s): too few for one sample`);
   await hdf5Ready();
   try {
-    mkdirSync(o.outDir, { recursive: true });
+    makeDirs(o.outDir);
   } catch (e) {
     throw new DataError(
       `cannot create the output folder ${o.outDir}: ${errnoCode(e)}; give a writable folder with -o`,

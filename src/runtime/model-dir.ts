@@ -5,7 +5,8 @@
 //   cerebras_logs/{YYYYmmdd_HHMMSS}/run.log, with cerebras_logs/latest linking to the newest
 //   performance.json                       total_samples, total_time, samples_per_sec, ... of the last run
 // The log lines have Model Zoo's shape: "2023-11-29 18:13:13,555 INFO:   | Train Device=CPU, Step=..".
-import { appendFileSync, existsSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { appendFileSync, existsSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { makeDirs } from "../util/fs.js";
 import { join } from "node:path";
 import { stringify } from "yaml";
 import { errnoCode } from "../util/errors.js";
@@ -43,9 +44,9 @@ export class ModelDir {
   constructor(readonly dir: string) {
     const ts = stamp();
     try {
-      mkdirSync(join(dir, "train"), { recursive: true });
-      mkdirSync(join(dir, "eval"), { recursive: true });
-      mkdirSync(join(dir, "cerebras_logs", ts), { recursive: true });
+      makeDirs(join(dir, "train"));
+      makeDirs(join(dir, "eval"));
+      makeDirs(join(dir, "cerebras_logs", ts));
     } catch (e) {
       throw new RuntimeError(`cannot create model_dir ${dir}: ${errnoCode(e)}`, 2);
     }

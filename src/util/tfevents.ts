@@ -8,7 +8,8 @@
 // 5 summary Summary. Summary: 1 repeated Value. Value: 1 tag string, 2 simple_value float.
 // The first record of a file is an Event with file_version "brain.Event:2"; TensorBoard finds files whose
 // name contains "tfevents" (we use TensorFlow's `events.out.tfevents.<seconds>.<host>`).
-import { closeSync, fsyncSync, mkdirSync, openSync, writeSync } from "node:fs";
+import { closeSync, fsyncSync, openSync, writeSync } from "node:fs";
+import { makeDirs } from "./fs.js";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { WscError } from "./errors.js";
@@ -108,7 +109,7 @@ export class EventFileWriter {
   private fd: number;
 
   constructor(dir: string, now = Date.now()) {
-    mkdirSync(dir, { recursive: true });
+    makeDirs(dir);
     this.file = join(dir, `events.out.tfevents.${Math.floor(now / 1000)}.${hostname()}`);
     this.fd = openSync(this.file, "a");
     this.write({ wallTime: now / 1000, fileVersion: "brain.Event:2" });

@@ -1,7 +1,8 @@
 // Where the management role keeps its state: `$WSC_HOME` (default `~/.wsc`), holding the job store
 // `jobs.db` and, optionally, the cluster description `cluster.yaml` (a cluster file as `wsc system --cluster`
 // reads it). Without a cluster file the cluster is ALCF's: 2 CS-2 systems.
-import { existsSync, mkdirSync } from "node:fs";
+import { existsSync } from "node:fs";
+import { makeDirs } from "../../util/fs.js";
 import { homedir, userInfo } from "node:os";
 import { join, resolve } from "node:path";
 import type { ClusterSpec } from "../../hw/index.js";
@@ -32,7 +33,7 @@ export function homeClusterFile(env: NodeJS.ProcessEnv = process.env): string | 
 export function wscHome(env: NodeJS.ProcessEnv = process.env): WscHome {
   const dir = wscHomeDir(env);
   try {
-    mkdirSync(dir, { recursive: true });
+    makeDirs(dir);
   } catch (e) {
     throw new JobStoreError(
       `cannot create WSC_HOME ${dir}: ${(e as NodeJS.ErrnoException).code ?? String(e)}; ` +

@@ -2,7 +2,8 @@
 // what the hardware would do. `--validate_only` stops after kernel matching (what a login node can check);
 // `--compile_only` compiles (or finds the cached compile), writes the compile report, the wafer map and
 // performance.json to the model directory, and executes nothing.
-import { mkdirSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
+import { makeDirs } from "../../util/fs.js";
 import { join, resolve } from "node:path";
 import type { ClusterSpec, SystemKind } from "../../hw/index.js";
 import { compile, compileCached, NULL_TARGET } from "../../compiler/index.js";
@@ -113,7 +114,7 @@ export function runCsx(job: CsxJob, o: CsxOptions, say: (line: string) => void):
   ] as const;
   const png = join(dir, "wafer_map.png");
   try {
-    mkdirSync(dir, { recursive: true });
+    makeDirs(dir);
     for (const [f, body] of files) writeFileSync(f, body);
     writeFileSync(png, reportPng(report, cluster));
   } catch (err) {
