@@ -63,7 +63,6 @@ import {
   H_TASKID,
   H_TASKSTART,
   H_WAITOUT,
-  IQS,
   META_INPUT,
   ODS,
   OD_A,
@@ -86,14 +85,14 @@ import {
   O_UNB,
   O_WAIT,
   O_WAITQ,
-  Q_BLOCK,
   Q_DEST,
   Q_FREED,
   Q_HEAD,
+  Q_HREADY,
   Q_LEN,
   Q_META,
   Q_OWNER,
-  RQS,
+  QHDR,
   SH_A,
   SH_AF16,
   SH_B,
@@ -130,6 +129,8 @@ const SIMD_KEY: (SimdOp | null)[][] = [
   [null, null, null, null, "fmac.fp16xfp32", null],
 ];
 const FLOPS = [0, 1, 1, 1, 2, 0];
+/** Links in each 5-bit tx mask: a router queue's destinations are kept in this order (RAMP first). */
+const NDESTS = Uint8Array.from(LINKS_OF_MASK, (l) => l.length);
 
 /** Why a thread waits. */
 const W_NONE = 0;
@@ -168,6 +169,8 @@ export class Fabric {
   private readonly D: number;
   private readonly hop: number;
   private readonly C: number;
+  /** SIMD width of each operation, by precision * 6 + kind. */
+  private readonly simdWidth: Float64Array;
   /** Number of queues: router queues (one per routed color per router) and PE input queues. */
   readonly nq: number;
   /**
@@ -181,16 +184,10 @@ export class Fabric {
   private readonly pb: Int32Array;
   /** PE blocks: header, router queues, input queues (records.ts). */
   private readonly B: Int32Array;
-  /**
-   * Queue slots, two ints each: payload bits, ready cycle * 2 + control flag; SF views payloads as fp32.
-   * A queue holds a block of `depth` slots only while it is not empty: blocks come from a free list, so the
-   * slots in use stay few and warm however large the wafer.
-   */
-  private S: Int32Array;
-  private SF: Float32Array;
-  private freeBlocks: Int32Array;
-  private freeN = 0;
-  private blocks = 0;
+  /** B as fp32: queue payloads. */
+  private readonly BF: Float32Array;
+  /** Ints per queue: header and slots. */
+  private readonly QS: number;
   /** Vector operations: OS ints each in O, ODS doubles in OD; a free list through O_NEXT. */
   private O: Int32Array;
   private OD: Float64Array;
@@ -240,6 +237,8 @@ export class Fabric {
     this.D = w.inputQueueDepth;
     this.hop = w.hopLatencyCycles;
     this.C = w.colors;
+    const QS = (this.QS = QHDR + 2 * this.D);
+    this.simdWidth = Float64Array.from(SIMD_KEY.flat(), (k) => (k ? w.simd[k] : 1));
     this.programs = layout.programs;
     const W = (this.width = layout.width);
     const H = (this.height = layout.height);
@@ -274,11 +273,18 @@ export class Fabric {
       nrOf[p] = nr;
       niOf[p] = ni;
       pb[p] = size;
-      size += (HDR + nr * RQS + ni * IQS + 15) & ~15;
+      size += (HDR + (nr + ni) * QS + 15) & ~15;
       nq += nr + ni;
     }
     this.nq = nq;
+    if (size > 2 ** 31 - 1)
+      throw new FabricProgramError(
+        `the ${W} x ${H} layout routes ${nq} queues of ${this.D} wavelets: ${size * 4} bytes of router state, ` +
+          `more than the simulator addresses (${(2 ** 31 - 1) * 4} bytes). Route fewer colors per PE, or use a ` +
+          "smaller rectangle or queue depth.",
+      );
     const B = (this.B = new Int32Array(size));
+    this.BF = new Float32Array(B.buffer);
     for (let p = 0; p < N; p++) {
       const rm = i2rm[p];
       const b = pb[p];
@@ -306,21 +312,19 @@ export class Fabric {
       const nr = (B[b + H_NQ] = nrOf[p]);
       B[b + H_NIQ] = niOf[p];
       let q = b + HDR;
-      let iq = b + HDR + nr * RQS;
+      let iq = b + HDR + nr * QS;
       for (let c = 0, j = 0; c < C; c++) {
         const t = tx[rm * C + c];
         if (t) {
-          B[q + Q_BLOCK] = -1;
           B[q + Q_OWNER] = b;
           B[q + Q_META] = t | (rx[rm * C + c] << 5) | (c << 10) | (j << 16);
           j++;
-          q += RQS;
+          q += QS;
         }
         if (t & (1 << RAMP)) {
-          B[iq + Q_BLOCK] = -1;
           B[iq + Q_OWNER] = b;
           B[iq + Q_META] = (c << 10) | META_INPUT;
-          iq += IQS;
+          iq += QS;
         }
       }
     }
@@ -329,19 +333,18 @@ export class Fabric {
     for (let p = 0; p < N; p++) {
       const b = pb[p];
       for (let k = 0; k < B[b + H_NQ]; k++) {
-        const q = b + HDR + k * RQS;
+        const q = b + HDR + k * QS;
         const meta = B[q + Q_META];
         const c = (meta >> 10) & 31;
         for (let d = 0; d < NUM_LINKS; d++) B[q + Q_DEST + d] = -1;
-        for (const d of LINKS_OF_MASK[meta & 31]) {
-          if (d === RAMP) B[q + Q_DEST + d] = this.inputQueue(b, c);
-          else B[q + Q_DEST + d] = this.routerQueue(B[b + H_NB - 1 + d], c);
+        const links = LINKS_OF_MASK[meta & 31];
+        for (let i = 0; i < links.length; i++) {
+          const d = links[i];
+          if (d === RAMP) B[q + Q_DEST + i] = this.inputQueue(b, c);
+          else B[q + Q_DEST + i] = this.routerQueue(B[b + H_NB - 1 + d], c);
         }
       }
     }
-    this.S = new Int32Array(256 * this.D * 2);
-    this.SF = new Float32Array(this.S.buffer);
-    this.freeBlocks = new Int32Array(256);
     this.O = new Int32Array(1024 * OS);
     this.OD = new Float64Array(1024 * ODS);
     // PEs with code get memory sized by their program, packed into shared chunks.
@@ -382,7 +385,7 @@ export class Fabric {
   private routerQueue(b: number, c: number): number {
     const B = this.B;
     const n = B[b + H_NQ];
-    for (let k = 0, q = b + HDR; k < n; k++, q += RQS) if (((B[q + Q_META] >> 10) & 31) === c) return q;
+    for (let k = 0, q = b + HDR; k < n; k++, q += this.QS) if (((B[q + Q_META] >> 10) & 31) === c) return q;
     return -1;
   }
 
@@ -390,7 +393,7 @@ export class Fabric {
   private inputQueue(b: number, c: number): number {
     const B = this.B;
     const n = B[b + H_NIQ];
-    for (let k = 0, q = b + HDR + B[b + H_NQ] * RQS; k < n; k++, q += IQS)
+    for (let k = 0, q = b + HDR + B[b + H_NQ] * this.QS; k < n; k++, q += this.QS)
       if (((B[q + Q_META] >> 10) & 31) === c) return q;
     return -1;
   }
@@ -614,41 +617,22 @@ export class Fabric {
     }
   }
 
-  /** Offset in S of queue q's head slot (q must not be empty). */
+  /** Offset in B of queue q's head slot (q must not be empty). */
   private headSlot(q: number): number {
-    return this.B[q + Q_BLOCK] + 2 * this.B[q + Q_HEAD];
+    return q + QHDR + 2 * this.B[q + Q_HEAD];
   }
 
-  private takeBlock(): number {
-    if (this.freeN > 0) return this.freeBlocks[--this.freeN];
-    const blk = this.blocks++ * this.D * 2;
-    if (blk >= this.S.length) {
-      const g = new Int32Array(this.S.length * 2);
-      g.set(this.S);
-      this.S = g;
-      this.SF = new Float32Array(g.buffer);
-      const f = new Int32Array(this.freeBlocks.length * 2);
-      f.set(this.freeBlocks);
-      this.freeBlocks = f;
-    }
-    return blk;
-  }
-
-  /** Append a wavelet to queue q; returns the offset in S of its slot (its payload is written there). */
+  /** Append a wavelet to queue q; returns the offset in B of its slot (its payload is written there). */
   private push(q: number, ready2: number): number {
     const B = this.B;
-    let blk = B[q + Q_BLOCK];
-    if (blk < 0) {
-      blk = B[q + Q_BLOCK] = this.takeBlock();
-      B[q + Q_HEAD] = 0;
-    }
     const len = B[q + Q_LEN];
     let at = B[q + Q_HEAD] + len;
     if (at >= this.D) at -= this.D;
-    const slot = blk + 2 * at;
-    this.S[slot + 1] = ready2;
+    const slot = q + QHDR + 2 * at;
+    B[slot + 1] = ready2;
     B[q + Q_LEN] = len + 1;
     if (len === 0) {
+      B[q + Q_HREADY] = ready2;
       const meta = B[q + Q_META];
       if (!(meta & META_INPUT)) B[B[q + Q_OWNER] + H_NONEMPTY] |= 1 << (meta >> 16);
     }
@@ -661,11 +645,9 @@ export class Fabric {
     if (h >= this.D) h = 0;
     B[q + Q_HEAD] = h;
     if (--B[q + Q_LEN] === 0) {
-      this.freeBlocks[this.freeN++] = B[q + Q_BLOCK];
-      B[q + Q_BLOCK] = -1;
       const meta = B[q + Q_META];
       if (!(meta & META_INPUT)) B[B[q + Q_OWNER] + H_NONEMPTY] &= ~(1 << (meta >> 16));
-    }
+    } else B[q + Q_HREADY] = B[q + QHDR + 2 * h + 1];
     if (B[q + Q_FREED]++ === 0) {
       if (this.freedN === this.freed.length) {
         const g = new Int32Array(this.freedN * 2);
@@ -699,39 +681,35 @@ export class Fabric {
       }
       const j = 31 - Math.clz32(todo & -todo);
       todo &= todo - 1;
-      const q = r + HDR + j * RQS;
+      const q = r + HDR + j * this.QS;
       const len = B[q + Q_LEN];
-      const slot = B[q + Q_BLOCK] + 2 * B[q + Q_HEAD];
-      const ready2 = this.S[slot + 1];
+      const ready2 = B[q + Q_HREADY];
       if (ready2 >> 1 > t) continue;
       const txm = B[q + Q_META] & 31;
       if (txm & used) {
         again = true;
         continue;
       }
-      const dl = LINKS_OF_MASK[txm];
+      const nd = NDESTS[txm];
       let ok = true;
-      for (let i = 0; i < dl.length; i++) {
-        const dq = B[q + Q_DEST + dl[i]];
+      for (let i = 0; i < nd; i++) {
+        const dq = B[q + Q_DEST + i];
         if (B[dq + Q_LEN] + B[dq + Q_FREED] >= D) {
           ok = false;
           break;
         }
       }
       if (!ok) continue; // woken when the full queue frees a slot
-      const bits = this.S[slot];
+      const bits = B[q + QHDR + 2 * B[q + Q_HEAD]];
       const ctl = ready2 & 1;
       this.pop(q);
-      for (let i = 0; i < dl.length; i++) {
-        const d = dl[i];
-        const dq = B[q + Q_DEST + d];
-        if (d === RAMP) {
-          const sl = this.push(dq, 2 * t + ctl);
-          this.S[sl] = bits;
+      for (let i = 0; i < nd; i++) {
+        const dq = B[q + Q_DEST + i];
+        if (i === 0 && txm & 1) {
+          B[this.push(dq, 2 * t + ctl)] = bits;
           this.schedP(r, t);
         } else {
-          const sl = this.push(dq, 2 * (t + this.hop) + ctl);
-          this.S[sl] = bits;
+          B[this.push(dq, 2 * (t + this.hop) + ctl)] = bits;
           this.schedR(B[dq + Q_OWNER], t + this.hop);
         }
         this.hops++;
@@ -915,7 +893,7 @@ export class Fabric {
       if (c >= best) continue;
       const q = this.inputQueue(b, c);
       if (q < 0 || B[q + Q_LEN] === 0) continue;
-      if (this.S[this.headSlot(q) + 1] > 2 * t) continue; // not ready, or a control wavelet
+      if (B[q + Q_HREADY] > 2 * t) continue; // not ready, or a control wavelet
       if (c < 32 ? B[b + H_BLKLO] & (1 << c) : B[b + H_BLKHI] & (1 << (c - 32))) continue;
       best = c;
     }
@@ -927,7 +905,7 @@ export class Fabric {
     for (const c of this.prog(b).inColors) {
       const q = this.inputQueue(b, c);
       if (q < 0 || this.B[q + Q_LEN] === 0) continue;
-      const m = this.S[this.headSlot(q) + 1];
+      const m = this.B[q + Q_HREADY];
       if (m & 1 && m >> 1 <= t) return q;
     }
     return -1;
@@ -948,7 +926,7 @@ export class Fabric {
     } else {
       const cq = prog.hasControl ? this.controlQueue(b, t) : -1;
       if (cq >= 0) {
-        id = this.S[this.headSlot(cq)] >>> 0;
+        id = B[this.headSlot(cq)] >>> 0;
         this.pop(cq);
         if (id >= prog.taskKind.length || prog.taskKind[id] !== TASK_CONTROL) {
           const [x, y] = this.xy(b);
@@ -965,7 +943,7 @@ export class Fabric {
         const kind = prog.taskKind[id];
         if (kind === TASK_DATA) {
           const q = this.inputQueue(b, id);
-          value = this.SF[this.headSlot(q)];
+          value = this.BF[this.headSlot(q)];
           this.pop(q);
         } else {
           if (id < 32) B[b + H_ACTLO] &= ~(1 << id);
@@ -1062,7 +1040,7 @@ export class Fabric {
       if (bsrc !== null && typeof bsrc !== "number")
         bq = this.operand(b, kind, prec, bsrc, n, "second", prec === PMIX ? "f16" : want);
     }
-    const width = this.wafer.simd[SIMD_KEY[prec][kind] as SimdOp];
+    const width = this.simdWidth[prec * 6 + kind];
     const stream = dq >= 0 || aq >= 0 || bq >= 0;
     const async = opts !== undefined && opts.async === true;
     const activate = opts?.activate ?? -1;
@@ -1268,7 +1246,7 @@ export class Fabric {
     if (xk === X_FAB) {
       const q = this.O[o + at];
       const slot = this.headSlot(q);
-      const v = f16 ? HALF_TO_FLOAT[this.S[slot] & 0xffff] : this.SF[slot];
+      const v = f16 ? HALF_TO_FLOAT[this.B[slot] & 0xffff] : this.BF[slot];
       this.pop(q);
       return v;
     }
@@ -1315,7 +1293,7 @@ export class Fabric {
       const bits = sh & SH_DF16 ? floatToHalf(v) : kind === K_CTL ? v >>> 0 : floatBitsOf(v);
       const ready = this.now + this.hop;
       const slot = this.push(this.O[o + O_D], 2 * ready + (kind === K_CTL ? 1 : 0));
-      this.S[slot] = bits;
+      this.B[slot] = bits;
       this.schedR(b, ready);
       return;
     }
@@ -1328,7 +1306,7 @@ export class Fabric {
   /** Whether the head of input queue q holds a data wavelet ready at cycle t. */
   private inReady(q: number, t: number): boolean {
     if (this.B[q + Q_LEN] === 0) return false;
-    return this.S[this.B[q + Q_BLOCK] + 2 * this.B[q + Q_HEAD] + 1] <= 2 * t; // ready, not control
+    return this.B[q + Q_HREADY] <= 2 * t; // ready, not control
   }
 
   /** Move fabric operation k of the PE at b on by one element if its queues allow. */
@@ -1368,7 +1346,7 @@ export class Fabric {
       let av = 0;
       if (aK === X_FAB) {
         const q = O[o + O_A];
-        av = this.SF[B[q + Q_BLOCK] + 2 * B[q + Q_HEAD]];
+        av = this.BF[q + QHDR + 2 * B[q + Q_HEAD]];
         this.pop(q);
       } else if (aK === X_MEM) av = this.memF32[B[b + H_CHUNK]][O[o + O_A] + i * O[o + O_AS]];
       else if (aK === X_SCALAR) av = Math.fround(this.OD[k * ODS + OD_A]);
@@ -1376,7 +1354,7 @@ export class Fabric {
       if (kind !== K_MOV) {
         if (bK === X_FAB) {
           const q = O[o + O_B];
-          bv = this.SF[B[q + Q_BLOCK] + 2 * B[q + Q_HEAD]];
+          bv = this.BF[q + QHDR + 2 * B[q + Q_HEAD]];
           this.pop(q);
         } else if (bK === X_MEM) bv = this.memF32[B[b + H_CHUNK]][O[o + O_B] + i * O[o + O_BS]];
         else if (bK === X_SCALAR) bv = Math.fround(this.OD[k * ODS + OD_B]);
@@ -1394,7 +1372,7 @@ export class Fabric {
       if (dK === X_FAB) {
         const ready = this.now + this.hop;
         const slot = this.push(O[o + O_D], 2 * ready);
-        this.SF[slot] = v;
+        this.BF[slot] = v;
         this.schedR(b, ready);
       } else this.memF32[B[b + H_CHUNK]][O[o + O_D] + i * O[o + O_DS]] = v;
     }
@@ -1506,7 +1484,7 @@ export class Fabric {
       const nr = B[b + H_NQ];
       const all = nr + B[b + H_NIQ];
       for (let j = 0; j < all; j++) {
-        const q = j < nr ? b + HDR + j * RQS : b + HDR + nr * RQS + (j - nr) * IQS;
+        const q = b + HDR + j * this.QS;
         const len = B[q + Q_LEN];
         if (!len) continue;
         const meta = B[q + Q_META];
@@ -1518,8 +1496,8 @@ export class Fabric {
           add(queues, b, `input queue of color ${c} holds ${len} wavelet(s); ${reader}`);
         } else {
           const full = LINKS_OF_MASK[meta & 31]
-            .filter((d) => {
-              const dq = B[q + Q_DEST + d];
+            .filter((_, i) => {
+              const dq = B[q + Q_DEST + i];
               return B[dq + Q_LEN] + B[dq + Q_FREED] >= this.D;
             })
             .map((d) => DIRECTION_NAMES[d]);

@@ -6,7 +6,8 @@
 // PE blocks (one Int32Array, `B`): each PE of the rectangle owns a block, in the simulator's internal PE
 // order (8 x 8 tiles, see fabric.ts): its header (router and task state, 36 ints), then its router queues
 // (one per color the router routes, by color), then its input queues (one per color delivered to the PE, by
-// color). Blocks start on 64-byte boundaries. Routers, PEs and queues are named by their offset in B.
+// color), each with its slots. Blocks start on 64-byte boundaries. Routers, PEs and queues are named by
+// their offset in B.
 
 // ---- PE header ------------------------------------------------------------------------------------------
 // First cache line: what router and PE visits read and write most.
@@ -71,27 +72,28 @@ export const F_GEN = 1;
 export const F_LAUNCH = 2;
 
 // ---- queues ---------------------------------------------------------------------------------------------
+// A queue is a header of QHDR ints followed by its `depth` slots, two ints each: the payload bits, and the
+// ready cycle * 2 + control flag. Slots form a ring from Q_HEAD. Keeping them in the PE's block, beside the
+// header, means a visit finds a PE's wavelets in the cache lines it already reads.
 /** Wavelets held. */
 export const Q_LEN = 0;
-/** Position of the head in the queue's slot block. */
+/** Position of the head in the ring of slots. */
 export const Q_HEAD = 1;
 /** Wavelets popped this cycle: their credits return at the cycle's end, so a queue has room when
  * Q_LEN + Q_FREED < depth. */
 export const Q_FREED = 2;
-/** Offset in S of the queue's slot block while it is not empty, else -1. */
-export const Q_BLOCK = 3;
 /** Block offset of the PE whose router (or input) the queue belongs to. */
-export const Q_OWNER = 4;
+export const Q_OWNER = 3;
 /** tx mask | rx mask << 5 | color << 10 | input queue << 15 | router queue index << 16. */
-export const Q_META = 5;
-/** Router queues: destination queue per link (RAMP: the PE's input queue of the color), or -1. */
+export const Q_META = 4;
+/** The head slot's second int (ready cycle * 2 + control flag), kept here while the queue is not empty. */
+export const Q_HREADY = 5;
+/** Router queues: the destination queue of each link of the tx set, in link order (RAMP: the PE's input
+ * queue of the color, first), then -1. */
 export const Q_DEST = 6;
-/** Ints per router queue and per input queue. */
-export const RQS = 12;
-export const IQS = 6;
+/** Ints of a queue's header; its slots follow. A queue takes QHDR + 2 * depth ints. */
+export const QHDR = 12;
 export const META_INPUT = 1 << 15;
-
-// Slots: two ints each in S, payload bits and ready cycle * 2 + control flag.
 
 // ---- vector operations (records of OS ints in O, doubles in OD) --------------------------------------
 /** Next operation in the PE's main or asynchronous list, or in the free list. */

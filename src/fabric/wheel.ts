@@ -46,12 +46,33 @@ export class TimingWheel {
   }
 
   /**
-   * Sort cycle t's entries ascending, so routers and PEs are visited in memory order: a wavefront crossing
-   * the wafer diagonally then walks memory forward instead of at random, which the caches reward.
+   * Sort cycle t's entries ascending. The simulator visits routers and PEs in this order, which decides
+   * which of two senders gets the last free slot of a queue in a cycle; and a wavefront crossing the wafer
+   * then walks memory forward instead of at random, which the caches reward.
    */
   sort(t: number): void {
     const i = t & MASK;
-    if (this.lengths[i] > 1) this.buckets[i].subarray(0, this.lengths[i]).sort();
+    const n = this.lengths[i];
+    if (n < 2) return;
+    const b = this.buckets[i];
+    // Entries often arrive in order (a sorted cycle schedules its neighbours): skip the ordered prefix, then
+    // insertion-sort a short bucket and leave longer disordered ones to the native sort.
+    let k = 1;
+    while (k < n && b[k - 1] <= b[k]) k++;
+    if (k === n) return;
+    if (n > 48) {
+      b.subarray(0, n).sort();
+      return;
+    }
+    for (; k < n; k++) {
+      const v = b[k];
+      let j = k - 1;
+      while (j >= 0 && b[j] > v) {
+        b[j + 1] = b[j];
+        j--;
+      }
+      b[j + 1] = v;
+    }
   }
 
   /** Empty the bucket of cycle t after its entries were processed. */
