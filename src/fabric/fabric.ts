@@ -29,6 +29,7 @@ import { DSD_FABIN, DSD_FABOUT, TASK_CONTROL, TASK_DATA, TASK_LOCAL } from "./pr
 import type { AsyncOpts, CompiledProgram, DataTaskFn, Dsd, PeContext, Sym, TaskFn } from "./program.js";
 import {
   F_GEN,
+  F_INPUT,
   F_LAUNCH,
   HDR,
   H_ACTHI,
@@ -93,6 +94,7 @@ import {
   Q_META,
   Q_OWNER,
   QHDR,
+  Q_SLOTS,
   SH_A,
   SH_AF16,
   SH_B,
@@ -186,8 +188,6 @@ export class Fabric {
   private readonly B: Int32Array;
   /** B as fp32: queue payloads. */
   private readonly BF: Float32Array;
-  /** Ints per queue: header and slots. */
-  private readonly QS: number;
   /** Vector operations: OS ints each in O, ODS doubles in OD; a free list through O_NEXT. */
   private O: Int32Array;
   private OD: Float64Array;
@@ -237,7 +237,7 @@ export class Fabric {
     this.D = w.inputQueueDepth;
     this.hop = w.hopLatencyCycles;
     this.C = w.colors;
-    const QS = (this.QS = QHDR + 2 * this.D);
+    const QS = QHDR + 2 * this.D;
     this.simdWidth = Float64Array.from(SIMD_KEY.flat(), (k) => (k ? w.simd[k] : 1));
     this.programs = layout.programs;
     const W = (this.width = layout.width);
@@ -312,19 +312,24 @@ export class Fabric {
       const nr = (B[b + H_NQ] = nrOf[p]);
       B[b + H_NIQ] = niOf[p];
       let q = b + HDR;
-      let iq = b + HDR + nr * QS;
+      let iq = b + HDR + nr * QHDR;
+      let slots = b + HDR + (nr + niOf[p]) * QHDR;
       for (let c = 0, j = 0; c < C; c++) {
         const t = tx[rm * C + c];
         if (t) {
           B[q + Q_OWNER] = b;
+          B[q + Q_SLOTS] = slots;
+          slots += 2 * this.D;
           B[q + Q_META] = t | (rx[rm * C + c] << 5) | (c << 10) | (j << 16);
           j++;
-          q += QS;
+          q += QHDR;
         }
         if (t & (1 << RAMP)) {
           B[iq + Q_OWNER] = b;
+          B[iq + Q_SLOTS] = slots;
+          slots += 2 * this.D;
           B[iq + Q_META] = (c << 10) | META_INPUT;
-          iq += QS;
+          iq += QHDR;
         }
       }
     }
@@ -333,7 +338,7 @@ export class Fabric {
     for (let p = 0; p < N; p++) {
       const b = pb[p];
       for (let k = 0; k < B[b + H_NQ]; k++) {
-        const q = b + HDR + k * QS;
+        const q = b + HDR + k * QHDR;
         const meta = B[q + Q_META];
         const c = (meta >> 10) & 31;
         for (let d = 0; d < NUM_LINKS; d++) B[q + Q_DEST + d] = -1;
@@ -370,6 +375,7 @@ export class Fabric {
       }
       const b = pb[p];
       B[b + H_PROG] = ci;
+      if (prog.dataColors.length || prog.hasControl) B[b + H_FLAGS] = F_INPUT;
       B[b + H_CHUNK] = chunk;
       B[b + H_BASE] = used;
       B[b + H_BLKLO] = prog.blockedLo;
@@ -385,7 +391,7 @@ export class Fabric {
   private routerQueue(b: number, c: number): number {
     const B = this.B;
     const n = B[b + H_NQ];
-    for (let k = 0, q = b + HDR; k < n; k++, q += this.QS) if (((B[q + Q_META] >> 10) & 31) === c) return q;
+    for (let k = 0, q = b + HDR; k < n; k++, q += QHDR) if (((B[q + Q_META] >> 10) & 31) === c) return q;
     return -1;
   }
 
@@ -393,7 +399,7 @@ export class Fabric {
   private inputQueue(b: number, c: number): number {
     const B = this.B;
     const n = B[b + H_NIQ];
-    for (let k = 0, q = b + HDR + B[b + H_NQ] * this.QS; k < n; k++, q += this.QS)
+    for (let k = 0, q = b + HDR + B[b + H_NQ] * QHDR; k < n; k++, q += QHDR)
       if (((B[q + Q_META] >> 10) & 31) === c) return q;
     return -1;
   }
@@ -619,7 +625,7 @@ export class Fabric {
 
   /** Offset in B of queue q's head slot (q must not be empty). */
   private headSlot(q: number): number {
-    return q + QHDR + 2 * this.B[q + Q_HEAD];
+    return this.B[q + Q_SLOTS] + 2 * this.B[q + Q_HEAD];
   }
 
   /** Append a wavelet to queue q; returns the offset in B of its slot (its payload is written there). */
@@ -628,7 +634,7 @@ export class Fabric {
     const len = B[q + Q_LEN];
     let at = B[q + Q_HEAD] + len;
     if (at >= this.D) at -= this.D;
-    const slot = q + QHDR + 2 * at;
+    const slot = B[q + Q_SLOTS] + 2 * at;
     B[slot + 1] = ready2;
     B[q + Q_LEN] = len + 1;
     if (len === 0) {
@@ -647,7 +653,7 @@ export class Fabric {
     if (--B[q + Q_LEN] === 0) {
       const meta = B[q + Q_META];
       if (!(meta & META_INPUT)) B[B[q + Q_OWNER] + H_NONEMPTY] &= ~(1 << (meta >> 16));
-    } else B[q + Q_HREADY] = B[q + QHDR + 2 * h + 1];
+    } else B[q + Q_HREADY] = B[B[q + Q_SLOTS] + 2 * h + 1];
     if (B[q + Q_FREED]++ === 0) {
       if (this.freedN === this.freed.length) {
         const g = new Int32Array(this.freedN * 2);
@@ -681,7 +687,7 @@ export class Fabric {
       }
       const j = 31 - Math.clz32(todo & -todo);
       todo &= todo - 1;
-      const q = r + HDR + j * this.QS;
+      const q = r + HDR + j * QHDR;
       const len = B[q + Q_LEN];
       const ready2 = B[q + Q_HREADY];
       if (ready2 >> 1 > t) continue;
@@ -700,7 +706,7 @@ export class Fabric {
         }
       }
       if (!ok) continue; // woken when the full queue frees a slot
-      const bits = B[q + QHDR + 2 * B[q + Q_HEAD]];
+      const bits = B[B[q + Q_SLOTS] + 2 * B[q + Q_HEAD]];
       const ctl = ready2 & 1;
       this.pop(q);
       for (let i = 0; i < nd; i++) {
@@ -864,6 +870,14 @@ export class Fabric {
           this.tracer.span(x, y, taskLabel(this.prog(b), B[b + H_TASKID]), start, Math.max(t, start + 1));
         }
       }
+      // Nothing to dispatch unless a launch is pending, a task is activated and not blocked, or the program
+      // has tasks that wavelets trigger (dispatch and runnable look at its input queues then).
+      if (
+        !(B[b + H_FLAGS] & (F_LAUNCH | F_INPUT)) &&
+        (B[b + H_ACTLO] & ~B[b + H_BLKLO]) === 0 &&
+        (B[b + H_ACTHI] & ~B[b + H_BLKHI]) === 0
+      )
+        return;
       if (B[b + H_LASTDISP] >= t) {
         if (this.runnable(b, t) >= 0 || B[b + H_FLAGS] & F_LAUNCH) this.schedP(b, t + 1);
         return;
@@ -1346,7 +1360,7 @@ export class Fabric {
       let av = 0;
       if (aK === X_FAB) {
         const q = O[o + O_A];
-        av = this.BF[q + QHDR + 2 * B[q + Q_HEAD]];
+        av = this.BF[B[q + Q_SLOTS] + 2 * B[q + Q_HEAD]];
         this.pop(q);
       } else if (aK === X_MEM) av = this.memF32[B[b + H_CHUNK]][O[o + O_A] + i * O[o + O_AS]];
       else if (aK === X_SCALAR) av = Math.fround(this.OD[k * ODS + OD_A]);
@@ -1354,7 +1368,7 @@ export class Fabric {
       if (kind !== K_MOV) {
         if (bK === X_FAB) {
           const q = O[o + O_B];
-          bv = this.BF[q + QHDR + 2 * B[q + Q_HEAD]];
+          bv = this.BF[B[q + Q_SLOTS] + 2 * B[q + Q_HEAD]];
           this.pop(q);
         } else if (bK === X_MEM) bv = this.memF32[B[b + H_CHUNK]][O[o + O_B] + i * O[o + O_BS]];
         else if (bK === X_SCALAR) bv = Math.fround(this.OD[k * ODS + OD_B]);
@@ -1484,7 +1498,7 @@ export class Fabric {
       const nr = B[b + H_NQ];
       const all = nr + B[b + H_NIQ];
       for (let j = 0; j < all; j++) {
-        const q = b + HDR + j * this.QS;
+        const q = b + HDR + j * QHDR;
         const len = B[q + Q_LEN];
         if (!len) continue;
         const meta = B[q + Q_META];

@@ -6,8 +6,8 @@
 // PE blocks (one Int32Array, `B`): each PE of the rectangle owns a block, in the simulator's internal PE
 // order (8 x 8 tiles, see fabric.ts): its header (router and task state, 36 ints), then its router queues
 // (one per color the router routes, by color), then its input queues (one per color delivered to the PE, by
-// color), each with its slots. Blocks start on 64-byte boundaries. Routers, PEs and queues are named by
-// their offset in B.
+// color), then the slots of those queues. Blocks start on 64-byte boundaries. Routers, PEs and queues are
+// named by their offset in B.
 
 // ---- PE header ------------------------------------------------------------------------------------------
 // First cache line: what router and PE visits read and write most.
@@ -56,7 +56,8 @@ export const H_BUSYUNTIL = 23;
 export const H_RUNNING = 24;
 export const H_TASKID = 25;
 export const H_TASKSTART = 26;
-/** F_GEN: the running task is a generator (in Fabric.gens); F_LAUNCH: a launch is pending (Fabric.launchFns). */
+/** F_GEN: the running task is a generator (in Fabric.gens); F_LAUNCH: a launch is pending (Fabric.launchFns);
+ * F_INPUT: see below. */
 export const H_FLAGS = 27;
 /** Index of the PE's program in the layout's programs, or -1 for a PE without code. */
 export const H_PROG = 28;
@@ -70,11 +71,14 @@ export const HDR = 36;
 
 export const F_GEN = 1;
 export const F_LAUNCH = 2;
+/** The program binds data or control tasks: wavelets, not only activations, can make a task runnable. */
+export const F_INPUT = 4;
 
 // ---- queues ---------------------------------------------------------------------------------------------
-// A queue is a header of QHDR ints followed by its `depth` slots, two ints each: the payload bits, and the
-// ready cycle * 2 + control flag. Slots form a ring from Q_HEAD. Keeping them in the PE's block, beside the
-// header, means a visit finds a PE's wavelets in the cache lines it already reads.
+// A queue is a header of QHDR ints and `depth` slots, two ints each: the payload bits, and the ready
+// cycle * 2 + control flag. Slots form a ring from Q_HEAD. A PE's queue headers sit together after its PE
+// header, and their slots after them: a router visit reads the headers of its queues (readiness, room) in a
+// few cache lines, and the slots only of wavelets it moves.
 /** Wavelets held. */
 export const Q_LEN = 0;
 /** Position of the head in the ring of slots. */
@@ -91,7 +95,9 @@ export const Q_HREADY = 5;
 /** Router queues: the destination queue of each link of the tx set, in link order (RAMP: the PE's input
  * queue of the color, first), then -1. */
 export const Q_DEST = 6;
-/** Ints of a queue's header; its slots follow. A queue takes QHDR + 2 * depth ints. */
+/** Offset in B of the queue's first slot. */
+export const Q_SLOTS = 11;
+/** Ints of a queue's header. */
 export const QHDR = 12;
 export const META_INPUT = 1 << 15;
 
