@@ -7,18 +7,16 @@
 //   260, hidden 64, 2 layers: a step of milliseconds, where the messages' own cost shows most), each on its
 //   shipped corpus. Median over the measured steps after warm-up, the two sides interleaved round by round so
 //   machine noise hits both alike. The bar (at most 1.3) is on the tiny GPT. The last line is one JSON object.
-import { execFileSync } from "node:child_process";
-import os from "node:os";
 import { fileURLToPath } from "node:url";
 import { ClusterRun } from "../src/appliance/cluster-run.js";
 import { openDataFor } from "../src/appliance/data.js";
-import { numericsOptimizer } from "../src/appliance/run-settings.js";
 import { compile } from "../src/compiler/index.js";
 import { loadParams } from "../src/frontends/index.js";
 import { CS2, makeCluster } from "../src/hw/index.js";
-import { Optimizer, clipGradNorm, gemmBackend } from "../src/numerics/index.js";
+import { Optimizer, clipGradNorm, gemmBackend, learningRateAt } from "../src/numerics/index.js";
 import { estimateStep, perfTimeModel } from "../src/perf/index.js";
-import { HostWeights, LayerExecutor, learningRate } from "../src/runtime/index.js";
+import { HostWeights, LayerExecutor, numericsOptimizer } from "../src/runtime/index.js";
+import { machine, median } from "./machine.js";
 
 const ROUNDS = 2;
 const SYSTEMS = 2;
@@ -26,18 +24,6 @@ const CONFIGS = [
   { file: "configs/tiny/gpt2.yaml", warmup: 1, steps: Number(process.env.BENCH_STEPS ?? 4) },
   { file: "configs/tiny/llama.yaml", warmup: 3, steps: 20 },
 ];
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-
-function cpuModel(): string {
-  try {
-    const m = /Model name:\s*(.+)/.exec(execFileSync("lscpu", { encoding: "utf8" }));
-    if (m) return m[1].trim();
-  } catch {
-    /* no lscpu */
-  }
-  return os.cpus()[0]?.model ?? "unknown";
-}
 
 async function benchConfig(file: string, WARMUP: number, STEPS: number) {
   const loaded = loadParams(fileURLToPath(new URL(`../${file}`, import.meta.url)));
@@ -60,7 +46,7 @@ async function benchConfig(file: string, WARMUP: number, STEPS: number) {
       const t0 = performance.now();
       exec.run(data.read(g, 0, g.samples.length), { seed, step: s, training: true });
       if (oc.maxGradientNorm !== null) clipGradNorm(w.grads.values(), oc.maxGradientNorm);
-      opt.step(params, w.grads, { lr: learningRate(oc.learningRate, s) });
+      opt.step(params, w.grads, { lr: learningRateAt(oc.learningRate, s) });
       w.clearGrads();
       if (s >= WARMUP) times.push(performance.now() - t0);
     }
@@ -99,7 +85,7 @@ async function benchConfig(file: string, WARMUP: number, STEPS: number) {
       const g = data.next()!;
       const t0 = performance.now();
       await cr.trainStep(s, g, {
-        lr: learningRate(oc.learningRate, s),
+        lr: learningRateAt(oc.learningRate, s),
         maxGradNorm: oc.maxGradientNorm,
         lossScale: 1,
         checkFinite: false,
@@ -148,8 +134,6 @@ console.log(
     tiny_gpt_overhead_ratio: gpt.overhead_ratio,
     bar: 1.3,
     gemm: gemmBackend().name,
-    cpu: cpuModel(),
-    cores: os.cpus().length,
-    node: process.version,
+    ...machine(),
   }),
 );

@@ -4,7 +4,6 @@
 //   npm run bench:compiler            (5 runs per case)
 //   npm run bench:compiler -- --runs 9
 import { spawnSync } from "node:child_process";
-import { cpus } from "node:os";
 import { fileURLToPath } from "node:url";
 import { CS2, makeCluster } from "../src/hw/index.js";
 import { compile } from "../src/compiler/index.js";
@@ -18,6 +17,7 @@ import {
   perfTimeModel,
 } from "../src/perf/index.js";
 import type { ModelIR } from "../src/model/index.js";
+import { machine, machineLine, median } from "./machine.js";
 
 interface Case {
   name: string;
@@ -65,20 +65,14 @@ function once(key: string): void {
   );
 }
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
-
 function main(): void {
   const child = process.argv.indexOf("--case");
   if (child >= 0) return once(process.argv[child + 1]);
   const ri = process.argv.indexOf("--runs");
   const runs = ri >= 0 ? Number(process.argv[ri + 1]) : 5;
   const self = fileURLToPath(import.meta.url);
-  console.log(
-    `compiler benchmark: ${runs} cold runs per case (fresh process each), ${cpus().length} cores, ${cpus()[0]?.model}, Node ${process.version}`,
-  );
+  const host = machine();
+  console.log(`compiler benchmark: ${runs} cold runs per case (fresh process each); ${machineLine(host)}`);
   const figures: Record<string, unknown> = {};
   for (const key of Object.keys(CASES)) {
     const rs = Array.from({ length: runs }, () => {
@@ -114,9 +108,9 @@ function main(): void {
     JSON.stringify({
       bench: "compiler",
       runs,
-      cpus: cpus().length,
-      cpuModel: cpus()[0]?.model,
-      node: process.version,
+      cpus: host.cores,
+      cpuModel: host.cpu,
+      node: host.node,
       ...figures,
     }),
   );

@@ -8,35 +8,19 @@
 //      fallback at 1024^3 for comparison).
 // Each side runs as a user gets it (PyTorch's default threads; our OpenBLAS with its default threads), the
 // machine's OpenBLAS environment untouched. The last line is one JSON object with every figure.
-import { execFileSync, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
-import os from "node:os";
 import { fileURLToPath } from "node:url";
 import { gemmBackend, sgemm, useGemmBackend, GEMM_BACKENDS } from "../src/numerics/gemm.js";
 import type { Batch, LayerSpec } from "../src/numerics/layers/spec.js";
 import { Optimizer } from "../src/numerics/optim/optimizers.js";
 import { buildModel, optimParams, trainStep } from "../src/numerics/runner.js";
+import { machine as describeMachine, machineLine, median } from "./machine.js";
 
 const CFG = { hidden: 256, layers: 4, heads: 4, seq: 128, batch: 8, vocab: 256, ffn: 1024 };
 const WARMUP = 3;
 const STEPS = Number(process.env.BENCH_STEPS ?? 10);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
-}
-
-function cpuModel(): string {
-  try {
-    const out = execFileSync("lscpu", { encoding: "utf8" });
-    const m = /Model name:\s*(.+)/.exec(out);
-    if (m) return m[1].trim();
-  } catch {
-    /* lscpu missing: fall back to Node's view */
-  }
-  return os.cpus()[0]?.model ?? "unknown";
-}
 
 function buildGpt() {
   const { hidden: H, layers: L, heads, seq: T, batch: B, vocab: V, ffn } = CFG;
@@ -159,13 +143,11 @@ function benchTorch(): { step_ms: number; peak_rss_mb: number; threads: number }
 }
 
 const machine = {
-  cores: os.cpus().length,
-  cpu: cpuModel(),
-  node: process.version,
+  ...describeMachine(),
   gemm: gemmBackend().description,
   blas_threads: gemmBackend().threads(),
 };
-console.log(`machine: ${machine.cores} cores, ${machine.cpu}, Node ${machine.node}`);
+console.log(machineLine(machine));
 console.log(`GEMM backend: ${machine.gemm}, ${machine.blas_threads} thread(s)`);
 
 // The two sides alternate in ROUNDS rounds (ours, then PyTorch's, each a median over STEPS steps), so a change

@@ -7,33 +7,16 @@
 //   2. The input pipeline: global batches per second read from the shipped corpus (GPT HDF5 rows, and BERT
 //      samples with masking), for the tiny configs' batch of 8.
 // The last line is one JSON object with every figure.
-import { execFileSync } from "node:child_process";
-import os from "node:os";
 import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { BatchStream, openSource } from "../src/data/index.js";
 import { loadParams } from "../src/frontends/index.js";
-import { Optimizer, clipGradNorm, trainStep } from "../src/numerics/index.js";
+import { Optimizer, clipGradNorm, learningRateAt, trainStep } from "../src/numerics/index.js";
 import type { Batch, ModelLayer } from "../src/numerics/index.js";
-import { HostWeights, LayerExecutor, learningRate } from "../src/runtime/index.js";
+import { HostWeights, LayerExecutor, numericsOptimizer } from "../src/runtime/index.js";
+import { machine as describeMachine, machineLine, median } from "./machine.js";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
-const OPT = { adamw: "AdamW", adam: "Adam", sgd: "SGD" } as const;
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
-}
-
-function cpuModel(): string {
-  try {
-    const m = /Model name:\s*(.+)/.exec(execFileSync("lscpu", { encoding: "utf8" }));
-    if (m) return m[1].trim();
-  } catch {
-    /* lscpu missing */
-  }
-  return os.cpus()[0]?.model ?? "unknown";
-}
 
 async function batches(file: string, n: number) {
   const p = loadParams(`${ROOT}${file}`);
@@ -48,14 +31,7 @@ async function batches(file: string, n: number) {
 async function benchConfig(file: string, steps: number, warmup: number) {
   const { p, out } = await batches(file, warmup + steps);
   const oc = p.run.optimizer!;
-  const optCfg = {
-    kind: OPT[oc.kind],
-    weightDecay: oc.weightDecay,
-    momentum: oc.momentum,
-    beta1: oc.beta1,
-    beta2: oc.beta2,
-    eps: oc.eps,
-  };
+  const optCfg = numericsOptimizer(oc);
   // executor
   const w = new HostWeights(p.model, p.run.seed);
   const exec = new LayerExecutor(p.model, w);
@@ -78,7 +54,7 @@ async function benchConfig(file: string, steps: number, warmup: number) {
   const tExec: number[] = [];
   const tRef: number[] = [];
   for (let s = 0; s < warmup + steps; s++) {
-    const lr = learningRate(oc.learningRate, s);
+    const lr = learningRateAt(oc.learningRate, s);
     let t = performance.now();
     exec.run(out[s], { seed: 1, step: s, training: true });
     if (oc.maxGradientNorm !== null) clipGradNorm(w.grads.values(), oc.maxGradientNorm);
@@ -121,8 +97,8 @@ async function benchData(file: string, n: number) {
   return +perSec.toFixed(0);
 }
 
-const machine = { cores: os.cpus().length, cpu: cpuModel(), node: process.version };
-console.log(`machine: ${machine.cores} cores, ${machine.cpu}, Node ${machine.node}`);
+const machine = describeMachine();
+console.log(machineLine(machine));
 const steps = Number(process.env.BENCH_STEPS ?? 15);
 const results: Record<string, unknown> = {};
 for (const f of ["configs/tiny/llama.yaml", "configs/tiny/bert.yaml", "configs/tiny/mlp.yaml"]) {

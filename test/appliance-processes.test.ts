@@ -132,8 +132,26 @@ describe("the appliance across processes", () => {
     expect(await a.done).toBe(1);
     const fa = mgmt.store.get(ja.id);
     expect(fa.phase).toBe("CANCELLED");
-    expect(fa.reason).toMatch(/^cancelled at step \d+; last checkpoint .*checkpoint_\d+\.mdl$/);
+    expect(fa.reason).toMatch(/^cancelled by request at step \d+; last checkpoint .*checkpoint_\d+\.mdl$/);
     expect(a.out()).toMatch(/Job cancelled by request: stopped at step \d+/);
+    expect(mgmt.systemStates().every((s) => s.job === null)).toBe(true);
+  }, 180_000);
+
+  it("Ctrl-C cancels a queued job at once and stops a running one at its next step boundary", async () => {
+    const { dir, mgmt, start, execJob, until } = setup();
+    const a = start("a", 1_000_000, 50, 1000);
+    await until("a past its first checkpoint", () => existsSync(join(dir, "a", "checkpoint_50.mdl")));
+    const b = start("b", 3, 0);
+    await until("b QUEUED", () => execJob("b")?.phase === "QUEUED");
+    b.child.kill("SIGINT");
+    expect(await b.done).toBe(1);
+    expect(mgmt.store.get(execJob("b")!.id).phase).toBe("CANCELLED");
+    a.child.kill("SIGINT");
+    expect(await a.done).toBe(1);
+    const fa = mgmt.store.get(execJob("a")!.id);
+    expect(fa.phase).toBe("CANCELLED");
+    expect(fa.reason).toMatch(/^interrupted by SIGINT at step \d+; last checkpoint .*checkpoint_\d+\.mdl$/);
+    expect(a.out()).toMatch(/Job interrupted by SIGINT: stopped at step \d+/);
     expect(mgmt.systemStates().every((s) => s.job === null)).toBe(true);
   }, 180_000);
 

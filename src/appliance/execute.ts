@@ -10,8 +10,9 @@
 import { resolve } from "node:path";
 import type { CompileArtifact, CompileInput, ExecutionMode, RunSettings } from "../compiler/index.js";
 import type { DataConfig, LoadedParams } from "../frontends/params/index.js";
-import { makeCluster } from "../hw/index.js";
+import { jobCluster } from "../hw/index.js";
 import type { ClusterSpec } from "../hw/index.js";
+import { learningRateAt } from "../numerics/index.js";
 import type { Batch } from "../numerics/index.js";
 import { estimateStep } from "../perf/index.js";
 import type { StepEstimate } from "../perf/index.js";
@@ -19,12 +20,17 @@ import {
   EvalMetrics,
   LossScaler,
   ModelDir,
-  learningRate,
+  checkRunInputs,
+  checkpointModel,
+  evalSummaryLines,
   listCheckpoints,
-  logTime,
-  readCheckpoint,
+  logNumber,
+  numericsOptimizer,
+  resumeCheckpoint,
+  trainLogLine,
   writeCheckpoint,
 } from "../runtime/index.js";
+import type { RunMode } from "../runtime/index.js";
 import { EventFileWriter } from "../util/tfevents.js";
 import { WscError } from "../util/errors.js";
 import { ClusterRun } from "./cluster-run.js";
@@ -40,7 +46,6 @@ import type { CompileReply } from "./roles/coordinator.js";
 import type { GlobalBatchRef } from "./roles/input-worker.js";
 import { ADDRESS, ask } from "./roles/protocol.js";
 import type { WeightSnapshot } from "./roles/weight-store.js";
-import { numericsOptimizer } from "./run-settings.js";
 import { InProcessTransport } from "./transport.js";
 
 /** A stream of global batches (src/data's BatchStream fits): what the input workers read rows of. */
@@ -62,7 +67,7 @@ export interface CsxExecuteRequest {
   readonly params: LoadedParams;
   /** What the compiler is asked for (the settings `--compile_only` compiles, so the cache is shared). */
   readonly settings: RunSettings;
-  readonly mode: "train" | "eval" | "train_and_eval";
+  readonly mode: RunMode;
   readonly compileDir: string;
   readonly numCsx: number;
   /** Input workers per system; 0 = automatic. */
@@ -92,26 +97,6 @@ export interface CsxExecuteResult {
   readonly checkpoints: readonly string[];
 }
 
-/** Systems of the job: `numCsx` of the cluster's kind, with its MemoryX and SwarmX. */
-function jobCluster(c: ClusterSpec, n: number): ClusterSpec {
-  return {
-    ...makeCluster(c.system, n, c.name),
-    memoryx: c.memoryx,
-    swarmx: c.swarmx,
-    inputWorkersPerSystem: c.inputWorkersPerSystem,
-  };
-}
-
-/** Numbers in log lines as `run CPU` prints them: 6 significant digits, trailing zeros dropped. */
-function fmt(x: number): string {
-  return Number.isFinite(x)
-    ? x
-        .toPrecision(6)
-        .replace(/(\.\d*?)0+$/, "$1")
-        .replace(/\.$/, "")
-    : String(x);
-}
-
 export async function executeCsx(
   req: CsxExecuteRequest,
   say: (line: string) => void,
@@ -119,34 +104,22 @@ export async function executeCsx(
   const { params } = req;
   const { run, model } = params;
   const training = req.mode !== "eval";
-  if (training && !run.train)
-    throw new WscError(`${params.file}: --mode ${req.mode} needs a training input section (train_input)`);
-  if (req.mode !== "train" && !run.eval)
-    throw new WscError(`${params.file}: --mode ${req.mode} needs an evaluation input section (eval_input)`);
-  if (training && !run.optimizer)
-    throw new WscError(`${params.file}: --mode ${req.mode} needs an optimizer section with a learning rate`);
-  if (training && run.maxSteps === null)
-    throw new WscError(
-      `${params.file}: training needs max_steps: set runconfig.max_steps or pass --max_steps`,
-    );
+  checkRunInputs(params, req.mode);
 
   const mgmt = req.management ?? new Management();
   try {
     if (req.numCsx > mgmt.cluster.numSystems)
       throw new ClusterTooSmallError(req.numCsx, mgmt.cluster.numSystems, mgmt.home.clusterFile);
     mgmt.priorityValue(req.priority); // an unknown priority fails before anything is submitted
-    const cluster = jobCluster(mgmt.cluster, req.numCsx);
+    // the job's systems: `numCsx` of the cluster's, with its MemoryX, SwarmX and input workers
+    const cluster: ClusterSpec = jobCluster(mgmt.cluster, req.numCsx);
     const modelDir = resolve(run.modelDir);
     const dir = new ModelDir(modelDir);
     const plain = (line: string) => {
-      dir.append(`${logTime()} INFO:   ${line}`);
+      dir.info(line);
       say(line);
     };
-    const info = (msg: string) => {
-      const l = `${logTime()} INFO:   ${msg}`;
-      dir.append(l);
-      say(l);
-    };
+    const info = (msg: string) => say(dir.info(msg));
     const workflowId = newWorkflowId();
     const detail = {
       params: resolve(params.file),
@@ -219,7 +192,12 @@ export async function executeCsx(
         priority: req.priority,
         labels: req.labels,
         modelDir,
-        detail: { ...detail, compileHash: artifact.hash, executionStrategy: artifact.decision.mode },
+        detail: {
+          ...detail,
+          compileHash: artifact.hash,
+          executionStrategy: artifact.decision.mode,
+          maxSteps: training ? run.maxSteps : null,
+        },
       }),
     );
     const running = await xj.waitUntilRunning(plain);
@@ -275,15 +253,9 @@ async function executeSteps(req: CsxExecuteRequest, x: StepsContext): Promise<St
   let step = 0;
   let trainPos: { epoch: number; offset: number } | null = null;
   let initial: { snapshot: WeightSnapshot; from: string } | undefined;
-  const from =
-    run.checkpointPath ??
-    (run.autoloadLastCheckpoint ? listCheckpoints(run.modelDir).at(-1)?.path : undefined);
-  if (from) {
-    const c = readCheckpoint(from);
-    if (c.model.paramCount !== model.paramCount)
-      throw new WscError(
-        `${from} holds a model of ${c.model.paramCount} parameters (${c.model.name}); this one has ${model.paramCount}`,
-      );
+  const resume = resumeCheckpoint(run, model);
+  if (resume) {
+    const { from, checkpoint: c } = resume;
     initial = { snapshot: { weights: Object.fromEntries(c.weights), optimizer: c.optimizer }, from };
     step = c.step;
     trainPos = c.data.train;
@@ -324,7 +296,7 @@ async function executeSteps(req: CsxExecuteRequest, x: StepsContext): Promise<St
     const snap = await cr.snapshot();
     const path = writeCheckpoint(x.dir.checkpointPath(step), {
       step,
-      model: { family: model.family, name: model.name, paramCount: model.paramCount },
+      model: checkpointModel(model),
       weights: new Map(Object.entries(snap.weights)),
       optimizer: snap.optimizer,
       data: { train: data ? data.position : trainPos },
@@ -356,7 +328,7 @@ async function executeSteps(req: CsxExecuteRequest, x: StepsContext): Promise<St
           break;
         }
         const r = await cr.trainStep(step, g, {
-          lr: learningRate(oc!.learningRate, step),
+          lr: learningRateAt(oc!.learningRate, step),
           maxGradNorm: oc!.maxGradientNorm,
           lossScale: scaler.scale,
           checkFinite: run.precision.lossScaling.mode === "dynamic",
@@ -376,18 +348,16 @@ async function executeSteps(req: CsxExecuteRequest, x: StepsContext): Promise<St
         if (step % run.logSteps === 0 || step === maxSteps) {
           const rate = windowSamples / windowDevice;
           const globalRate = samples / deviceSeconds;
-          x.info(
-            `| Train Device=CSX, Step=${step}, Loss=${fmt(r.loss)}, Rate=${fmt(rate)} samples/sec, GlobalRate=${fmt(globalRate)} samples/sec`,
-          );
+          x.info(trainLogLine("CSX", step, r.loss, rate, globalRate));
           tb.scalars(step, { loss: r.loss, local_samples_per_sec: rate, avg_samples_per_sec: globalRate });
           windowSamples = 0;
           windowDevice = 0;
         }
         if ((run.checkpointSteps > 0 && step % run.checkpointSteps === 0) || step === maxSteps) await save();
-        if (x.job.beat() === "cancel") {
+        if ((await x.job.boundary()) === "cancel") {
           const last = checkpoints.at(-1) ?? listCheckpoints(run.modelDir).at(-1)?.path;
-          cancelled = `cancelled at step ${step}${last ? `; last checkpoint ${last}` : "; no checkpoint was written"}`;
-          x.info(`Job cancelled by request: stopped at step ${step}`);
+          cancelled = `${x.job.stopReason()} at step ${step}${last ? `; last checkpoint ${last}` : "; no checkpoint was written"}`;
+          x.info(`Job ${x.job.stopReason()}: stopped at step ${step}`);
           break;
         }
       }
@@ -411,21 +381,16 @@ async function executeSteps(req: CsxExecuteRequest, x: StepsContext): Promise<St
           globalLossTokens: g.globalLossTokens,
         };
         metrics.add(denominators, r.loss, r.headLosses);
-        if ((k + 1) % run.logSteps === 0) x.info(`| Eval Device=CSX, Step=${k + 1}, Loss=${fmt(r.loss)}`);
-        if (x.job.beat() === "cancel") {
-          cancelled = `cancelled at evaluation step ${k + 1}`;
+        if ((k + 1) % run.logSteps === 0)
+          x.info(`| Eval Device=CSX, Step=${k + 1}, Loss=${logNumber(r.loss)}`);
+        if ((await x.job.boundary()) === "cancel") {
+          cancelled = `${x.job.stopReason()} at evaluation step ${k + 1}`;
           break;
         }
       }
-      if (metrics.count === 0)
-        throw new WscError(
-          `${run.eval!.section}: the evaluation data gave no batch of ${run.eval!.batchSize}`,
-        );
+      const summary = evalSummaryLines(metrics, run.eval!);
       if (!training) deviceSeconds = cr.deviceClock - clock0;
-      x.info(`Avg Eval Loss: ${fmt(metrics.avgLoss)}`);
-      x.info("Evaluation metrics:");
-      const results = metrics.results();
-      for (const [key, v] of Object.entries(results)) x.info(`  - ${key} = ${fmt(v)}`);
+      for (const line of summary) x.info(line);
       tb.scalars(step, { [training ? "eval/loss" : "loss"]: metrics.avgLoss });
       if (!cancelled) x.info("Evaluation completed successfully!");
       if (!training) lastLoss = metrics.avgLoss;

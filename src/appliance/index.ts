@@ -11,7 +11,6 @@ export { ClusterRun } from "./cluster-run.js";
 export type { ClusterRunOptions, EvalStepResult, StepSettings, TrainStepResult } from "./cluster-run.js";
 export { executeCsx } from "./execute.js";
 export type { CsxExecuteRequest, CsxExecuteResult, OpenData, TrainData } from "./execute.js";
-export { numericsOptimizer } from "./run-settings.js";
 export { ADDRESS, ask, bindRole } from "./roles/protocol.js";
 export type { CsxProgram, Messages, MessageType, StepReport } from "./roles/protocol.js";
 export { Coordinator } from "./roles/coordinator.js";

@@ -7,6 +7,7 @@ import { registerFabric } from "./commands/fabric.js";
 import { registerData } from "./commands/data.js";
 import { registerModel } from "./commands/model.js";
 import { registerRun } from "./commands/run.js";
+import { registerServe } from "./commands/serve.js";
 import { registerSystem } from "./commands/system.js";
 
 const require = createRequire(import.meta.url);
@@ -27,20 +28,36 @@ export function buildProgram(): Command {
   registerModel(program);
   registerRun(program);
   registerData(program);
+  registerServe(program);
   return program;
 }
 
-/** Run the CLI; returns the process exit code. Bad input prints one clear message, never a stack trace. */
+/** A failed file operation of Node (it carries the system's code, the call and usually the path). */
+function isSystemError(e: unknown): e is NodeJS.ErrnoException & { code: string; syscall: string } {
+  return e instanceof Error && typeof (e as NodeJS.ErrnoException).code === "string" && "syscall" in e;
+}
+
+/**
+ * Run the CLI; returns the process exit code. Bad input prints one clear message, never a stack trace, and
+ * exits 2: a WscError with its own code, a usage error commander has already printed (an unknown option, a
+ * value out of range; --help and --version exit 0). A file operation no command wrapped in a WscError (a full
+ * disk, a folder that went away mid-run) prints Node's message, which names the path and the reason, and
+ * exits 1. Anything else is a bug and keeps its stack trace.
+ */
 export async function main(argv: readonly string[]): Promise<number> {
   const program = buildProgram();
   try {
     await program.parseAsync([...argv]);
     return 0;
   } catch (e) {
-    if (e instanceof CommanderError) return e.exitCode;
+    if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
     if (e instanceof WscError) {
       process.stderr.write(`wsc: error: ${e.message}\n`);
       return e.exitCode;
+    }
+    if (isSystemError(e)) {
+      process.stderr.write(`wsc: error: ${e.message}\n`);
+      return 1;
     }
     throw e;
   }

@@ -4,7 +4,8 @@
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { WscError } from "../util/errors.js";
+import { WscError, errnoCode } from "../util/errors.js";
+import { CompileError } from "./errors.js";
 import { COMPILER_PARAMS } from "./memory.js";
 import type { CompileArtifact, CompileInput } from "./types.js";
 
@@ -68,9 +69,16 @@ export function readCachedArtifact(compileDir: string, hash: string): CompileArt
 /** Write the artifact atomically (temporary file, then rename) so an interrupted write leaves no half file. */
 export function writeArtifact(compileDir: string, a: CompileArtifact): string {
   const p = artifactPath(compileDir, a.hash);
-  mkdirSync(join(compileDir, a.hash), { recursive: true });
   const tmp = `${p}.tmp-${process.pid}`;
-  writeFileSync(tmp, JSON.stringify(a, null, 1) + "\n");
-  renameSync(tmp, p);
+  try {
+    mkdirSync(join(compileDir, a.hash), { recursive: true });
+    writeFileSync(tmp, JSON.stringify(a, null, 1) + "\n");
+    renameSync(tmp, p);
+  } catch (e) {
+    throw new CompileError(
+      "artifact",
+      `cannot write the compile artifact under compile_dir ${compileDir}: ${errnoCode(e)}; give a writable folder with -c/--compile_dir`,
+    );
+  }
   return p;
 }

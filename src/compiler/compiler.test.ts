@@ -1,6 +1,6 @@
 // The passes, the plans they make and the errors they give, on small models with a plain cycle-count time
 // model (no performance model needed), plus the compile hash and cache.
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -209,5 +209,16 @@ describe("compile hash and cache", () => {
     expect(passes).toBe(6);
     expect(second.artifact).toEqual(first.artifact);
     expect(second.path).toBe(join(dir, first.artifact.hash, "artifact.json"));
+  });
+  it("a compile_dir that cannot be written is a CompileError naming the folder, the reason and the flag", () => {
+    const dir = mkdtempSync(join(tmpdir(), "wsc-cc-"));
+    const file = join(dir, "a-file");
+    writeFileSync(file, "");
+    const e = compileError(() => compileCached(inputFor(smallGpt()), join(file, "cache"), { time }));
+    expect(e.pass).toBe("artifact");
+    expect(e.exitCode).toBe(2);
+    expect(e.message).toBe(
+      `cannot write the compile artifact under compile_dir ${join(file, "cache")}: ENOTDIR; give a writable folder with -c/--compile_dir`,
+    );
   });
 });

@@ -1,7 +1,7 @@
 // Kernel costs against hand arithmetic from the hardware figures, and kernel matching against the IR's FLOPs.
 import { describe, expect, it } from "vitest";
 import { WSE2 } from "../hw/index.js";
-import { buildBert, buildDecoderLM, DECODER_DEFAULTS } from "../model/index.js";
+import { BERT_DEFAULTS, buildBert, buildDecoderLM, DECODER_DEFAULTS } from "../model/index.js";
 import { elementwiseCost, gatherCost, kernelFlops, matchKernels, matmulCost } from "./kernels.js";
 import { smallMlp } from "./test-models.js";
 
@@ -77,6 +77,7 @@ describe("kernel matching computes the IR's forward FLOPs and holds the layer's 
       seqLen: 64,
     }),
     bert: buildBert({
+      ...BERT_DEFAULTS,
       vocabSize: 1000,
       hidden: 128,
       layers: 2,
@@ -84,18 +85,8 @@ describe("kernel matching computes the IR's forward FLOPs and holds the layer's 
       ffn: 512,
       maxPositions: 64,
       seqLen: 64,
-      typeVocabSize: 2,
       normEps: 1e-12,
-      activation: "gelu",
-      dropout: 0.1,
-      attentionDropout: 0.1,
-      nsp: true,
-      tiedEmbeddings: true,
       mlmPredictions: 10,
-      lossScaling: "batch_size",
-      lossWeight: 1,
-      initializerRange: 0.02,
-      computeDtype: "fp16",
     }),
     mlp: smallMlp(),
   };

@@ -62,6 +62,13 @@ describe("GPT HDF5 format", () => {
       /samples of 8 tokens, but train_input\.max_sequence_length is 16/,
     );
   });
+  it("a *.h5 file that is not HDF5 is named with the fix, before the library reads it", () => {
+    const dir = mkdtempSync(join(tmpdir(), "wsc-data-"));
+    writeFileSync(join(dir, "x.h5"), "not hdf5");
+    expect(() => readGptHdf5(join(dir, "x.h5"))).toThrow(
+      `${join(dir, "x.h5")} is not an HDF5 file (no HDF5 signature): remove it from the data folder`,
+    );
+  });
   it("refuses token ids beyond the model's vocabulary", () => {
     expect(() => new GptHdf5Source([join(CORPUS, "gpt2/val")], 64, 260, "eval_input")).toThrow(
       /vocabulary of 50257 .* larger than the model's vocab_size 260/,

@@ -3,9 +3,10 @@
 // `n_examples` and one int32 dataset `data` of shape (n_examples, 3, max_seq_length) whose three rows per
 // sample are input_ids, attention_mask (really a loss mask: 1 where the label counts) and labels (input_ids
 // shifted by one). Padding is 0 with mask 0. wsc writes gzip-compressed chunks, which h5py and Model Zoo read.
-import { readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
+import { closeSync, openSync, readFileSync, readSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type H5 from "h5wasm/node";
+import { errnoCode } from "../util/errors.js";
 import { DataError } from "./errors.js";
 
 // The library is loaded on first use, not at import: it costs a few hundred milliseconds to start, which every
@@ -30,13 +31,36 @@ export interface GptHdf5File {
   readonly data: Int32Array;
 }
 
+/** HDF5's format signature; it stands at byte 0 or, after a user block, at 512, 1024, 2048, ... */
+const HDF5_SIGNATURE = Buffer.from([0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a]);
+
+/** Whether the file carries HDF5's signature (checked first: the library prints pages of diagnostics otherwise). */
+function hasHdf5Signature(path: string): boolean {
+  const head = Buffer.alloc(1 << 16);
+  const fd = openSync(path, "r");
+  try {
+    const n = readSync(fd, head, 0, head.length, 0);
+    for (let at = 0; at + HDF5_SIGNATURE.length <= n; at = at === 0 ? 512 : at * 2) {
+      if (head.subarray(at, at + HDF5_SIGNATURE.length).equals(HDF5_SIGNATURE)) return true;
+    }
+    return false;
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /** Read a GPT HDF5 file (after `hdf5Ready()`). */
 export function readGptHdf5(path: string): GptHdf5File {
   let f: InstanceType<typeof h5wasm.File>;
   try {
+    if (!hasHdf5Signature(path))
+      throw new DataError(`${path} is not an HDF5 file (no HDF5 signature): remove it from the data folder`);
     f = new h5wasm.File(path, "r");
   } catch (e) {
-    throw new DataError(`cannot open ${path} as HDF5: ${(e as Error).message}`);
+    if (e instanceof DataError) throw e;
+    throw new DataError(
+      `cannot open ${path} as HDF5: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+    );
   }
   try {
     const d = f.get("data");
@@ -89,7 +113,7 @@ export function h5FilesIn(dir: string): string[] {
     names = readdirSync(dir);
   } catch (e) {
     if (e instanceof DataError) throw e;
-    throw new DataError(`cannot read data_dir ${dir}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+    throw new DataError(`cannot read data_dir ${dir}: ${errnoCode(e)}`);
   }
   return names
     .filter((n) => n.endsWith(".h5"))

@@ -5,6 +5,7 @@
 // (pad id, mask 0). Samples go into files of `samplesPerFile` each, with data_params.json beside them.
 import { mkdirSync, readFileSync } from "node:fs";
 import { basename, join } from "node:path";
+import { errnoCode } from "../util/errors.js";
 import { DataError } from "./errors.js";
 import { hdf5Ready, writeDataParams, writeGptHdf5 } from "./hdf5.js";
 import { tokenizer } from "./tokenizers.js";
@@ -57,7 +58,7 @@ export async function prepareText(o: PrepareOptions): Promise<PrepareResult> {
     try {
       text = readFileSync(f, "utf8");
     } catch (e) {
-      throw new DataError(`cannot read input ${f}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+      throw new DataError(`cannot read input ${f}: ${errnoCode(e)}`);
     }
     for (const id of tok.encode(text)) stream.push(id);
     stream.push(tok.eosId);
@@ -66,7 +67,13 @@ export async function prepareText(o: PrepareOptions): Promise<PrepareResult> {
   const { data, n } = samplesFromStream(stream, T, tok.padId);
   if (n === 0) throw new DataError(`the inputs hold ${stream.length} token(s): too few for one sample`);
   await hdf5Ready();
-  mkdirSync(o.outDir, { recursive: true });
+  try {
+    mkdirSync(o.outDir, { recursive: true });
+  } catch (e) {
+    throw new DataError(
+      `cannot create the output folder ${o.outDir}: ${errnoCode(e)}; give a writable folder with -o`,
+    );
+  }
   const per = o.samplesPerFile ?? 2048;
   const files: string[] = [];
   for (let start = 0, k = 0; start < n; start += per, k++) {

@@ -340,7 +340,9 @@ describe("errors name the PE, the symbols, the color and the fix", () => {
   it("a what-if wafer beyond 32 colors or 64 task IDs is refused with the limit", () => {
     const l = new LayoutBuilder({ ...WSE2, colors: 40 });
     l.setRectangle(1, 1);
-    expect(() => runtime(l)).toThrow(/has 40 colors and 64 task IDs; the simulator supports at most 32 colors/);
+    expect(() => runtime(l)).toThrow(
+      /has 40 colors and 64 task IDs; the simulator supports at most 32 colors/,
+    );
   });
   it("reading a color the router does not deliver fails when the operation is issued", () => {
     const rt = onePe(WSE2, (pe) => {

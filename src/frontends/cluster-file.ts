@@ -12,9 +12,9 @@
 //   input_workers_per_system: 0   # 0 = automatic
 import { readFileSync } from "node:fs";
 import { z } from "zod";
-import { ALCF_CLUSTER, SYSTEMS, makeCluster } from "../hw/index.js";
+import { ALCF_CLUSTER, SYSTEMS, jobCluster, makeCluster } from "../hw/index.js";
 import type { ClusterSpec, SimdWidths, SystemKind, SystemSpec, WaferSpec } from "../hw/index.js";
-import { WscError } from "../util/errors.js";
+import { WscError, errnoCode } from "../util/errors.js";
 import { loadYamlConfig } from "./yaml-config.js";
 
 const MAX_SYSTEMS = ALCF_CLUSTER.swarmx.maxSystems;
@@ -157,7 +157,22 @@ export function loadCluster(file: string | undefined, o: ClusterOverrides = {}):
   try {
     text = readFileSync(file, "utf8");
   } catch (e) {
-    throw new WscError(`cannot read cluster file ${file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+    throw new WscError(`cannot read cluster file ${file}: ${errnoCode(e)}`);
   }
   return parseClusterFile(file, text, o);
+}
+
+/**
+ * The systems a job of `numCsx` systems uses on the cluster a cluster file describes (or the default): an
+ * error naming both numbers and the fix when the cluster has fewer.
+ */
+export function loadJobCluster(o: { cluster?: string; system?: SystemKind; numCsx?: number }): ClusterSpec {
+  const c = loadCluster(o.cluster, { system: o.system });
+  const n = o.numCsx ?? 1;
+  if (n > c.numSystems)
+    throw new WscError(
+      `--num_csx ${n} exceeds the ${c.numSystems} system(s) of the cluster (${c.name}): ` +
+        `use --num_csx 1..${c.numSystems}, or a cluster file with num_systems: ${n} for a what-if`,
+    );
+  return jobCluster(c, n);
 }

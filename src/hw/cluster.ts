@@ -84,3 +84,8 @@ export function makeCluster(
 
 /** ALCF's layout: two CS-2 systems with MemoryX, SwarmX, input workers and a management node. */
 export const ALCF_CLUSTER: ClusterSpec = makeCluster(CS2, 2, "ALCF CS-2 cluster");
+
+/** The systems a job uses: `n` of the cluster's systems, with its MemoryX, SwarmX and input workers. */
+export function jobCluster(c: ClusterSpec, n: number): ClusterSpec {
+  return { ...c, numSystems: n };
+}

@@ -1,7 +1,7 @@
 // Parameter counts against published figures, FLOPs against hand arithmetic, and no weight allocation.
 import { describe, expect, it } from "vitest";
 import { buildBert, buildDecoderLM, buildMlp } from "./builders.js";
-import { DECODER_DEFAULTS } from "./presets.js";
+import { BERT_DEFAULTS, DECODER_DEFAULTS } from "./presets.js";
 
 const gpt2Small = (seq = 1024) =>
   buildDecoderLM({
@@ -36,6 +36,7 @@ describe("parameter counts equal the published ones", () => {
     // HF BertForPreTraining bert-base-uncased: 109,482,240 (BertModel incl. pooler) + MLM transform 768*768+768
     // + 2*768 norm + 30522 decoder bias + NSP classifier 768*2+2 = 110,106,428
     const m = buildBert({
+      ...BERT_DEFAULTS,
       vocabSize: 30522,
       hidden: 768,
       layers: 12,
@@ -43,17 +44,7 @@ describe("parameter counts equal the published ones", () => {
       ffn: 3072,
       maxPositions: 512,
       seqLen: 128,
-      typeVocabSize: 2,
       normEps: 1e-12,
-      activation: "gelu",
-      dropout: 0.1,
-      attentionDropout: 0.1,
-      nsp: true,
-      tiedEmbeddings: true,
-      lossScaling: "batch_size",
-      lossWeight: 1,
-      initializerRange: 0.02,
-      computeDtype: "fp16",
     });
     expect(m.paramCount).toBe(110_106_428);
   });

@@ -2,7 +2,7 @@
 // allocated, and per-sample costs) and builders for the families real users run.
 export { assemble, buildBert, buildDecoderLM, buildMlp } from "./builders.js";
 export type { BertConfig, DecoderLMConfig, MlpConfig } from "./builders.js";
-export { DECODER_DEFAULTS } from "./presets.js";
+export { BERT_DEFAULTS, DECODER_DEFAULTS } from "./presets.js";
 export { layerCost } from "./flops.js";
 export type { CostContext, LayerCost } from "./flops.js";
 export type { ComputeDtype, LayerFlops, LayerIR, ModelFamily, ModelIR, ParamIR, TiedParam } from "./ir.js";

@@ -1,6 +1,6 @@
-// Family defaults: what each decoder family fixes, so a config need only give sizes. Frontends start from these
-// and apply the user's keys on top.
-import type { DecoderLMConfig } from "./builders.js";
+// Family defaults: what each family fixes, so a config need only give sizes. Frontends start from these and
+// apply the user's keys on top.
+import type { BertConfig, DecoderLMConfig } from "./builders.js";
 
 type FamilyDefaults = Omit<
   DecoderLMConfig,
@@ -61,4 +61,32 @@ export const DECODER_DEFAULTS: Readonly<Record<DecoderLMConfig["family"], Family
     dropout: 0,
     attentionDropout: 0,
   },
+};
+
+type BertDefaults = Omit<
+  BertConfig,
+  | "vocabSize"
+  | "hidden"
+  | "layers"
+  | "heads"
+  | "ffn"
+  | "maxPositions"
+  | "seqLen"
+  | "mlmPredictions"
+  | "nspLossWeight"
+>;
+
+/** BERT as Model Zoo's bert configs leave it: two segments, GELU, dropout 0.1, NSP, MLM decoder tied. */
+export const BERT_DEFAULTS: BertDefaults = {
+  typeVocabSize: 2,
+  normEps: 1e-5,
+  activation: "gelu",
+  dropout: 0.1,
+  attentionDropout: 0.1,
+  nsp: true,
+  tiedEmbeddings: true,
+  lossScaling: "batch_size",
+  lossWeight: 1,
+  initializerRange: 0.02,
+  computeDtype: "fp16",
 };

@@ -3,13 +3,14 @@
 // (scripts/calibrate-perf.ts) and a test pins every row within 15%.
 import { makeCluster, SYSTEMS } from "../hw/index.js";
 import type { ClusterSpec } from "../hw/index.js";
-import { buildBert, buildDecoderLM, DECODER_DEFAULTS } from "../model/index.js";
+import { BERT_DEFAULTS, buildBert, buildDecoderLM, DECODER_DEFAULTS } from "../model/index.js";
 import type { ModelIR } from "../model/index.js";
 import type { CompileInput, ExecutionMode } from "../compiler/index.js";
 
 /** BERT-Large as Model Zoo's bert_large_MSL128 config: MLM on 20 masked positions per sample, NSP head. */
 export function bertLargeMsl128(): ModelIR {
   return buildBert({
+    ...BERT_DEFAULTS,
     vocabSize: 30522,
     hidden: 1024,
     layers: 24,
@@ -17,18 +18,7 @@ export function bertLargeMsl128(): ModelIR {
     ffn: 4096,
     maxPositions: 512,
     seqLen: 128,
-    typeVocabSize: 2,
-    normEps: 1e-12,
-    activation: "gelu",
-    dropout: 0.1,
-    attentionDropout: 0.1,
-    nsp: true,
-    tiedEmbeddings: true,
     mlmPredictions: 20,
-    lossScaling: "batch_size",
-    lossWeight: 1,
-    initializerRange: 0.02,
-    computeDtype: "fp16",
   });
 }
 

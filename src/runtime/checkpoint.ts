@@ -23,6 +23,7 @@ import {
 import { basename, dirname, join } from "node:path";
 import type { DataPosition } from "../data/index.js";
 import type { OptimizerState } from "../numerics/index.js";
+import { errnoCode } from "../util/errors.js";
 import { RuntimeError } from "./errors.js";
 import type { LossScaleState } from "./loss-scale.js";
 
@@ -126,10 +127,7 @@ export function readCheckpoint(path: string): CheckpointContent & { header: Chec
   try {
     buf = readFileSync(path);
   } catch (e) {
-    throw new RuntimeError(
-      `cannot read checkpoint ${path}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`,
-      2,
-    );
+    throw new RuntimeError(`cannot read checkpoint ${path}: ${errnoCode(e)}`, 2);
   }
   if (buf.length < 12 || buf.toString("latin1", 0, 8) !== MAGIC) {
     throw new RuntimeError(`${path} is not a wsc checkpoint (no "WSCMDL1" magic)`, 2);

@@ -8,6 +8,7 @@
 import { appendFileSync, existsSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { stringify } from "yaml";
+import { errnoCode } from "../util/errors.js";
 import { RuntimeError } from "./errors.js";
 import { checkpointName } from "./checkpoint.js";
 
@@ -46,10 +47,7 @@ export class ModelDir {
       mkdirSync(join(dir, "eval"), { recursive: true });
       mkdirSync(join(dir, "cerebras_logs", ts), { recursive: true });
     } catch (e) {
-      throw new RuntimeError(
-        `cannot create model_dir ${dir}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`,
-        2,
-      );
+      throw new RuntimeError(`cannot create model_dir ${dir}: ${errnoCode(e)}`, 2);
     }
     this.runLog = join(dir, `run_${ts}.log`);
     this.logs = [this.runLog, join(dir, "cerebras_logs", ts, "run.log")];
@@ -61,6 +59,13 @@ export class ModelDir {
   /** Append a line to the run's logs. */
   append(line: string): void {
     for (const f of this.logs) appendFileSync(f, `${line}\n`);
+  }
+
+  /** Append `message` as a Model Zoo INFO line ("<log time> INFO:   <message>") and return that line. */
+  info(message: string): string {
+    const line = `${logTime()} INFO:   ${message}`;
+    this.append(line);
+    return line;
   }
 
   /** The path for the checkpoint of `step`: checkpoint_{step}.mdl, or a dated name when that exists. */

@@ -8,18 +8,17 @@ import { dirname } from "node:path";
 import { BatchStream, openSource } from "../data/index.js";
 import type { DataPosition } from "../data/index.js";
 import type { DataConfig, LoadedParams } from "../frontends/index.js";
-import { Optimizer, clipGradNorm } from "../numerics/index.js";
-import type { OptimizerConfig as NumericsOptimizerConfig } from "../numerics/index.js";
-import { listCheckpoints, readCheckpoint, writeCheckpoint, pruneCheckpoints } from "./checkpoint.js";
+import { Optimizer, clipGradNorm, learningRateAt } from "../numerics/index.js";
+import { writeCheckpoint, pruneCheckpoints } from "./checkpoint.js";
 import { RuntimeError } from "./errors.js";
 import { LayerExecutor } from "./executor.js";
+import { evalSummaryLines, logNumber, trainLogLine } from "./log-lines.js";
 import { LossScaler } from "./loss-scale.js";
 import { EvalMetrics } from "./metrics.js";
-import { ModelDir, logTime } from "./model-dir.js";
-import { learningRate } from "./schedule.js";
+import { ModelDir } from "./model-dir.js";
+import { checkRunInputs, checkpointModel, numericsOptimizer, resumeCheckpoint } from "./run-setup.js";
+import type { RunMode } from "./run-setup.js";
 import { HostWeights } from "./weights.js";
-
-export type RunMode = "train" | "eval" | "train_and_eval";
 
 /** Where a run's output goes besides the log files: the console, with or without a progress bar. */
 export interface RunConsole {
@@ -45,83 +44,31 @@ export interface RunSummary {
   readonly checkpoints: readonly string[];
 }
 
-const OPTIMIZER_CLASS = { adamw: "AdamW", adam: "Adam", sgd: "SGD" } as const;
-
-function fmt(x: number): string {
-  return Number.isFinite(x)
-    ? x
-        .toPrecision(6)
-        .replace(/(\.\d*?)0+$/, "$1")
-        .replace(/\.$/, "")
-    : String(x);
-}
-
 export async function runCpu(o: CpuRunOptions): Promise<RunSummary> {
   const { params, mode } = o;
   const { model, run } = params;
   const dir = new ModelDir(run.modelDir);
-  const info = (msg: string) => {
-    const l = `${logTime()} INFO:   ${msg}`;
-    dir.append(l);
-    o.console.line(l);
-  };
+  const info = (msg: string) => o.console.line(dir.info(msg));
   const paramsDir = dirname(params.file);
   const training = mode !== "eval";
-  if (training && !run.train)
-    throw new RuntimeError(
-      `--mode ${mode} needs a training input section (train_input or trainer.fit.train_dataloader)`,
-      2,
-    );
-  if (mode !== "train" && !run.eval)
-    throw new RuntimeError(
-      `--mode ${mode} needs an evaluation input section (eval_input or val_dataloader)`,
-      2,
-    );
-  if (training && run.maxSteps === null)
-    throw new RuntimeError(
-      "training needs max_steps: set runconfig.max_steps (or trainer.init.loop.max_steps) or pass --max_steps",
-      2,
-    );
-  if (training && !run.optimizer)
-    throw new RuntimeError("training needs an optimizer section with a learning rate", 2);
+  checkRunInputs(params, mode);
   dir.writeParams(params.raw);
   info(`Running ${model.name} (${model.paramCount.toLocaleString("en-US")} parameters) on CPU, mode ${mode}`);
-  for (const i of params.ignored) dir.append(`${logTime()} INFO:   ignored ${i.path}: ${i.reason}`);
+  for (const i of params.ignored) dir.info(`ignored ${i.path}: ${i.reason}`);
   for (const w of params.warnings) info(`WARNING: ${w}`);
 
   const weights = new HostWeights(model, run.seed);
   const exec = new LayerExecutor(model, weights);
   const oc = run.optimizer;
-  let optimizer: Optimizer | null = null;
-  if (oc) {
-    const cfg: NumericsOptimizerConfig = {
-      kind: OPTIMIZER_CLASS[oc.kind],
-      weightDecay: oc.weightDecay,
-      momentum: oc.momentum,
-      nesterov: oc.nesterov,
-      beta1: oc.beta1,
-      beta2: oc.beta2,
-      eps: oc.eps,
-      correctBias: oc.correctBias,
-    };
-    optimizer = new Optimizer(cfg);
-  }
+  const optimizer = oc ? new Optimizer(numericsOptimizer(oc)) : null;
   const scaler = new LossScaler(run.precision.lossScaling);
 
   // resume
   let step = 0;
   let trainPos: DataPosition | null = null;
-  const explicit = run.checkpointPath;
-  const latest = run.autoloadLastCheckpoint ? listCheckpoints(run.modelDir).at(-1)?.path : undefined;
-  const from = explicit ?? latest;
-  if (from) {
-    const c = readCheckpoint(from);
-    if (c.model.paramCount !== model.paramCount) {
-      throw new RuntimeError(
-        `${from} holds a model of ${c.model.paramCount} parameters (${c.model.name}); this one has ${model.paramCount}`,
-        2,
-      );
-    }
+  const resume = resumeCheckpoint(run, model);
+  if (resume) {
+    const { from, checkpoint: c } = resume;
     weights.load(new Map([...c.weights].map(([k, v]) => [k, v.data])), from);
     if (optimizer && c.optimizer) optimizer.loadState(c.optimizer);
     step = c.step;
@@ -138,7 +85,7 @@ export async function runCpu(o: CpuRunOptions): Promise<RunSummary> {
     info(`Saving checkpoint at step ${step}`);
     const path = writeCheckpoint(dir.checkpointPath(step), {
       step,
-      model: { family: model.family, name: model.name, paramCount: model.paramCount },
+      model: checkpointModel(model),
       weights: new Map([...weights.params].map(([k, t]) => [k, { shape: t.shape, data: t.data }])),
       optimizer: optimizer ? optimizer.state() : null,
       data: { train: trainStream ? trainStream.position : trainPos },
@@ -174,18 +121,13 @@ export async function runCpu(o: CpuRunOptions): Promise<RunSummary> {
       if ((k + 1) % run.logSteps === 0) {
         const secs = (performance.now() - t0) / 1000;
         info(
-          `| Eval Device=CPU, Step=${k + 1}, Loss=${fmt(r.loss)}, Rate=${fmt(((k + 1) * cfg.batchSize) / secs)} samples/sec`,
+          `| Eval Device=CPU, Step=${k + 1}, Loss=${logNumber(r.loss)}, Rate=${logNumber(((k + 1) * cfg.batchSize) / secs)} samples/sec`,
         );
       }
     }
-    if (metrics.count === 0)
-      throw new RuntimeError(`${cfg.section}: the evaluation data gave no batch of ${cfg.batchSize}`, 2);
-    info(`Avg Eval Loss: ${fmt(metrics.avgLoss)}`);
-    const results = metrics.results();
-    info("Evaluation metrics:");
-    for (const [k, v] of Object.entries(results)) info(`  - ${k} = ${fmt(v)}`);
+    for (const line of evalSummaryLines(metrics, cfg)) info(line);
     info("Evaluation completed successfully!");
-    evalResult = { avgLoss: metrics.avgLoss, metrics: results };
+    evalResult = { avgLoss: metrics.avgLoss, metrics: metrics.results() };
   };
 
   let samples = 0;
@@ -232,7 +174,7 @@ export async function runCpu(o: CpuRunOptions): Promise<RunSummary> {
       if (apply) {
         if (oc!.maxGradientNorm !== null) clipGradNorm(weights.grads.values(), oc!.maxGradientNorm, unscale);
         optimizer!.step(params, weights.grads, {
-          lr: learningRate(oc!.learningRate, step),
+          lr: learningRateAt(oc!.learningRate, step),
           gradScale: unscale,
         });
       }
@@ -245,9 +187,7 @@ export async function runCpu(o: CpuRunOptions): Promise<RunSummary> {
         const now = performance.now();
         const rate = ((samples - samplesAtLog) * 1000) / Math.max(1e-9, now - tLog);
         const global = (samples * 1000) / Math.max(1e-9, now - t0);
-        info(
-          `| Train Device=CPU, Step=${step}, Loss=${fmt(r.loss)}, Rate=${fmt(rate)} samples/sec, GlobalRate=${fmt(global)} samples/sec`,
-        );
+        info(trainLogLine("CPU", step, r.loss, rate, global));
         tLog = now;
         samplesAtLog = samples;
       }

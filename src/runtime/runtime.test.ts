@@ -1,59 +1,19 @@
-// Learning rates against hand arithmetic; checkpoints round-trip exactly and are written atomically; the
+// Checkpoints round-trip exactly and are written atomically; the
 // layer executor's loss and gradients equal the numerics reference runner's for a tied GPT and a BERT.
 import { existsSync, mkdtempSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import type { LrSchedule, ScheduleSegment } from "../frontends/index.js";
-import { DECODER_DEFAULTS, buildBert, buildDecoderLM } from "../model/index.js";
+import { BERT_DEFAULTS, DECODER_DEFAULTS, buildBert, buildDecoderLM } from "../model/index.js";
 import type { ModelIR } from "../model/index.js";
 import { forwardBackward } from "../numerics/index.js";
 import type { Batch, ModelLayer } from "../numerics/index.js";
+import { parseParams } from "../frontends/index.js";
 import { listCheckpoints, readCheckpoint, writeCheckpoint } from "./checkpoint.js";
 import { LayerExecutor } from "./executor.js";
-import { learningRate } from "./schedule.js";
+import { logNumber, trainLogLine } from "./log-lines.js";
+import { checkRunInputs, resumeCheckpoint } from "./run-setup.js";
 import { HostWeights } from "./weights.js";
-
-const seg = (
-  s: Partial<ScheduleSegment> & Pick<ScheduleSegment, "kind" | "initial" | "end">,
-): ScheduleSegment => ({
-  steps: null,
-  decayRate: 1,
-  decaySteps: 1,
-  staircase: false,
-  power: 1,
-  ...s,
-});
-
-describe("learning rate schedules", () => {
-  const warmCos: LrSchedule = {
-    resetSteps: true,
-    segments: [
-      seg({ kind: "linear", initial: 0, end: 1e-3, steps: 10 }),
-      seg({ kind: "cosine", initial: 1e-3, end: 1e-4, steps: 100 }),
-    ],
-  };
-  it("warm up linearly, then decay on a cosine counted from the segment's start, then hold the end", () => {
-    expect(learningRate(warmCos, 0)).toBe(0);
-    expect(learningRate(warmCos, 5)).toBeCloseTo(5e-4, 12);
-    expect(learningRate(warmCos, 10)).toBeCloseTo(1e-3, 12);
-    expect(learningRate(warmCos, 60)).toBeCloseTo(1e-4 + 0.9e-3 * 0.5, 12); // halfway: cos(pi/2) = 0
-    expect(learningRate(warmCos, 500)).toBeCloseTo(1e-4, 12);
-  });
-  it("with disable_lr_steps_reset the later segment sees the global step", () => {
-    const s: LrSchedule = { ...warmCos, resetSteps: false };
-    // global step 60 is 60/100 of the cosine
-    expect(learningRate(s, 60)).toBeCloseTo(1e-4 + (0.9e-3 * (1 + Math.cos(0.6 * Math.PI))) / 2, 12);
-  });
-  it("exponential decay, staircase or smooth", () => {
-    const e = (staircase: boolean): LrSchedule => ({
-      resetSteps: true,
-      segments: [seg({ kind: "exponential", initial: 1, end: 1, decayRate: 0.5, decaySteps: 10, staircase })],
-    });
-    expect(learningRate(e(false), 15)).toBeCloseTo(0.5 ** 1.5, 12);
-    expect(learningRate(e(true), 15)).toBe(0.5);
-  });
-});
 
 describe("checkpoints", () => {
   it("round-trip weights, optimizer state, step, data position and loss scale exactly", () => {
@@ -147,6 +107,7 @@ describe("the layer executor", () => {
   it("gives the reference runner's loss and gradients for a BERT with MLM and NSP heads", () => {
     againstReference(
       buildBert({
+        ...BERT_DEFAULTS,
         vocabSize: 29,
         hidden: 16,
         layers: 1,
@@ -154,18 +115,73 @@ describe("the layer executor", () => {
         ffn: 32,
         maxPositions: 8,
         seqLen: 8,
-        typeVocabSize: 2,
-        normEps: 1e-5,
-        activation: "gelu",
         dropout: 0,
         attentionDropout: 0,
-        nsp: true,
-        tiedEmbeddings: true,
-        lossScaling: "batch_size",
         lossWeight: 0.5,
-        initializerRange: 0.02,
         computeDtype: "fp32",
       }),
     );
+  });
+});
+
+describe("what every run shares", () => {
+  it("log lines have Model Zoo's shape: 6 significant digits, trailing zeros dropped", () => {
+    // the line of interfaces.md's sample run, rebuilt from its numbers
+    expect(trainLogLine("CSX", 2000, 2.34778, 395.69, 431.83)).toBe(
+      "| Train Device=CSX, Step=2000, Loss=2.34778, Rate=395.69 samples/sec, GlobalRate=431.83 samples/sec",
+    );
+    expect([1000, 0.5, 2.3477812, 431.8300004, NaN].map(logNumber)).toEqual([
+      "1000",
+      "0.5",
+      "2.34778",
+      "431.83",
+      "NaN",
+    ]);
+  });
+
+  it("a mode the params file cannot serve fails before anything runs, naming the file and the section", () => {
+    const text = [
+      "train_input: { data_processor: SyntheticDataProcessor, batch_size: 4, input_size: 4, num_classes: 2 }",
+      "model: { name: fc_mnist, hidden_sizes: [4] }",
+      "optimizer: { optimizer_type: SGD, learning_rate: 0.1 }",
+    ].join("\n");
+    const p = parseParams("p.yaml", text);
+    expect(() => checkRunInputs(p, "eval")).toThrow(
+      "p.yaml: --mode eval needs an evaluation input section (eval_input or trainer.fit.val_dataloader)",
+    );
+    expect(() => checkRunInputs(p, "train")).toThrow(
+      /p\.yaml: training needs max_steps: set runconfig\.max_steps/,
+    );
+    const ok = parseParams("p.yaml", `${text}\nrunconfig: { max_steps: 2 }`);
+    expect(() => checkRunInputs(ok, "train")).not.toThrow();
+  });
+
+  it("resumes from --checkpoint_path only when it holds this model", () => {
+    const dir = mkdtempSync(join(tmpdir(), "wsc-resume-"));
+    const model = buildDecoderLM({
+      ...DECODER_DEFAULTS.gpt2,
+      vocabSize: 11,
+      hidden: 8,
+      layers: 1,
+      heads: 2,
+      ffn: 16,
+      maxPositions: 4,
+      seqLen: 4,
+    });
+    const path = writeCheckpoint(join(dir, "checkpoint_3.mdl"), {
+      step: 3,
+      model: { family: "gpt2", name: "other", paramCount: model.paramCount + 1 },
+      weights: new Map(),
+      optimizer: null,
+      data: { train: null },
+      seed: 0,
+      lossScale: { scale: 1, goodSteps: 0 },
+    });
+    const run = { checkpointPath: path, autoloadLastCheckpoint: true, modelDir: dir };
+    expect(() => resumeCheckpoint(run, model)).toThrow(
+      `${path} holds a model of ${model.paramCount + 1} parameters (other); this one has ${model.paramCount}`,
+    );
+    const none = { checkpointPath: null, autoloadLastCheckpoint: false, modelDir: dir };
+    expect(resumeCheckpoint(none, model)).toBeNull();
   });
 });

@@ -11,6 +11,11 @@ export class WscError extends Error {
   }
 }
 
+/** The system's short reason a file operation failed ("ENOENT", "EACCES", "ENOTDIR", ...), else the error's text. */
+export function errnoCode(e: unknown): string {
+  return (e as NodeJS.ErrnoException | null)?.code ?? String(e);
+}
+
 /** One problem found in a configuration file, located by its key path and line. */
 export interface ConfigIssue {
   /** Dotted key path, e.g. `wafer.clock_ghz` or `model.hidden_size`. */

@@ -4,7 +4,16 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { EventFileWriter, crc32c, encodeEvent, maskedCrc32c, readTfRecords, tfRecord } from "./tfevents.js";
+import {
+  EventFileWriter,
+  crc32c,
+  decodeEvent,
+  encodeEvent,
+  maskedCrc32c,
+  readTfRecordPrefix,
+  readTfRecords,
+  tfRecord,
+} from "./tfevents.js";
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");
 
@@ -52,5 +61,58 @@ describe("tfevents", () => {
     expect(hex(recs[1])).toBe(
       hex(encodeEvent({ wallTime: 1_700_000_001, step: 1, scalars: { loss: 3.25 } })),
     );
+  });
+
+  it("decodes hand-built Event bytes: wall time, step, file version and simple values", () => {
+    const unhex = (h: string) => Uint8Array.from(Buffer.from(h, "hex"));
+    expect(
+      decodeEvent(unhex("09" + "000000000000f83f" + "1a0d" + hex(Buffer.from("brain.Event:2")))),
+    ).toEqual({
+      wallTime: 1.5,
+      step: 0,
+      fileVersion: "brain.Event:2",
+      scalars: {},
+    });
+    expect(
+      decodeEvent(
+        unhex("09" + "0000000000000040" + "10ac02" + "2a0d" + "0a0b" + "0a046c6f7373" + "15" + "00002040"),
+      ),
+    ).toEqual({ wallTime: 2, step: 300, scalars: { loss: 2.5 } });
+    // fields it does not read are skipped: Event.source_metadata (7, bytes), a Value's metadata (9, bytes)
+    // before its simple_value, and a Value without simple_value (an image, field 4)
+    const withExtras =
+      "09" +
+      "0000000000000840" +
+      "1005" +
+      "3a02" +
+      "0a00" +
+      "2a1d" +
+      "0a0e" +
+      "0a0161" +
+      "4a04" +
+      "0a020a00" +
+      "15" +
+      "0000c03f" + // tag "a", metadata, 1.5
+      "0a0b" +
+      "0a0162" +
+      "2206" +
+      "080110011801"; // tag "b", an image (1 x 1): no simple value
+    expect(decodeEvent(unhex(withExtras))).toEqual({ wallTime: 3, step: 5, scalars: { a: 1.5 } });
+  });
+
+  it("reads the complete records of a file still being written and leaves a cut record for later", () => {
+    const a = tfRecord(encodeEvent({ wallTime: 1, fileVersion: "brain.Event:2" }));
+    const b = tfRecord(encodeEvent({ wallTime: 2, step: 1, scalars: { loss: 1 } }));
+    const whole = Buffer.concat([a, b]);
+    for (const cut of [a.length, a.length + 5, a.length + 13, whole.length - 1]) {
+      const r = readTfRecordPrefix(whole.subarray(0, cut));
+      expect(r.records).toHaveLength(1);
+      expect(r.end).toBe(a.length);
+    }
+    expect(readTfRecordPrefix(whole).end).toBe(whole.length);
+    expect(() => readTfRecords(whole.subarray(0, whole.length - 1))).toThrow(/truncated/);
+    const damaged = Buffer.from(whole);
+    damaged[a.length + 14] ^= 1;
+    expect(() => readTfRecordPrefix(damaged)).toThrow(/data CRC mismatch/);
   });
 });

@@ -132,19 +132,128 @@ export class EventFileWriter {
   }
 }
 
-/** Read back the records of an event file (for tests and tools): each record's data, CRCs checked. */
-export function readTfRecords(buf: Buffer): Uint8Array[] {
-  const out: Uint8Array[] = [];
+/**
+ * The complete records at the start of `buf` and the byte offset where they end. A record cut short at the end
+ * (a file another process is still appending to) is left for a later read; a CRC mismatch is damage.
+ */
+export function readTfRecordPrefix(buf: Buffer): { records: Uint8Array[]; end: number } {
+  const records: Uint8Array[] = [];
   let off = 0;
-  while (off < buf.length) {
+  while (off + 12 <= buf.length) {
     const len = Number(buf.readBigUInt64LE(off));
     if (buf.readUInt32LE(off + 8) !== maskedCrc32c(buf.subarray(off, off + 8)))
       throw new WscError(`tfrecord at byte ${off}: length CRC mismatch; the event file is damaged`);
+    if (off + 16 + len > buf.length) break;
     const data = buf.subarray(off + 12, off + 12 + len);
     if (buf.readUInt32LE(off + 12 + len) !== maskedCrc32c(data))
       throw new WscError(`tfrecord at byte ${off}: data CRC mismatch; the event file is damaged`);
-    out.push(data);
+    records.push(data);
     off += 16 + len;
   }
-  return out;
+  return { records, end: off };
+}
+
+/** Read back the records of an event file (for tests and tools): each record's data, CRCs checked. */
+export function readTfRecords(buf: Buffer): Uint8Array[] {
+  const { records, end } = readTfRecordPrefix(buf);
+  if (end !== buf.length)
+    throw new WscError(`tfrecord at byte ${end}: the file ends inside a record; the event file is truncated`);
+  return records;
+}
+
+/** An Event message read back: the fields `encodeEvent` writes; other fields are skipped. */
+export interface DecodedEvent {
+  readonly wallTime: number;
+  readonly step: number;
+  readonly fileVersion?: string;
+  /** Summary values that carry a simple_value, by tag. */
+  readonly scalars: Readonly<Record<string, number>>;
+}
+
+/** A protobuf reader over one message: fields as (number, wire type), values read by wire type. */
+class ProtoReader {
+  private off = 0;
+  constructor(private readonly b: Uint8Array) {}
+
+  get done(): boolean {
+    return this.off >= this.b.length;
+  }
+
+  varint(): bigint {
+    let v = 0n;
+    let shift = 0n;
+    for (;;) {
+      if (this.off >= this.b.length)
+        throw new WscError("protobuf: a varint runs past the end of the message");
+      const byte = this.b[this.off++];
+      v |= BigInt(byte & 0x7f) << shift;
+      if ((byte & 0x80) === 0) return v;
+      shift += 7n;
+    }
+  }
+
+  key(): { field: number; wire: number } {
+    const k = Number(this.varint());
+    return { field: k >>> 3, wire: k & 7 };
+  }
+
+  bytes(n: number): Uint8Array {
+    if (this.off + n > this.b.length)
+      throw new WscError("protobuf: a field runs past the end of the message");
+    const out = this.b.subarray(this.off, this.off + n);
+    this.off += n;
+    return out;
+  }
+
+  lengthDelimited(): Uint8Array {
+    return this.bytes(Number(this.varint()));
+  }
+
+  /** Skip a field's value of wire type `wire`. */
+  skip(wire: number): void {
+    if (wire === 0) this.varint();
+    else if (wire === 1) this.bytes(8);
+    else if (wire === 2) this.lengthDelimited();
+    else if (wire === 5) this.bytes(4);
+    else
+      throw new WscError(`protobuf: wire type ${wire} is not one an Event uses; the event file is damaged`);
+  }
+}
+
+const view = (b: Uint8Array) => new DataView(b.buffer, b.byteOffset, b.byteLength);
+
+/** Decode an Event (event.proto): wall_time, step, file_version and the summary's simple values. */
+export function decodeEvent(data: Uint8Array): DecodedEvent {
+  const r = new ProtoReader(data);
+  let wallTime = 0;
+  let step = 0;
+  let fileVersion: string | undefined;
+  const scalars: Record<string, number> = {};
+  while (!r.done) {
+    const { field, wire } = r.key();
+    if (field === 1 && wire === 1) wallTime = view(r.bytes(8)).getFloat64(0, true);
+    else if (field === 2 && wire === 0) step = Number(BigInt.asIntN(64, r.varint()));
+    else if (field === 3 && wire === 2) fileVersion = Buffer.from(r.lengthDelimited()).toString("utf8");
+    else if (field === 5 && wire === 2) {
+      const summary = new ProtoReader(r.lengthDelimited());
+      while (!summary.done) {
+        const k = summary.key();
+        if (k.field !== 1 || k.wire !== 2) {
+          summary.skip(k.wire);
+          continue;
+        }
+        const value = new ProtoReader(summary.lengthDelimited());
+        let tag = "";
+        let simple: number | undefined;
+        while (!value.done) {
+          const v = value.key();
+          if (v.field === 1 && v.wire === 2) tag = Buffer.from(value.lengthDelimited()).toString("utf8");
+          else if (v.field === 2 && v.wire === 5) simple = view(value.bytes(4)).getFloat32(0, true);
+          else value.skip(v.wire);
+        }
+        if (simple !== undefined) scalars[tag] = simple;
+      }
+    } else r.skip(wire);
+  }
+  return { wallTime, step, ...(fileVersion !== undefined && { fileVersion }), scalars };
 }

@@ -1,4 +1,5 @@
-// Formatting numbers with units for people: SI prefixes for rates, binary prefixes for memory.
+// Formatting numbers with units for people: SI prefixes for rates, binary prefixes for memory, durations.
+// No imports: the dashboard's page scripts (src/web/client) load this module in the browser too.
 
 const SI = ["", "k", "M", "G", "T", "P", "E", "Z"];
 
@@ -41,4 +42,19 @@ export function seconds(value: number, digits = 3, micro = "µ"): string {
   const [scale, unit] =
     a >= 1 ? [1, "s"] : a >= 1e-3 ? [1e3, "ms"] : a >= 1e-6 ? [1e6, `${micro}s`] : [1e9, "ns"];
   return `${(value * scale).toPrecision(digits).replace(/\.0+$|(\.\d*?)0+$/, "$1")} ${unit}`;
+}
+
+/** kubectl's short duration: 45s, 3m20s, 15m, 2h5m, 20h, 3d4h, 12d. */
+export function shortDuration(ms: number): string {
+  const s = Math.max(0, Math.floor(ms / 1000));
+  const m = Math.floor(s / 60);
+  const h = Math.floor(m / 60);
+  const d = Math.floor(h / 24);
+  if (s < 120) return `${s}s`;
+  if (m < 10) return s % 60 === 0 ? `${m}m` : `${m}m${s % 60}s`;
+  if (m < 180) return `${m}m`;
+  if (h < 8) return m % 60 === 0 ? `${h}h` : `${h}h${m % 60}m`;
+  if (h < 48) return `${h}h`;
+  if (h < 192) return h % 24 === 0 ? `${d}d` : `${d}d${h % 24}h`;
+  return `${d}d`;
 }

@@ -10,6 +10,14 @@ export {
   LabelError,
   PriorityError,
 } from "./errors.js";
+export {
+  clearDashboard,
+  dashboardFile,
+  jobDashboardUrl,
+  recordDashboard,
+  runningDashboard,
+} from "./dashboard-address.js";
+export type { DashboardRecord } from "./dashboard-address.js";
 export { currentUser, homeCluster, systemNames, wscHome } from "./home.js";
 export type { WscHome } from "./home.js";
 export { isJobId, newJobId, newWorkflowId } from "./ids.js";

@@ -1,7 +1,9 @@
 // A job seen from the process that owns it: wait in the queue (printing the queue-status lines users know),
 // keep the heartbeat going, notice a cancel request at step boundaries, and end the job with its outcome. If
-// the process is interrupted (SIGINT, SIGTERM) the job ends FAILED with that reason; if it is killed outright,
-// the next scheduling pass of any process reaps it.
+// the process is interrupted (SIGINT, SIGTERM) once, a queued job is cancelled at once and a running one stops
+// at its next step boundary, keeping its last checkpoint, and ends CANCELLED; a second signal ends the job
+// FAILED with that reason and exits at once. If the process is killed outright, the next scheduling pass of
+// any process reaps it.
 import { JobEndedError } from "./errors.js";
 import { isTerminal } from "./job.js";
 import type { JobRecord } from "./job.js";
@@ -37,6 +39,8 @@ export class OwnedJob {
   readonly id: string;
   private timer: NodeJS.Timeout | null = null;
   private readonly signalHandlers = new Map<NodeJS.Signals, () => void>();
+  /** The signal that asked this process to stop, if one has. */
+  private interrupted: NodeJS.Signals | null = null;
 
   constructor(mgmt: Management, job: JobRecord) {
     this.mgmt = mgmt;
@@ -54,7 +58,14 @@ export class OwnedJob {
   async waitUntilRunning(say: (line: string) => void, pollMs = QUEUE_POLL_MS): Promise<JobRecord> {
     let last = "";
     let lastAt = 0;
+    this.watchSignals();
     for (;;) {
+      if (this.interrupted) {
+        const why = `cancelled while queued: the process running the job received ${this.interrupted}`;
+        this.stop();
+        this.mgmt.cancel(this.id);
+        throw new JobEndedError(this.id, "CANCELLED", why);
+      }
       this.mgmt.schedule();
       const j = this.mgmt.heartbeat(this.id);
       if (j.phase === "RUNNING") return j;
@@ -70,7 +81,7 @@ export class OwnedJob {
     }
   }
 
-  /** Beat every HEARTBEAT_INTERVAL_MS while the event loop turns, and end the job on SIGINT/SIGTERM. */
+  /** Beat every HEARTBEAT_INTERVAL_MS while the event loop turns, and watch for SIGINT/SIGTERM. */
   startHeartbeat(intervalMs = HEARTBEAT_INTERVAL_MS): void {
     this.timer = setInterval(() => {
       try {
@@ -80,8 +91,25 @@ export class OwnedJob {
       }
     }, intervalMs);
     this.timer.unref();
+    this.watchSignals();
+  }
+
+  /**
+   * First SIGINT/SIGTERM: ask the job to stop at its next step boundary (the step loop yields to the event
+   * loop there, so the signal is seen). Second: end the job FAILED and exit at once.
+   */
+  private watchSignals(): void {
+    if (this.signalHandlers.size > 0) return;
     for (const sig of ["SIGINT", "SIGTERM"] as const) {
       const h = () => {
+        if (!this.interrupted) {
+          this.interrupted = sig;
+          process.stderr.write(
+            `\nReceived ${sig}: stopping at the next step boundary and keeping the last checkpoint ` +
+              `(send ${sig} again to stop at once).\n`,
+          );
+          return;
+        }
         this.stop();
         this.mgmt.finish(
           this.id,
@@ -91,8 +119,13 @@ export class OwnedJob {
         process.exit(sig === "SIGINT" ? 130 : 143);
       };
       this.signalHandlers.set(sig, h);
-      process.once(sig, h);
+      process.on(sig, h);
     }
+  }
+
+  /** Why the job is asked to stop: a signal to this process, or a cancel request (`wsc ctl cancel job`). */
+  stopReason(): string {
+    return this.interrupted ? `interrupted by ${this.interrupted}` : "cancelled by request";
   }
 
   /**
@@ -102,7 +135,13 @@ export class OwnedJob {
   beat(): "continue" | "cancel" {
     const j = this.mgmt.heartbeat(this.id);
     if (isTerminal(j.phase)) throw new JobEndedError(j.id, j.phase, j.reason);
-    return j.cancelRequested ? "cancel" : "continue";
+    return j.cancelRequested || this.interrupted ? "cancel" : "continue";
+  }
+
+  /** A step boundary: let the event loop turn (signals, timers), then heartbeat as `beat()`. */
+  async boundary(): Promise<"continue" | "cancel"> {
+    await new Promise<void>((r) => setImmediate(r));
+    return this.beat();
   }
 
   /** Record a line in the job's event log. */

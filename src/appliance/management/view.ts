@@ -3,20 +3,7 @@
 import type { JobRecord } from "./job.js";
 import type { Management } from "./management.js";
 
-/** kubectl's short duration: 45s, 3m20s, 15m, 2h5m, 20h, 3d4h, 12d. */
-export function shortDuration(ms: number): string {
-  const s = Math.max(0, Math.floor(ms / 1000));
-  const m = Math.floor(s / 60);
-  const h = Math.floor(m / 60);
-  const d = Math.floor(h / 24);
-  if (s < 120) return `${s}s`;
-  if (m < 10) return s % 60 === 0 ? `${m}m` : `${m}m${s % 60}s`;
-  if (m < 180) return `${m}m`;
-  if (h < 8) return m % 60 === 0 ? `${h}h` : `${h}h${m % 60}m`;
-  if (h < 48) return `${h}h`;
-  if (h < 192) return h % 24 === 0 ? `${d}d` : `${d}d${h % 24}h`;
-  return `${d}d`;
-}
+export { shortDuration } from "../../util/units.js";
 
 /** Time the job has run (so far, while RUNNING), ms; null before it started. */
 export function jobDurationMs(j: JobRecord, now = Date.now()): number | null {

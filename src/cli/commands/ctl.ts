@@ -11,9 +11,11 @@ import {
   currentUser,
   formatLabels,
   isTerminal,
+  jobDashboardUrl,
   jobDurationMs,
   jobView,
   parseLabelChange,
+  runningDashboard,
   shortDuration,
 } from "../../appliance/management/index.js";
 import type { JobRecord } from "../../appliance/management/index.js";
@@ -24,7 +26,7 @@ import type { TarEntry } from "../../util/tar.js";
 import { swarmxTree } from "../../hw/index.js";
 import { formatData, parseOutputFormat } from "../output.js";
 import type { OutputFormat } from "../output.js";
-import { table } from "../table.js";
+import { table } from "../../util/table.js";
 
 const require = createRequire(import.meta.url);
 const { version } = require("../../../package.json") as { version: string };
@@ -45,7 +47,8 @@ function withManagement<T>(fn: (m: Management) => T): T {
 
 const JOB_COLUMNS = ["NAME", "AGE", "DURATION", "PHASE", "SYSTEMS", "USER", "LABELS", "DASHBOARD"];
 
-function jobRow(j: JobRecord, now: number): string[] {
+/** A job's row; `dashboard` is the base URL of the running dashboard, or null (the column then shows "-"). */
+function jobRow(j: JobRecord, now: number, dashboard: string | null): string[] {
   const d = jobDurationMs(j, now);
   return [
     j.id,
@@ -55,19 +58,20 @@ function jobRow(j: JobRecord, now: number): string[] {
     j.systems.length > 0 ? j.systems.join(",") : "-",
     j.owner,
     formatLabels(j.labels),
-    "-",
+    dashboard === null ? "-" : jobDashboardUrl(dashboard, j.id),
   ];
 }
 
 function printJobs(m: Management, jobs: readonly JobRecord[], format: OutputFormat): void {
   const now = Date.now();
   if (format === "table") {
+    const dashboard = runningDashboard(m.home)?.url ?? null;
     out(
       jobs.length === 0
         ? "No resources found"
         : table(
             JOB_COLUMNS,
-            jobs.map((j) => jobRow(j, now)),
+            jobs.map((j) => jobRow(j, now, dashboard)),
           ),
     );
   } else {

@@ -1,6 +1,5 @@
 // `wsc fabric`: run a kernel (built in, or a user's kernel module) on the cycle-level fabric simulator, check
 // it against its reference, print its cycles and modeled time, and draw the wafer's busy cycles per PE.
-import { writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { Command } from "commander";
@@ -12,7 +11,8 @@ import { KERNELS, runKernel } from "../../kernels/index.js";
 import type { KernelDefinition, KernelResult } from "../../kernels/index.js";
 import { WscError } from "../../util/errors.js";
 import { bytes, int, seconds, si } from "../../util/units.js";
-import { table } from "../table.js";
+import { writeOutput, writeOutputFile } from "../output.js";
+import { table } from "../../util/table.js";
 import { parseSystemKind } from "../options.js";
 
 /** "750x994" -> { width, height }. */
@@ -170,7 +170,9 @@ export function registerFabric(program: Command): void {
       });
       let traceNote: string | null = null;
       if (opts.trace && tracer) {
-        await tracer.write(opts.trace, { kernel: r.kernel, width, height, wafer: wafer.name });
+        await writeOutput(opts.trace, "--trace", (p) =>
+          tracer.write(p, { kernel: r.kernel, width, height, wafer: wafer.name }),
+        );
         traceNote = `${opts.trace} (${int(tracer.count)} spans${tracer.dropped ? `, ${int(tracer.dropped)} past the limit dropped` : ""})`;
       }
       let pngPath: string | null = null;
@@ -180,8 +182,9 @@ export function registerFabric(program: Command): void {
           `${r.kernel} on ${width} x ${height} PEs of a ${c.system.name} (${wafer.name})`,
           `${int(r.cycles)} cycles = ${seconds(r.modeledSeconds, 3, "u")}; check ${r.ok ? "ok" : "failed"}`,
         ];
-        writeFileSync(
+        await writeOutputFile(
           pngPath,
+          "--png",
           renderWaferPng({
             wafer,
             width,

@@ -6,7 +6,8 @@ import { loadParams } from "../../frontends/index.js";
 import type { LoadedParams } from "../../frontends/index.js";
 import type { LayerIR } from "../../model/index.js";
 import { int, si } from "../../util/units.js";
-import { table } from "../table.js";
+import { PARAMS_HELP, modelFamilyOption } from "../options.js";
+import { table } from "../../util/table.js";
 
 /** Layers as rows, with runs of identical blocks folded into one row ("block.0..11 x12"). */
 function layerRows(layers: readonly LayerIR[]): string[][] {
@@ -141,11 +142,8 @@ export function registerModel(program: Command): void {
     .description(
       "summarise the model a Model Zoo params file describes: family, layers, exact parameter count, FLOPs",
     )
-    .requiredOption("-p, --params <file>", "Model Zoo params YAML (old or 2.3+ layout)")
-    .option(
-      "--model <family>",
-      "model family when the file does not name one: gpt2, gpt3, gptj, llama, bert, fc_mnist",
-    )
+    .requiredOption("-p, --params <file>", PARAMS_HELP)
+    .addOption(modelFamilyOption())
     .option("--json", "print JSON")
     .action((o: { params: string; model?: string; json?: boolean }) => {
       const p = loadParams(o.params, { model: o.model });

@@ -3,12 +3,13 @@
 // appliance, which compiles, queues, and trains it on `--num_csx` systems.
 import { Option } from "commander";
 import type { Command } from "commander";
-import { loadParams } from "../../frontends/index.js";
 import type { LoadedParams } from "../../frontends/index.js";
 import type { ExecutionMode } from "../../compiler/index.js";
 import { WscError } from "../../util/errors.js";
 import { intOption, parseSystemKind } from "../options.js";
 import { runCsx } from "./run-csx.js";
+import { addRunPyOptions, loadRunParams } from "./run-flags.js";
+import type { RunPyFlags } from "./run-flags.js";
 import type { CsxExecuteFlags } from "./run-csx-execute.js";
 import type { CsxJob } from "./run-csx.js";
 
@@ -38,14 +39,11 @@ export function csxJob(p: LoadedParams, mode: RunMode): CsxJob {
 }
 
 /** The options as commander names them (run.py's underscores are kept). */
-interface CsxFlags {
-  params: string;
+interface CsxFlags extends RunPyFlags {
   mode: RunMode;
-  model?: string;
   num_csx?: number;
   validate_only?: boolean;
   compile_only?: boolean;
-  model_dir?: string;
   compile_dir: string;
   system?: "cs2" | "cs3";
   cluster?: string;
@@ -53,26 +51,17 @@ interface CsxFlags {
 }
 
 export function registerRunCsx(run: Command): void {
-  run
+  const csx = run
     .command("CSX")
     .description(
       "run on the cluster's CS-X systems: submit the run to the appliance (compile job, queue, execute job on " +
         "--num_csx systems) and train it; --validate_only checks the model against the wafer, --compile_only " +
         "compiles, estimates and writes the compile report, wafer map and performance.json",
-    )
-    .requiredOption("-p, --params <file>", "Model Zoo params YAML (either layout)")
-    .addOption(new Option("-m, --mode <mode>", "what to run").choices(MODES).makeOptionMandatory())
-    .option(
-      "--model <family>",
-      "model family when the file does not say (gpt2, gpt3, gptj, llama, bert, mlp)",
-    )
+    );
+  addRunPyOptions(csx, MODES)
     .option("--num_csx <n>", "CS-X systems the job uses (default 1)", intOption(1, 192))
     .option("--validate_only", "stop after kernel matching: check the model against the wafer (no appliance)")
     .option("--compile_only", "compile (or find the cached compile), estimate and report; execute nothing")
-    .option(
-      "-o, --model_dir <dir>",
-      "where checkpoints, logs, reports and performance.json go (default: the params file's model_dir, else ./model_dir)",
-    )
     .option("-c, --compile_dir <dir>", "compile cache directory", "./compile_dir")
     .option("--system <kind>", "system type: cs2 or cs3 (overrides the cluster file)", parseSystemKind)
     .option("--cluster <file>", "cluster file (YAML) for what-if hardware; default ALCF's 2 x CS-2")
@@ -83,23 +72,20 @@ export function registerRunCsx(run: Command): void {
       ).choices(["pipeline", "weight_streaming"]),
     )
     .option("--num_workers_per_csx <n>", "input workers per system (0 = automatic)", intOption(0, 1024))
-    .option("--checkpoint_path <file>", "initialise the weights from this checkpoint")
     .option("--job_labels <labels...>", "labels of the job, key=value (wsc ctl get jobs -l key=value)")
     .option("--job_priority <p>", "scheduling priority: p1, p2 (default) or p3")
-    .option("--max_steps <n>", "training steps (overrides runconfig.max_steps)", intOption(1, 1e9))
-    .option("--eval_steps <n>", "evaluation batches (overrides runconfig.eval_steps)", intOption(1, 1e9))
     .option(
       "--mount_dirs <dirs...>",
       "folders the job may read (recorded with the job; every folder is local here)",
     )
     .option("--python_paths <dirs...>", "accepted for run.py compatibility (no effect here)")
     .action(async (flags: CsxFlags & CsxExecuteFlags) => {
-      const loaded = loadParams(flags.params, { model: flags.model });
+      const loaded = loadRunParams(flags);
       for (const w of loaded.warnings) process.stderr.write(`wsc: warning: ${w}\n`);
       if (!flags.validate_only && !flags.compile_only) {
         // loaded on use: the appliance, numerics and data are not needed to validate or compile
         const { executeCsxFromFlags } = await import("./run-csx-execute.js");
-        await executeCsxFromFlags(csxJob(loaded, flags.mode).run, flags);
+        await executeCsxFromFlags(loaded, csxJob(loaded, flags.mode).run, flags);
         return;
       }
       runCsx(
@@ -109,7 +95,7 @@ export function registerRunCsx(run: Command): void {
           numCsx: flags.num_csx,
           validateOnly: flags.validate_only,
           compileOnly: flags.compile_only,
-          modelDir: flags.model_dir ?? loaded.run.modelDir,
+          modelDir: loaded.run.modelDir,
           compileDir: flags.compile_dir,
           system: flags.system,
           cluster: flags.cluster,

@@ -4,29 +4,29 @@ import { openDataFor } from "../../appliance/data.js";
 import { executeCsx } from "../../appliance/execute.js";
 import { parseLabels } from "../../appliance/management/index.js";
 import type { ExecutionMode, RunSettings } from "../../compiler/index.js";
-import { loadParams } from "../../frontends/index.js";
+import type { LoadedParams } from "../../frontends/index.js";
 import { WscError } from "../../util/errors.js";
 
+/** The flags an executed run reads besides the shared run.py ones (see run-flags.ts). */
 export interface CsxExecuteFlags {
-  params: string;
-  model?: string;
   mode: "train" | "eval" | "train_and_eval" | "eval_all";
   num_csx?: number;
   num_workers_per_csx?: number;
-  model_dir?: string;
   compile_dir: string;
-  checkpoint_path?: string;
   job_labels?: string[];
   job_priority?: string;
-  max_steps?: number;
-  eval_steps?: number;
   mount_dirs?: string[];
   execution_strategy?: ExecutionMode;
   system?: string;
   cluster?: string;
 }
 
-export async function executeCsxFromFlags(settings: RunSettings, f: CsxExecuteFlags): Promise<void> {
+/** Executes `loaded` (the params file with the command line's overrides) on the appliance. */
+export async function executeCsxFromFlags(
+  loaded: LoadedParams,
+  settings: RunSettings,
+  f: CsxExecuteFlags,
+): Promise<void> {
   if (f.mode === "eval_all")
     throw new WscError(
       "--mode eval_all is not executed by this appliance yet: evaluate one checkpoint with --mode eval --checkpoint_path",
@@ -36,14 +36,6 @@ export async function executeCsxFromFlags(settings: RunSettings, f: CsxExecuteFl
       "--cluster and --system describe what-if hardware for --compile_only and --validate_only; an executed run " +
         "uses the cluster of $WSC_HOME (put a cluster file at $WSC_HOME/cluster.yaml to change it)",
     );
-  // loaded again with the command line's overrides, as run CPU loads it
-  const loaded = loadParams(f.params, {
-    model: f.model,
-    maxSteps: f.max_steps,
-    evalSteps: f.eval_steps,
-    modelDir: f.model_dir,
-    checkpointPath: f.checkpoint_path,
-  });
   await executeCsx(
     {
       params: loaded,

@@ -4,16 +4,15 @@
 // performance.json to the model directory, and executes nothing.
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { makeCluster } from "../../hw/index.js";
 import type { ClusterSpec, SystemKind } from "../../hw/index.js";
 import { compile, compileCached, NULL_TARGET } from "../../compiler/index.js";
 import type { CompileArtifact, ExecutionMode, RunSettings } from "../../compiler/index.js";
-import { loadCluster } from "../../frontends/cluster-file.js";
+import { loadJobCluster } from "../../frontends/cluster-file.js";
 import type { ModelIR } from "../../model/index.js";
 import { estimateStep, perfTimeModel } from "../../perf/index.js";
-import { WscError } from "../../util/errors.js";
-import { buildReport, reportPng, reportText } from "../compile-report.js";
-import type { CompileReport } from "../compile-report.js";
+import { WscError, errnoCode } from "../../util/errors.js";
+import { buildReport, reportPng, reportText } from "../../perf/report.js";
+import type { CompileReport } from "../../perf/report.js";
 
 export interface CsxOptions {
   readonly mode: "train" | "eval";
@@ -43,19 +42,7 @@ export interface CsxResult {
 
 /** The systems a job uses: `--num_csx` of the cluster's (the cluster file describes what exists). */
 export function jobCluster(o: CsxOptions): ClusterSpec {
-  const c = loadCluster(o.cluster, { system: o.system });
-  const n = o.numCsx ?? 1;
-  if (n > c.numSystems)
-    throw new WscError(
-      `--num_csx ${n} exceeds the ${c.numSystems} system(s) of the cluster (${c.name}): ` +
-        `use --num_csx 1..${c.numSystems}, or a cluster file with num_systems: ${n} for a what-if`,
-    );
-  return {
-    ...makeCluster(c.system, n, c.name),
-    memoryx: c.memoryx,
-    swarmx: c.swarmx,
-    inputWorkersPerSystem: c.inputWorkersPerSystem,
-  };
+  return loadJobCluster(o);
 }
 
 /** Run the CSX job: validate, or compile and report. `say` prints a line for the user. */
@@ -100,7 +87,6 @@ export function runCsx(job: CsxJob, o: CsxOptions, say: (line: string) => void):
   const e = estimateStep(c.artifact, cluster);
   const report = buildReport(c.artifact, e, cluster, c.cached);
   const dir = resolve(o.modelDir);
-  mkdirSync(dir, { recursive: true });
   const text = reportText(report, cluster);
   const files = [
     [join(dir, "compile_report.txt"), text + "\n"],
@@ -121,9 +107,16 @@ export function runCsx(job: CsxJob, o: CsxOptions, say: (line: string) => void):
       ) + "\n",
     ],
   ] as const;
-  for (const [f, body] of files) writeFileSync(f, body);
   const png = join(dir, "wafer_map.png");
-  writeFileSync(png, reportPng(report, cluster));
+  try {
+    mkdirSync(dir, { recursive: true });
+    for (const [f, body] of files) writeFileSync(f, body);
+    writeFileSync(png, reportPng(report, cluster));
+  } catch (err) {
+    throw new WscError(
+      `cannot write the compile report to model_dir ${dir}: ${errnoCode(err)}; give a writable folder with -o/--model_dir`,
+    );
+  }
   say("");
   say(text);
   say("");

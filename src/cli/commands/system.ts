@@ -5,7 +5,7 @@ import type { ClusterSpec, DerivedCluster } from "../../hw/index.js";
 import { loadCluster } from "../../frontends/cluster-file.js";
 import { bytes, int, si } from "../../util/units.js";
 import { Canvas } from "../canvas.js";
-import { table } from "../table.js";
+import { table } from "../../util/table.js";
 import { parseSystemKind } from "../options.js";
 
 /** The roles of the cluster and their links, as a box diagram. */

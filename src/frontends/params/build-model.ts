@@ -2,7 +2,7 @@
 // registered by kind. Each applies Model Zoo's defaults for keys a file leaves out, checks what the schema
 // cannot (heads dividing the hidden size, sequences longer than the learned positions, ...) and reports every
 // problem through the context rather than stopping at the first.
-import { DECODER_DEFAULTS, buildBert, buildDecoderLM, buildMlp } from "../../model/index.js";
+import { BERT_DEFAULTS, DECODER_DEFAULTS, buildBert, buildDecoderLM, buildMlp } from "../../model/index.js";
 import type { ComputeDtype, DecoderLMConfig, ModelFamily, ModelIR } from "../../model/index.js";
 import type { Activation, LossScaling } from "../../numerics/layers/spec.js";
 import type { ParamsContext } from "./context.js";
@@ -246,7 +246,7 @@ const buildBertModel: Builder = (ctx, at, _family, inp) => {
       `${seqLen} tokens per sample exceed max_position_embeddings = ${maxPositions}; raise it or shorten the sequences`,
     );
   }
-  const act = ctx.str(k("encoder_nonlinearity")) ?? "gelu";
+  const act = ctx.str(k("encoder_nonlinearity")) ?? BERT_DEFAULTS.activation;
   const mlmAct = ctx.str(k("mlm_nonlinearity"));
   if (mlmAct !== undefined && mlmAct !== act) {
     ctx.issue(
@@ -257,23 +257,24 @@ const buildBertModel: Builder = (ctx, at, _family, inp) => {
   const mlmScaling = ctx.str(k("mlm_loss_scaling"));
   const ok = complete(ctx, sizes);
   if (!ok) return undefined;
-  const dropout = ctx.num(k("dropout_rate")) ?? 0.1;
+  const d = BERT_DEFAULTS;
+  const dropout = ctx.num(k("dropout_rate")) ?? d.dropout;
   return buildBert({
     ...ok,
     maxPositions,
     seqLen,
-    typeVocabSize: ctx.num(k("num_segments")) ?? 2,
-    normEps: ctx.num(k("layer_norm_epsilon")) ?? 1e-5,
+    typeVocabSize: ctx.num(k("num_segments")) ?? d.typeVocabSize,
+    normEps: ctx.num(k("layer_norm_epsilon")) ?? d.normEps,
     activation: ACTIVATIONS[act],
     dropout,
     attentionDropout: ctx.num(k("attention_dropout_rate")) ?? dropout,
     nsp: !(ctx.bool(k("disable_nsp")) ?? inp.inputDisablesNsp),
-    tiedEmbeddings: ctx.bool(k("share_embedding_weights")) ?? true,
+    tiedEmbeddings: ctx.bool(k("share_embedding_weights")) ?? d.tiedEmbeddings,
     mlmPredictions: inp.mlmPredictions,
-    lossScaling: mlmScaling === "num_masked" ? "num_tokens" : "batch_size",
-    lossWeight: ctx.num(k("mlm_loss_weight")) ?? 1,
+    lossScaling: mlmScaling === "num_masked" ? "num_tokens" : d.lossScaling,
+    lossWeight: ctx.num(k("mlm_loss_weight")) ?? d.lossWeight,
     nspLossWeight: ctx.num(k("nsp_loss_weight")) ?? 1,
-    initializerRange: ctx.num(k("initializer_range")) ?? 0.02,
+    initializerRange: ctx.num(k("initializer_range")) ?? d.initializerRange,
     computeDtype: computeDtype(ctx, at, inp),
   });
 };

@@ -5,17 +5,15 @@ export type { IgnoredKey, LoadedParams, ParamsOverrides } from "./load.js";
 export { FAMILY_NAMES, chooseFamily } from "./family.js";
 export type { FamilyChoice, FamilySource } from "./family.js";
 export { DATA_PROCESSORS } from "./run-config.js";
+export { MAX_COUNT } from "./keys.js";
 export type {
   DataConfig,
   DataSourceKind,
   ExecutionStrategy,
   LossScalingConfig,
-  LrSchedule,
   OptimizerConfig,
   OptimizerKind,
   PrecisionConfig,
   RunConfig,
-  ScheduleKind,
-  ScheduleSegment,
 } from "./run-config.js";
 export type { Layout } from "./layout.js";

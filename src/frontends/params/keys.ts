@@ -20,7 +20,9 @@ export interface SectionKeys {
   readonly unsupported: Readonly<Record<string, Unsupported>>;
 }
 
-const BIG = 1_000_000_000_000;
+/** The largest count (steps, batches, samples) a params file, or a flag overriding one, may give. */
+export const MAX_COUNT = 1_000_000_000_000;
+const BIG = MAX_COUNT;
 export const int = (min: number, max: number, what: string) =>
   z.number().int().min(min).max(max).describe(what);
 export const num = (min: number, max: number, what: string) => z.number().min(min).max(max).describe(what);

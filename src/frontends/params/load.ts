@@ -3,7 +3,7 @@
 // inconsistent values) is collected and thrown at once as one ConfigError with paths and lines.
 import { readFileSync } from "node:fs";
 import type { ModelFamily, ModelIR } from "../../model/index.js";
-import { ConfigError, WscError } from "../../util/errors.js";
+import { ConfigError, WscError, errnoCode } from "../../util/errors.js";
 import type { ConfigIssue } from "../../util/errors.js";
 import { parseYaml, toConfigIssues, formatPath, formatValue } from "../yaml-config.js";
 import { MODEL_BUILDERS } from "./build-model.js";
@@ -221,7 +221,7 @@ export function loadParams(file: string, overrides: ParamsOverrides = {}): Loade
   try {
     text = readFileSync(file, "utf8");
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code ?? String(e);
+    const code = errnoCode(e);
     throw new WscError(
       `cannot read params file ${file}: ${code}${code === "ENOENT" ? " (no such file; check the --params path)" : ""}`,
     );

@@ -1,6 +1,8 @@
 // The run configuration: everything a run needs besides the model, typed, from either layout. Model Zoo's
 // defaults fill what a file leaves out; each default is named here.
 import type { ModelFamily } from "../../model/index.js";
+import { constantSchedule } from "../../numerics/optim/schedules.js";
+import type { LrSchedule, ScheduleKind, ScheduleSegment } from "../../numerics/optim/schedules.js";
 import type { ParamsContext } from "./context.js";
 import type { Layout, PathKey } from "./layout.js";
 import { NEW_OPTIMIZER_CLASSES, NEW_SCHEDULER_NAMES } from "./keys.js";
@@ -57,27 +59,6 @@ export interface DataConfig {
   /** MLP: features and classes. */
   readonly inputSize: number;
   readonly numClasses: number;
-}
-
-export type ScheduleKind = "constant" | "linear" | "polynomial" | "cosine" | "exponential";
-
-/** One segment of a learning-rate schedule; `steps` null means "until the end of training". */
-export interface ScheduleSegment {
-  readonly kind: ScheduleKind;
-  readonly initial: number;
-  readonly end: number;
-  readonly steps: number | null;
-  /** Exponential: factor per `decaySteps`; polynomial: power. */
-  readonly decayRate: number;
-  readonly decaySteps: number;
-  readonly staircase: boolean;
-  readonly power: number;
-}
-
-export interface LrSchedule {
-  readonly segments: readonly ScheduleSegment[];
-  /** Each segment sees its own step count from 0 (Model Zoo's default); false: segments see the global step. */
-  readonly resetSteps: boolean;
 }
 
 export type OptimizerKind = "adamw" | "adam" | "sgd";
@@ -203,7 +184,7 @@ function segment(
 function oldSchedule(ctx: ParamsContext, at: readonly PathKey[]): LrSchedule | undefined {
   const lr = ctx.get(at);
   const resetSteps = !(ctx.bool(["optimizer", "disable_lr_steps_reset"]) ?? false);
-  if (typeof lr === "number") return { segments: [constantSegment(lr)], resetSteps };
+  if (typeof lr === "number") return { ...constantSchedule(lr), resetSteps };
   const list = Array.isArray(lr) ? lr : lr && typeof lr === "object" ? [lr] : [];
   const base = Array.isArray(lr) ? at : null;
   const segs: ScheduleSegment[] = [];
@@ -215,19 +196,6 @@ function oldSchedule(ctx: ParamsContext, at: readonly PathKey[]): LrSchedule | u
     if (seg) segs.push(seg);
   });
   return segs.length === list.length && segs.length > 0 ? { segments: segs, resetSteps } : undefined;
-}
-
-function constantSegment(lr: number): ScheduleSegment {
-  return {
-    kind: "constant",
-    initial: lr,
-    end: lr,
-    steps: null,
-    decayRate: 1,
-    decaySteps: 1,
-    staircase: false,
-    power: 1,
-  };
 }
 
 function newSchedule(
@@ -242,7 +210,7 @@ function newSchedule(
       ctx.issue(optPath, "no learning rate: give trainer.init.schedulers or the optimizer's learning_rate");
       return undefined;
     }
-    return { segments: [constantSegment(fallbackLr)], resetSteps: true };
+    return constantSchedule(fallbackLr);
   }
   if (list.length > 1) {
     ctx.issue([...at, 1], `one scheduler (or one SequentialLR of several) is expected; found ${list.length}`);

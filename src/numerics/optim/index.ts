@@ -8,5 +8,5 @@ export type {
   OptimizerState,
   StepOptions,
 } from "./optimizers.js";
-export { learningRateAt, validateSchedule } from "./schedules.js";
-export type { LearningRate, ScheduleSpec } from "./schedules.js";
+export { constantSchedule, learningRateAt, scheduleSegment, validateSchedule } from "./schedules.js";
+export type { LearningRate, LrSchedule, ScheduleKind, ScheduleSegment } from "./schedules.js";

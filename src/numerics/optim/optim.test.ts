@@ -6,8 +6,8 @@ import { Tensor } from "../tensor.js";
 import { clipGradNorm, globalGradNorm } from "./clip.js";
 import type { OptimParam } from "./optimizers.js";
 import { Optimizer } from "./optimizers.js";
-import type { ScheduleSpec } from "./schedules.js";
-import { learningRateAt, validateSchedule } from "./schedules.js";
+import type { LrSchedule, ScheduleSegment } from "./schedules.js";
+import { constantSchedule, learningRateAt, scheduleSegment, validateSchedule } from "./schedules.js";
 
 function one(value: number, decay = true): OptimParam {
   return { name: "p", value: Tensor.from([1], [value]), decay };
@@ -118,10 +118,13 @@ describe("clipping by global norm (torch.nn.utils.clip_grad_norm_)", () => {
 });
 
 describe("learning-rate schedules as Model Zoo computes them", () => {
-  const warmupCosine: ScheduleSpec[] = [
-    { scheduler: "Linear", initialLearningRate: 0, endLearningRate: 1e-3, steps: 10 },
-    { scheduler: "CosineDecay", initialLearningRate: 1e-3, endLearningRate: 1e-4, steps: 100 },
-  ];
+  const warmupCosine: LrSchedule = {
+    resetSteps: true,
+    segments: [
+      scheduleSegment({ kind: "linear", initial: 0, end: 1e-3, steps: 10 }),
+      scheduleSegment({ kind: "cosine", initial: 1e-3, end: 1e-4, steps: 100 }),
+    ],
+  };
 
   it("Linear warm-up: lr(s) = end + (initial - end)(1 - s/steps)", () => {
     expect(learningRateAt(warmupCosine, 0)).toBe(0);
@@ -141,27 +144,69 @@ describe("learning-rate schedules as Model Zoo computes them", () => {
   });
 
   it("Constant pieces and plain numbers", () => {
-    const s: ScheduleSpec[] = [
-      { scheduler: "Constant", learningRate: 0.5, steps: 3 },
-      { scheduler: "Linear", initialLearningRate: 0.4, endLearningRate: 0, steps: 4 },
-    ];
+    const s: LrSchedule = {
+      resetSteps: true,
+      segments: [
+        scheduleSegment({ kind: "constant", initial: 0.5, steps: 3 }),
+        scheduleSegment({ kind: "linear", initial: 0.4, end: 0, steps: 4 }),
+      ],
+    };
     expect([0, 2, 3, 4, 7, 8].map((i) => learningRateAt(s, i))).toEqual([
       0.5, 0.5, 0.4, 0.30000000000000004, 0, 0,
     ]);
     expect(learningRateAt(2e-4, 123)).toBe(2e-4);
+    expect(learningRateAt(constantSchedule(2e-4), 123)).toBe(2e-4);
   });
 
   it("invalid schedules name the piece and the key", () => {
-    expect(() => validateSchedule([])).toThrow(/empty list/);
+    const of = (...segments: ScheduleSegment[]): LrSchedule => ({ segments, resetSteps: true });
+    expect(() => validateSchedule(of())).toThrow(/empty list/);
     expect(() =>
-      validateSchedule([
-        { scheduler: "Constant", learningRate: 1 },
-        { scheduler: "Constant", learningRate: 1 },
-      ]),
+      validateSchedule(
+        of(
+          scheduleSegment({ kind: "constant", initial: 1 }),
+          scheduleSegment({ kind: "constant", initial: 1 }),
+        ),
+      ),
     ).toThrow(/learning_rate\[0\] \(Constant\): steps is required/);
     expect(() =>
-      validateSchedule([{ scheduler: "Linear", initialLearningRate: 1, endLearningRate: 0, steps: 0 }]),
+      validateSchedule(of(scheduleSegment({ kind: "linear", initial: 1, end: 0, steps: 0 }))),
     ).toThrow(/steps 0 must be a whole number > 0/);
     expect(() => validateSchedule(-1)).toThrow(/learning_rate -1/);
+    expect(() =>
+      validateSchedule(of(scheduleSegment({ kind: "cosine", initial: -1, end: 0, steps: 5 }))),
+    ).toThrow(/learning_rate\[0\] \(CosineDecay\): learning rates -1, 0 must be finite numbers >= 0/);
+  });
+
+  it("warm up linearly, then decay on a cosine counted from the segment's start, then hold the end", () => {
+    expect(learningRateAt(warmupCosine, 0)).toBe(0);
+    expect(learningRateAt(warmupCosine, 5)).toBeCloseTo(5e-4, 12);
+    expect(learningRateAt(warmupCosine, 10)).toBeCloseTo(1e-3, 12);
+    expect(learningRateAt(warmupCosine, 60)).toBeCloseTo(1e-4 + 0.9e-3 * 0.5, 12); // halfway: cos(pi/2) = 0
+    expect(learningRateAt(warmupCosine, 500)).toBeCloseTo(1e-4, 12);
+  });
+
+  it("with disable_lr_steps_reset the later segment sees the global step", () => {
+    const s: LrSchedule = { ...warmupCosine, resetSteps: false };
+    // global step 60 is 60/100 of the cosine
+    expect(learningRateAt(s, 60)).toBeCloseTo(1e-4 + (0.9e-3 * (1 + Math.cos(0.6 * Math.PI))) / 2, 12);
+  });
+
+  it("exponential decay, staircase or smooth", () => {
+    const e = (staircase: boolean): LrSchedule => ({
+      resetSteps: true,
+      segments: [
+        scheduleSegment({
+          kind: "exponential",
+          initial: 1,
+          end: 1,
+          decayRate: 0.5,
+          decaySteps: 10,
+          staircase,
+        }),
+      ],
+    });
+    expect(learningRateAt(e(false), 15)).toBeCloseTo(0.5 ** 1.5, 12);
+    expect(learningRateAt(e(true), 15)).toBe(0.5);
   });
 });

@@ -5,12 +5,12 @@
 import { kernelRect } from "../hw/index.js";
 import type { ClusterSpec } from "../hw/index.js";
 import type { CompileArtifact, MemoryPerPE, ModeCandidate, PassRecord } from "../compiler/index.js";
-import type { Bound, LayerTime, StepEstimate } from "../perf/index.js";
+import type { Bound, LayerTime, StepEstimate } from "./estimate.js";
 import { bytes, int, si } from "../util/units.js";
 import { textWidth } from "../util/font5x7.js";
-import { Raster, heat, hsl, pale } from "./raster.js";
-import type { RGB } from "./raster.js";
-import { table } from "./table.js";
+import { Raster, heat, hsl, pale } from "../util/raster.js";
+import type { RGB } from "../util/raster.js";
+import { table } from "../util/table.js";
 
 /** A layer's time from the estimate (less its FLOPs), with where it runs and what it holds. */
 export interface ReportLayer extends Omit<LayerTime, "flops"> {

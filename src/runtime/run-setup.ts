@@ -1,0 +1,70 @@
+// What a run of a params file does before its first step, whichever target runs it (`run CPU` on the host,
+// `run CSX` through the appliance): check that the file has what the mode needs, turn its optimizer section
+// into the numerics optimizer, and find the checkpoint to start from (--checkpoint_path, else the latest
+// checkpoint of model_dir when autoload is on, else none: the seed's initial weights).
+import type { LoadedParams, OptimizerConfig, RunConfig } from "../frontends/index.js";
+import type { ModelIR } from "../model/index.js";
+import type { OptimizerConfig as NumericsOptimizerConfig } from "../numerics/index.js";
+import { listCheckpoints, readCheckpoint } from "./checkpoint.js";
+import type { CheckpointContent } from "./checkpoint.js";
+import { RuntimeError } from "./errors.js";
+
+export type RunMode = "train" | "eval" | "train_and_eval";
+
+/** Fails with an error naming the file, the mode and the missing section or key, before anything runs. */
+export function checkRunInputs(params: LoadedParams, mode: RunMode): void {
+  const { run, file } = params;
+  const training = mode !== "eval";
+  const fail = (why: string) => {
+    throw new RuntimeError(`${file}: ${why}`, 2);
+  };
+  if (training && !run.train)
+    fail(`--mode ${mode} needs a training input section (train_input or trainer.fit.train_dataloader)`);
+  if (mode !== "train" && !run.eval)
+    fail(`--mode ${mode} needs an evaluation input section (eval_input or trainer.fit.val_dataloader)`);
+  if (training && run.maxSteps === null)
+    fail(
+      "training needs max_steps: set runconfig.max_steps (or trainer.init.loop.max_steps) or pass --max_steps",
+    );
+  if (training && !run.optimizer) fail(`--mode ${mode} needs an optimizer section with a learning rate`);
+}
+
+const OPTIMIZER_CLASS = { adamw: "AdamW", adam: "Adam", sgd: "SGD" } as const;
+
+/** The numerics optimizer of a run configuration's optimizer section. */
+export function numericsOptimizer(o: OptimizerConfig): NumericsOptimizerConfig {
+  return {
+    kind: OPTIMIZER_CLASS[o.kind],
+    weightDecay: o.weightDecay,
+    momentum: o.momentum,
+    nesterov: o.nesterov,
+    beta1: o.beta1,
+    beta2: o.beta2,
+    eps: o.eps,
+    correctBias: o.correctBias,
+  };
+}
+
+/** The model a checkpoint records, to check on resume that it holds this model. */
+export function checkpointModel(model: ModelIR): CheckpointContent["model"] {
+  return { family: model.family, name: model.name, paramCount: model.paramCount };
+}
+
+/** The checkpoint a run starts from, read and checked against the model; null: start from the seed. */
+export function resumeCheckpoint(
+  run: Pick<RunConfig, "checkpointPath" | "autoloadLastCheckpoint" | "modelDir">,
+  model: ModelIR,
+): { from: string; checkpoint: CheckpointContent } | null {
+  const from =
+    run.checkpointPath ??
+    (run.autoloadLastCheckpoint ? listCheckpoints(run.modelDir).at(-1)?.path : undefined);
+  if (!from) return null;
+  const checkpoint = readCheckpoint(from);
+  if (checkpoint.model.paramCount !== model.paramCount) {
+    throw new RuntimeError(
+      `${from} holds a model of ${checkpoint.model.paramCount} parameters (${checkpoint.model.name}); this one has ${model.paramCount}`,
+      2,
+    );
+  }
+  return { from, checkpoint };
+}
