@@ -186,8 +186,16 @@ export class Fabric {
   private readonly pb: Int32Array;
   /** PE blocks: header, router queues, input queues (records.ts). */
   private readonly B: Int32Array;
-  /** B as fp32: queue payloads. */
-  private readonly BF: Float32Array;
+  /**
+   * Queue slots: rings of `depth` slots (two ints each, records.ts), lent to a queue while it holds wavelets
+   * and returned when it empties, so only the few queues in use at a time own slots. S as fp32 in SF; free
+   * rings (their offsets in S) on a stack.
+   */
+  private S: Int32Array;
+  private SF: Float32Array;
+  private ringFree: Int32Array;
+  private ringFreeN = 0;
+  private ringTop = 0;
   /** Vector operations: OS ints each in O, ODS doubles in OD; a free list through O_NEXT. */
   private O: Int32Array;
   private OD: Float64Array;
@@ -237,7 +245,6 @@ export class Fabric {
     this.D = w.inputQueueDepth;
     this.hop = w.hopLatencyCycles;
     this.C = w.colors;
-    const QS = QHDR + 2 * this.D;
     this.simdWidth = Float64Array.from(SIMD_KEY.flat(), (k) => (k ? w.simd[k] : 1));
     this.programs = layout.programs;
     const W = (this.width = layout.width);
@@ -254,8 +261,8 @@ export class Fabric {
             i2rm[k] = y * W + x;
             rm2i[y * W + x] = k;
           }
-    // Size the blocks: the header, a record per routed color, one per color delivered to the PE; each block
-    // rounded up to a cache line.
+    // Size the blocks: the header, a queue header per routed color and per color delivered to the PE; each
+    // block rounded up to a cache line.
     const pb = (this.pb = new Int32Array(N));
     const nrOf = new Uint8Array(N);
     const niOf = new Uint8Array(N);
@@ -273,18 +280,21 @@ export class Fabric {
       nrOf[p] = nr;
       niOf[p] = ni;
       pb[p] = size;
-      size += (HDR + (nr + ni) * QS + 15) & ~15;
+      size += (HDR + (nr + ni) * QHDR + 15) & ~15;
       nq += nr + ni;
     }
     this.nq = nq;
     if (size > 2 ** 31 - 1)
       throw new FabricProgramError(
-        `the ${W} x ${H} layout routes ${nq} queues of ${this.D} wavelets: ${size * 4} bytes of router state, ` +
+        `the ${W} x ${H} layout routes ${nq} queues: ${size * 4} bytes of router state, ` +
           `more than the simulator addresses (${(2 ** 31 - 1) * 4} bytes). Route fewer colors per PE, or use a ` +
           "smaller rectangle or queue depth.",
       );
     const B = (this.B = new Int32Array(size));
-    this.BF = new Float32Array(B.buffer);
+    const rings = Math.max(16, Math.min(nq, 4096));
+    this.S = new Int32Array(rings * 2 * this.D);
+    this.SF = new Float32Array(this.S.buffer);
+    this.ringFree = new Int32Array(rings);
     for (let p = 0; p < N; p++) {
       const rm = i2rm[p];
       const b = pb[p];
@@ -313,21 +323,18 @@ export class Fabric {
       B[b + H_NIQ] = niOf[p];
       let q = b + HDR;
       let iq = b + HDR + nr * QHDR;
-      let slots = b + HDR + (nr + niOf[p]) * QHDR;
       for (let c = 0, j = 0; c < C; c++) {
         const t = tx[rm * C + c];
         if (t) {
           B[q + Q_OWNER] = b;
-          B[q + Q_SLOTS] = slots;
-          slots += 2 * this.D;
+          B[q + Q_SLOTS] = -1;
           B[q + Q_META] = t | (rx[rm * C + c] << 5) | (c << 10) | (j << 16);
           j++;
           q += QHDR;
         }
         if (t & (1 << RAMP)) {
           B[iq + Q_OWNER] = b;
-          B[iq + Q_SLOTS] = slots;
-          slots += 2 * this.D;
+          B[iq + Q_SLOTS] = -1;
           B[iq + Q_META] = (c << 10) | META_INPUT;
           iq += QHDR;
         }
@@ -623,26 +630,49 @@ export class Fabric {
     }
   }
 
-  /** Offset in B of queue q's head slot (q must not be empty). */
+  /** Offset in S of queue q's head slot (q must not be empty). */
   private headSlot(q: number): number {
     return this.B[q + Q_SLOTS] + 2 * this.B[q + Q_HEAD];
   }
 
-  /** Append a wavelet to queue q; returns the offset in B of its slot (its payload is written there). */
+  /**
+   * Append a wavelet to queue q; returns the offset in S of its slot, whose payload the caller writes (read
+   * this.S or this.SF after the call: taking a ring may grow S).
+   */
   private push(q: number, ready2: number): number {
     const B = this.B;
     const len = B[q + Q_LEN];
+    B[q + Q_LEN] = len + 1;
+    if (len === 0) {
+      const ring = this.ringFreeN ? this.ringFree[--this.ringFreeN] : this.newRing();
+      B[q + Q_SLOTS] = ring;
+      B[q + Q_HEAD] = 0;
+      B[q + Q_HREADY] = ready2;
+      this.S[ring + 1] = ready2;
+      const meta = B[q + Q_META];
+      if (!(meta & META_INPUT)) B[B[q + Q_OWNER] + H_NONEMPTY] |= 1 << (meta >> 16);
+      return ring;
+    }
     let at = B[q + Q_HEAD] + len;
     if (at >= this.D) at -= this.D;
     const slot = B[q + Q_SLOTS] + 2 * at;
-    B[slot + 1] = ready2;
-    B[q + Q_LEN] = len + 1;
-    if (len === 0) {
-      B[q + Q_HREADY] = ready2;
-      const meta = B[q + Q_META];
-      if (!(meta & META_INPUT)) B[B[q + Q_OWNER] + H_NONEMPTY] |= 1 << (meta >> 16);
-    }
+    this.S[slot + 1] = ready2;
     return slot;
+  }
+
+  /** A ring never used before, growing S (and the free stack) when all are taken. */
+  private newRing(): number {
+    const size = 2 * this.D;
+    if ((this.ringTop + 1) * size > this.S.length) {
+      const g = new Int32Array(this.S.length * 2);
+      g.set(this.S);
+      this.S = g;
+      this.SF = new Float32Array(g.buffer);
+      const f = new Int32Array(this.ringFree.length * 2);
+      f.set(this.ringFree);
+      this.ringFree = f;
+    }
+    return this.ringTop++ * size;
   }
 
   private pop(q: number): void {
@@ -651,9 +681,12 @@ export class Fabric {
     if (h >= this.D) h = 0;
     B[q + Q_HEAD] = h;
     if (--B[q + Q_LEN] === 0) {
+      // Its last wavelet was read before the pop: the ring goes back to the pool.
+      this.ringFree[this.ringFreeN++] = B[q + Q_SLOTS];
+      B[q + Q_SLOTS] = -1;
       const meta = B[q + Q_META];
       if (!(meta & META_INPUT)) B[B[q + Q_OWNER] + H_NONEMPTY] &= ~(1 << (meta >> 16));
-    } else B[q + Q_HREADY] = B[B[q + Q_SLOTS] + 2 * h + 1];
+    } else B[q + Q_HREADY] = this.S[B[q + Q_SLOTS] + 2 * h + 1];
     if (B[q + Q_FREED]++ === 0) {
       if (this.freedN === this.freed.length) {
         const g = new Int32Array(this.freedN * 2);
@@ -706,16 +739,18 @@ export class Fabric {
         }
       }
       if (!ok) continue; // woken when the full queue frees a slot
-      const bits = B[B[q + Q_SLOTS] + 2 * B[q + Q_HEAD]];
+      const bits = this.S[B[q + Q_SLOTS] + 2 * B[q + Q_HEAD]];
       const ctl = ready2 & 1;
       this.pop(q);
       for (let i = 0; i < nd; i++) {
         const dq = B[q + Q_DEST + i];
         if (i === 0 && txm & 1) {
-          B[this.push(dq, 2 * t + ctl)] = bits;
+          const slot = this.push(dq, 2 * t + ctl);
+          this.S[slot] = bits;
           this.schedP(r, t);
         } else {
-          B[this.push(dq, 2 * (t + this.hop) + ctl)] = bits;
+          const slot = this.push(dq, 2 * (t + this.hop) + ctl);
+          this.S[slot] = bits;
           this.schedR(B[dq + Q_OWNER], t + this.hop);
         }
         this.hops++;
@@ -940,7 +975,7 @@ export class Fabric {
     } else {
       const cq = prog.hasControl ? this.controlQueue(b, t) : -1;
       if (cq >= 0) {
-        id = B[this.headSlot(cq)] >>> 0;
+        id = this.S[this.headSlot(cq)] >>> 0;
         this.pop(cq);
         if (id >= prog.taskKind.length || prog.taskKind[id] !== TASK_CONTROL) {
           const [x, y] = this.xy(b);
@@ -957,7 +992,7 @@ export class Fabric {
         const kind = prog.taskKind[id];
         if (kind === TASK_DATA) {
           const q = this.inputQueue(b, id);
-          value = this.BF[this.headSlot(q)];
+          value = this.SF[this.headSlot(q)];
           this.pop(q);
         } else {
           if (id < 32) B[b + H_ACTLO] &= ~(1 << id);
@@ -1260,7 +1295,7 @@ export class Fabric {
     if (xk === X_FAB) {
       const q = this.O[o + at];
       const slot = this.headSlot(q);
-      const v = f16 ? HALF_TO_FLOAT[this.B[slot] & 0xffff] : this.BF[slot];
+      const v = f16 ? HALF_TO_FLOAT[this.S[slot] & 0xffff] : this.SF[slot];
       this.pop(q);
       return v;
     }
@@ -1307,7 +1342,7 @@ export class Fabric {
       const bits = sh & SH_DF16 ? floatToHalf(v) : kind === K_CTL ? v >>> 0 : floatBitsOf(v);
       const ready = this.now + this.hop;
       const slot = this.push(this.O[o + O_D], 2 * ready + (kind === K_CTL ? 1 : 0));
-      this.B[slot] = bits;
+      this.S[slot] = bits;
       this.schedR(b, ready);
       return;
     }
@@ -1360,7 +1395,7 @@ export class Fabric {
       let av = 0;
       if (aK === X_FAB) {
         const q = O[o + O_A];
-        av = this.BF[B[q + Q_SLOTS] + 2 * B[q + Q_HEAD]];
+        av = this.SF[B[q + Q_SLOTS] + 2 * B[q + Q_HEAD]];
         this.pop(q);
       } else if (aK === X_MEM) av = this.memF32[B[b + H_CHUNK]][O[o + O_A] + i * O[o + O_AS]];
       else if (aK === X_SCALAR) av = Math.fround(this.OD[k * ODS + OD_A]);
@@ -1368,7 +1403,7 @@ export class Fabric {
       if (kind !== K_MOV) {
         if (bK === X_FAB) {
           const q = O[o + O_B];
-          bv = this.BF[B[q + Q_SLOTS] + 2 * B[q + Q_HEAD]];
+          bv = this.SF[B[q + Q_SLOTS] + 2 * B[q + Q_HEAD]];
           this.pop(q);
         } else if (bK === X_MEM) bv = this.memF32[B[b + H_CHUNK]][O[o + O_B] + i * O[o + O_BS]];
         else if (bK === X_SCALAR) bv = Math.fround(this.OD[k * ODS + OD_B]);
@@ -1386,7 +1421,7 @@ export class Fabric {
       if (dK === X_FAB) {
         const ready = this.now + this.hop;
         const slot = this.push(O[o + O_D], 2 * ready);
-        this.BF[slot] = v;
+        this.SF[slot] = v;
         this.schedR(b, ready);
       } else this.memF32[B[b + H_CHUNK]][O[o + O_D] + i * O[o + O_DS]] = v;
     }

@@ -6,8 +6,8 @@
 // PE blocks (one Int32Array, `B`): each PE of the rectangle owns a block, in the simulator's internal PE
 // order (8 x 8 tiles, see fabric.ts): its header (router and task state, 36 ints), then its router queues
 // (one per color the router routes, by color), then its input queues (one per color delivered to the PE, by
-// color), then the slots of those queues. Blocks start on 64-byte boundaries. Routers, PEs and queues are
-// named by their offset in B.
+// color). Blocks start on 64-byte boundaries. Routers, PEs and queues are named by their offset in B. Queue
+// slots live apart, in a pool of rings (`S`) lent to the queues that hold wavelets.
 
 // ---- PE header ------------------------------------------------------------------------------------------
 // First cache line: what router and PE visits read and write most.
@@ -75,10 +75,12 @@ export const F_LAUNCH = 2;
 export const F_INPUT = 4;
 
 // ---- queues ---------------------------------------------------------------------------------------------
-// A queue is a header of QHDR ints and `depth` slots, two ints each: the payload bits, and the ready
-// cycle * 2 + control flag. Slots form a ring from Q_HEAD. A PE's queue headers sit together after its PE
-// header, and their slots after them: a router visit reads the headers of its queues (readiness, room) in a
-// few cache lines, and the slots only of wavelets it moves.
+// A queue is a header of QHDR ints in its PE's block and, while it holds wavelets, a ring of `depth` slots
+// in the slot pool S, two ints each: the payload bits, and the ready cycle * 2 + control flag, from Q_HEAD.
+// A queue takes a ring from the pool when a wavelet enters it empty and gives it back when its last wavelet
+// leaves (after it was read). Most queues of a large layout are empty at any cycle, so the rings in use are
+// few and stay in cache, and a PE's block is only its headers: a router visit reads the headers of its
+// queues (readiness, room) in a few cache lines, and the slots only of wavelets it moves.
 /** Wavelets held. */
 export const Q_LEN = 0;
 /** Position of the head in the ring of slots. */
@@ -95,7 +97,7 @@ export const Q_HREADY = 5;
 /** Router queues: the destination queue of each link of the tx set, in link order (RAMP: the PE's input
  * queue of the color, first), then -1. */
 export const Q_DEST = 6;
-/** Offset in B of the queue's first slot. */
+/** Offset in S of the queue's ring while it holds wavelets, else -1. */
 export const Q_SLOTS = 11;
 /** Ints of a queue's header. */
 export const QHDR = 12;
