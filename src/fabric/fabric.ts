@@ -743,18 +743,16 @@ export class Fabric {
       const ctl = ready2 & 1;
       this.pop(q);
       for (let i = 0; i < nd; i++) {
+        // RAMP (first when in the tx set): the PE's input queue, ready now; a link: ready after the hop.
         const dq = B[q + Q_DEST + i];
-        if (i === 0 && txm & 1) {
-          const slot = this.push(dq, 2 * t + ctl);
-          this.S[slot] = bits;
-          this.schedP(r, t);
-        } else {
-          const slot = this.push(dq, 2 * (t + this.hop) + ctl);
-          this.S[slot] = bits;
-          this.schedR(B[dq + Q_OWNER], t + this.hop);
-        }
-        this.hops++;
+        const ramp = i === 0 && (txm & 1) !== 0;
+        const ready = ramp ? t : t + this.hop;
+        const slot = this.push(dq, 2 * ready + ctl);
+        this.S[slot] = bits;
+        if (ramp) this.schedP(r, t);
+        else this.schedR(B[dq + Q_OWNER], ready);
       }
+      this.hops += nd;
       used |= txm;
       if (len > 1) again = true;
     }
