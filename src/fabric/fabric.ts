@@ -366,6 +366,9 @@ export class Fabric {
     const coded: number[] = [];
     let chunk = -1;
     let used = CHUNK_BYTES;
+    // Bytes of the PEs not placed yet: a chunk is no larger than what it will hold.
+    let left = 0;
+    for (let rm = 0; rm < N; rm++) if (code[rm] >= 0) left += layout.programs[code[rm]].bytes;
     for (let p = 0; p < N; p++) {
       const rm = i2rm[p];
       const ci = code[rm];
@@ -373,7 +376,7 @@ export class Fabric {
       const prog = layout.programs[ci];
       const bytes = prog.bytes;
       if (used + bytes > CHUNK_BYTES) {
-        const buf = new ArrayBuffer(Math.max(CHUNK_BYTES, bytes));
+        const buf = new ArrayBuffer(Math.max(bytes, Math.min(CHUNK_BYTES, left)));
         this.memF32.push(new Float32Array(buf));
         this.memU32.push(new Uint32Array(buf));
         this.memU16.push(new Uint16Array(buf));
@@ -388,6 +391,7 @@ export class Fabric {
       B[b + H_BLKLO] = prog.blockedLo;
       B[b + H_BLKHI] = prog.blockedHi;
       used += bytes;
+      left -= bytes;
       coded.push(b);
       for (const init of prog.inits) this.fill(b, init.sym, init.values);
     }
