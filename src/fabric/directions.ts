@@ -12,23 +12,23 @@ export const NUM_LINKS = LINKS.length;
 /** The link names a route may use: the hardware's (RAMP, N, S, E, W) or CSL's (NORTH, SOUTH, EAST, WEST). */
 export type Direction = Link | "NORTH" | "SOUTH" | "EAST" | "WEST";
 
-const BY_NAME: Record<string, number> = {
-  RAMP,
-  N: NORTH,
-  S: SOUTH,
-  E: EAST,
-  W: WEST,
-  NORTH,
-  SOUTH,
-  EAST,
-  WEST,
-};
+const BY_NAME = new Map<string, number>([
+  ["RAMP", RAMP],
+  ["N", NORTH],
+  ["S", SOUTH],
+  ["E", EAST],
+  ["W", WEST],
+  ["NORTH", NORTH],
+  ["SOUTH", SOUTH],
+  ["EAST", EAST],
+  ["WEST", WEST],
+]);
 
 export const DIRECTION_NAMES = ["RAMP", "NORTH", "SOUTH", "EAST", "WEST"] as const;
 
 /** The link code of a direction name, or -1. */
 export function directionCode(name: string): number {
-  return BY_NAME[name.toUpperCase()] ?? -1;
+  return BY_NAME.get(name) ?? BY_NAME.get(name.toUpperCase()) ?? -1;
 }
 
 /** The link a wavelet leaving on `d` arrives on at the neighbour. */

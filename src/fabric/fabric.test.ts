@@ -380,3 +380,46 @@ describe("idle PEs cost nothing", () => {
     expect(run(300, 300)).toEqual(run(2, 1));
   });
 });
+
+describe("queue slots come from a pool that grows as more queues hold wavelets", () => {
+  /** `rows` rows, each streaming n values from PE (0, y) to PE (k, y); returns cycles, events and what arrived. */
+  function rows(count: number, k: number, n: number) {
+    const send = defineProgram("send", (pe) => {
+      const out = pe.fabout(0, n);
+      const V = mem1d(pe.f32("v", n));
+      pe.fn("go", (ctx) => ctx.fmovs(out, V));
+    });
+    const recv = defineProgram("recv", (pe) => {
+      const i = pe.fabin(0, n);
+      const B = mem1d(pe.f32("b", n));
+      pe.fn("go", (ctx) => ctx.fmovs(B, i));
+    });
+    const l = new LayoutBuilder(WSE2);
+    l.setRectangle(k + 1, count);
+    for (let y = 0; y < count; y++) {
+      l.setTileCode(0, y, send);
+      l.setTileCode(k, y, recv);
+      for (let x = 0; x <= k; x++)
+        l.setColorConfig(x, y, 0, { rx: [x === 0 ? "RAMP" : "WEST"], tx: [x === k ? "RAMP" : "EAST"] });
+    }
+    for (const name of ["go", "v", "b"]) l.exportName(name);
+    const rt = runtime(l);
+    const sent = Float32Array.from({ length: count * n }, (_, i) => i + 0.5);
+    for (let y = 0; y < count; y++) rt.memcpyH2D("v", sent.subarray(y * n), 0, y, 1, 1, n);
+    const cycles = rt.launch("go");
+    const got = rt.memcpyD2H("b", k, 0, 1, count, n);
+    const rings = (rt.fabric as unknown as { ringTop: number }).ringTop;
+    return { cycles, events: rt.stats().events, sent, got, rings };
+  }
+
+  it("100 independent rows take the cycles of one and 100 times its events, every value delivered in order", () => {
+    const one = rows(1, 60, 80);
+    // Each row's 61 queues all hold wavelets once its stream is under way: 6,100 at once, more than the
+    // 4,096 rings the pool starts with.
+    const many = rows(100, 60, 80);
+    expect(many.rings).toBeGreaterThan(4096);
+    expect(many.cycles).toBe(one.cycles);
+    expect(many.events).toBe(100 * one.events);
+    expect(Array.from(many.got)).toEqual(Array.from(many.sent));
+  });
+});

@@ -15,6 +15,10 @@
 //   A task's first operation starts in the cycle the task is dispatched; a PE dispatches at most one task
 //   per cycle.
 // - Only routers with queued wavelets and PEs with work are visited: idle parts of the wafer cost nothing.
+//
+// State lives in typed arrays (records.ts): a block per PE with its router, task and queue state, a pool of
+// queue slots, and an arena of vector operations. Task functions, generators and contexts are the only JS
+// objects, kept in tables by PE index and touched only when a task runs.
 import type { SimdOp, WaferSpec } from "../hw/index.js";
 import { DIRECTION_NAMES, DX, DY, LINKS_OF_MASK, NUM_LINKS, RAMP, maskNames } from "./directions.js";
 import { CycleLimitError, DeadlockError, FabricProgramError } from "./errors.js";
@@ -23,6 +27,87 @@ import { HALF_TO_FLOAT, floatToHalf } from "./fp16.js";
 import type { BuiltLayout } from "./layout.js";
 import { DSD_FABIN, DSD_FABOUT, TASK_CONTROL, TASK_DATA, TASK_LOCAL } from "./program.js";
 import type { AsyncOpts, CompiledProgram, DataTaskFn, Dsd, PeContext, Sym, TaskFn } from "./program.js";
+import {
+  F_GEN,
+  F_INPUT,
+  F_LAUNCH,
+  HDR,
+  H_ACTHI,
+  H_ACTLO,
+  H_BASE,
+  H_BLKHI,
+  H_BLKLO,
+  H_BUSY,
+  H_BUSYUNTIL,
+  H_CHUNK,
+  H_CUR,
+  H_FLAGS,
+  H_FREEAT,
+  H_LASTDISP,
+  H_MAINHEAD,
+  H_MAINTAIL,
+  H_MICRODONE,
+  H_MICROHEAD,
+  H_MICROTAIL,
+  H_NB,
+  H_NIQ,
+  H_NONEMPTY,
+  H_NQ,
+  H_P,
+  H_PADDED,
+  H_PRAN,
+  H_PROG,
+  H_RADDED,
+  H_RR,
+  H_RRAN,
+  H_RUNNING,
+  H_TASKID,
+  H_TASKSTART,
+  H_WAITOUT,
+  META_INPUT,
+  ODS,
+  OD_A,
+  OD_B,
+  OD_S,
+  OS,
+  O_A,
+  O_ACT,
+  O_AS,
+  O_B,
+  O_BS,
+  O_CYCLES,
+  O_D,
+  O_DS,
+  O_I,
+  O_N,
+  O_NEXT,
+  O_SHAPE,
+  O_START,
+  O_UNB,
+  O_WAIT,
+  O_WAITQ,
+  Q_DEST,
+  Q_FREED,
+  Q_HEAD,
+  Q_HREADY,
+  Q_LEN,
+  Q_META,
+  Q_OWNER,
+  QHDR,
+  Q_SLOTS,
+  SH_A,
+  SH_AF16,
+  SH_B,
+  SH_BF16,
+  SH_D,
+  SH_DF16,
+  SH_GENERAL,
+  SH_STREAM,
+  X_FAB,
+  X_MEM,
+  X_NONE,
+  X_SCALAR,
+} from "./records.js";
 import { TimingWheel } from "./wheel.js";
 
 // Operation kinds and precisions.
@@ -46,71 +131,13 @@ const SIMD_KEY: (SimdOp | null)[][] = [
   [null, null, null, null, "fmac.fp16xfp32", null],
 ];
 const FLOPS = [0, 1, 1, 1, 2, 0];
+/** Links in each 5-bit tx mask: a router queue's destinations are kept in this order (RAMP first). */
+const NDESTS = Uint8Array.from(LINKS_OF_MASK, (l) => l.length);
 
 /** Why a thread waits. */
 const W_NONE = 0;
 const W_IN = 1;
 const W_OUT = 2;
-
-/**
- * A vector operation issued by a task, with its fabric operands resolved to queues of its PE. Ops are pooled
- * and reused once finished: a full wafer issues millions of them.
- */
-class Op {
-  i = 0;
-  start = 0;
-  waitKind = W_NONE;
-  waitQ = -1;
-  kind = 0;
-  prec = 0;
-  dst: Dsd | null = null;
-  a: Dsd | number | null = null;
-  b: Dsd | number | null = null;
-  s = 0;
-  n = 0;
-  cycles = 0;
-  stream = false;
-  dq = -1;
-  aq = -1;
-  bq = -1;
-  activate = -1;
-  unblock = -1;
-}
-
-/** The state of one PE with code. */
-class Pe {
-  blockedLo: number;
-  blockedHi: number;
-  activeLo = 0;
-  activeHi = 0;
-  readonly ops: Op[] = [];
-  opIdx = 0;
-  cur: Op | null = null;
-  freeAt = 0;
-  gen: Iterator<unknown> | null = null;
-  taskRunning = false;
-  /** The running task: its ID, or -1 for a launched function (for traces). */
-  taskId = -1;
-  taskStart = 0;
-  micro: Op[] | null = null;
-  lastDispatch = -1;
-  busy = 0;
-  busyUntil = 0;
-  launch: TaskFn | null = null;
-  ctx: Ctx | null = null;
-  constructor(
-    readonly p: number,
-    readonly x: number,
-    readonly y: number,
-    readonly prog: CompiledProgram,
-    readonly chunk: number,
-    /** Byte offset of this PE's memory in its chunk. */
-    readonly base: number,
-  ) {
-    this.blockedLo = prog.blockedLo;
-    this.blockedHi = prog.blockedHi;
-  }
-}
 
 /** Receives spans of PE activity when a trace is requested. */
 export interface FabricTracer {
@@ -131,30 +158,8 @@ export interface FabricStats {
 }
 
 const CHUNK_BYTES = 64 * 1024 * 1024;
-
-// Queue record fields (QS ints per queue) and per-PE record fields (PS ints per PE).
-const QS = 16;
-const Q_LEN = 0;
-const Q_HEAD = 1;
-const Q_COUNT = 2;
-const Q_FREED = 3;
-const Q_OWNER = 4;
-const Q_META = 5;
-const Q_DEST = 6;
-const Q_BLOCK = 11;
-const PS = 16;
-const P_START = 0;
-const P_COUNT = 1;
-const P_RR = 2;
-const P_RADDED = 3;
-const P_RRAN = 4;
-const P_PADDED = 5;
-const P_PRAN = 6;
-const P_WAITOUT = 7;
-const P_ISTART = 8;
-const P_ICOUNT = 9;
-/** Bit j set: the router's queue P_START + j holds wavelets. */
-const P_NONEMPTY = 10;
+/** A cycle later than any run reaches (a small integer, so it stays unboxed). */
+const NEVER = 2 ** 30;
 const TILE = 8;
 
 export class Fabric {
@@ -166,49 +171,53 @@ export class Fabric {
   private readonly D: number;
   private readonly hop: number;
   private readonly C: number;
-  // Queues: router queues (one per routed color per router) and PE input queues (per color delivered to RAMP).
+  /** SIMD width of each operation, by precision * 6 + kind. */
+  private readonly simdWidth: Float64Array;
+  /** Number of queues: router queues (one per routed color per router) and PE input queues. */
   readonly nq: number;
   /**
    * Internal PE order: 8 x 8 tiles, row-major within and between tiles, so a wavefront crossing the wafer
-   * along a row, a column or a diagonal touches few pages of the per-PE and per-queue state. i2rm maps an
-   * internal index to the row-major one (y * width + x), rm2i back.
+   * along a row, a column or a diagonal touches few pages of the per-PE state. i2rm maps an internal index
+   * to the row-major one (y * width + x), rm2i back.
    */
   private readonly i2rm: Int32Array;
   private readonly rm2i: Int32Array;
+  /** Block offset in B of each PE, by internal index. */
+  private readonly pb: Int32Array;
+  /** PE blocks: header, router queues, input queues (records.ts). */
+  private readonly B: Int32Array;
   /**
-   * Queue records, QS ints each, one cache line: length, head, credits used, slots freed this cycle, owner
-   * PE, meta (tx | rx << 5 | color << 10 | input << 15), destination queue per link.
-   */
-  private readonly Q: Int32Array;
-  /**
-   * Queue slots, two ints each: payload bits, ready cycle * 2 + control flag; SF views payloads as fp32.
-   * A queue holds a block of `depth` slots only while it is not empty: blocks come from a free list, so the
-   * slots in use stay few and warm however large the wafer.
+   * Queue slots: rings of `depth` slots (two ints each, records.ts), lent to a queue while it holds wavelets
+   * and returned when it empties, so only the few queues in use at a time own slots. S as fp32 in SF; free
+   * rings (their offsets in S) on a stack.
    */
   private S: Int32Array;
   private SF: Float32Array;
-  private freeBlocks: Int32Array;
-  private freeN = 0;
-  private blocks = 0;
-  /**
-   * Per-PE records, PS ints each: first router queue, router queue count, round-robin pointer, router last
-   * added to the wheel, router last run, PE last added, PE last run, PE waits to send.
-   */
-  private readonly P: Int32Array;
-  // PEs and their memory.
-  private readonly pes: (Pe | null)[];
-  private readonly coded: Pe[] = [];
+  private ringFree: Int32Array;
+  private ringFreeN = 0;
+  private ringTop = 0;
+  /** Vector operations: OS ints each in O, ODS doubles in OD; a free list through O_NEXT. */
+  private O: Int32Array;
+  private OD: Float64Array;
+  private opFree = -1;
+  private opTop = 0;
+  /** Block offsets of the PEs with code, in internal order. */
+  private readonly coded: Int32Array;
+  private readonly programs: readonly CompiledProgram[];
   private readonly memF32: Float32Array[] = [];
   /** Internal: PE memory chunks as 32-bit words (Ctx builds symbol views over them). */
   readonly memU32: Uint32Array[] = [];
   private readonly memU16: Uint16Array[] = [];
+  /** Per PE (internal index): a running generator task, a pending launch, the task context. */
+  private readonly gens: (Iterator<unknown> | null)[];
+  private readonly launchFns: (TaskFn | null)[];
+  private readonly ctxs: (Ctx | null)[];
   // Time.
   private readonly rw = new TimingWheel();
   private readonly pw = new TimingWheel();
   /** Queues popped this cycle (their credits return at its end). */
   private freed = new Int32Array(1024);
   private freedN = 0;
-  private readonly opPool: Op[] = [];
   now = -1;
   private workEnd = 0;
   tracer: FabricTracer | null = null;
@@ -236,11 +245,13 @@ export class Fabric {
     this.D = w.inputQueueDepth;
     this.hop = w.hopLatencyCycles;
     this.C = w.colors;
+    this.simdWidth = Float64Array.from(SIMD_KEY.flat(), (k) => (k ? w.simd[k] : 1));
+    this.programs = layout.programs;
     const W = (this.width = layout.width);
     const H = (this.height = layout.height);
     const N = W * H;
     const C = this.C;
-    const { rx, tx } = layout;
+    const { rx, tx, code } = layout;
     const i2rm = (this.i2rm = new Int32Array(N));
     const rm2i = (this.rm2i = new Int32Array(N));
     for (let k = 0, ty = 0; ty < H; ty += TILE)
@@ -250,170 +261,242 @@ export class Fabric {
             i2rm[k] = y * W + x;
             rm2i[y * W + x] = k;
           }
-    // Number the queues PE by PE (its router queues, then its input queues, by color) so a PE's state sits
-    // together; a PE's queue of a color is found by scanning its few queues.
-    const P = (this.P = new Int32Array(N * PS));
+    // Size the blocks: the header, a queue header per routed color and per color delivered to the PE; each
+    // block rounded up to a cache line.
+    const pb = (this.pb = new Int32Array(N));
+    const nrOf = new Uint8Array(N);
+    const niOf = new Uint8Array(N);
+    let size = 0;
     let nq = 0;
     for (let p = 0; p < N; p++) {
       const rm = i2rm[p];
-      P[p * PS + P_START] = nq;
-      for (let c = 0; c < C; c++) if (tx[rm * C + c]) nq++;
-      P[p * PS + P_COUNT] = nq - P[p * PS + P_START];
-      P[p * PS + P_ISTART] = nq;
-      for (let c = 0; c < C; c++) if (tx[rm * C + c] & (1 << RAMP)) nq++;
-      P[p * PS + P_ICOUNT] = nq - P[p * PS + P_ISTART];
-      P[p * PS + P_RADDED] = -1;
-      P[p * PS + P_RRAN] = -1;
-      P[p * PS + P_PADDED] = -1;
-      P[p * PS + P_PRAN] = -1;
-    }
-    this.nq = nq;
-    const Q = (this.Q = new Int32Array(nq * QS));
-    for (let p = 0; p < N; p++) {
-      const rm = i2rm[p];
-      let q = P[p * PS + P_START];
-      let iq = P[p * PS + P_ISTART];
+      let nr = 0;
+      let ni = 0;
       for (let c = 0; c < C; c++) {
         const t = tx[rm * C + c];
-        if (t) {
-          Q[q * QS + Q_OWNER] = p;
-          Q[q * QS + Q_META] = t | (rx[rm * C + c] << 5) | (c << 10);
-          q++;
-        }
-        if (t & (1 << RAMP)) {
-          Q[iq * QS + Q_OWNER] = p;
-          Q[iq * QS + Q_META] = (c << 10) | (1 << 15);
-          iq++;
-        }
+        if (t) nr++;
+        if (t & (1 << RAMP)) ni++;
       }
+      nrOf[p] = nr;
+      niOf[p] = ni;
+      pb[p] = size;
+      size += (HDR + (nr + ni) * QHDR + 15) & ~15;
+      nq += nr + ni;
     }
+    this.nq = nq;
+    if (size > 2 ** 31 - 1)
+      throw new FabricProgramError(
+        `the ${W} x ${H} layout routes ${nq} queues: ${size * 4} bytes of router state, ` +
+          `more than the simulator addresses (${(2 ** 31 - 1) * 4} bytes). Route fewer colors per PE, or use a ` +
+          "smaller rectangle or queue depth.",
+      );
+    const B = (this.B = new Int32Array(size));
+    const rings = Math.max(16, Math.min(nq, 4096));
+    this.S = new Int32Array(rings * 2 * this.D);
+    this.SF = new Float32Array(this.S.buffer);
+    this.ringFree = new Int32Array(rings);
     for (let p = 0; p < N; p++) {
       const rm = i2rm[p];
+      const b = pb[p];
+      B[b + H_P] = p;
+      B[b + H_RADDED] = -1;
+      B[b + H_RRAN] = -1;
+      B[b + H_PADDED] = -1;
+      B[b + H_PRAN] = -1;
+      B[b + H_PROG] = -1;
+      B[b + H_CUR] = -1;
+      B[b + H_MAINHEAD] = -1;
+      B[b + H_MAINTAIL] = -1;
+      B[b + H_MICROHEAD] = -1;
+      B[b + H_MICROTAIL] = -1;
+      B[b + H_MICRODONE] = NEVER;
+      B[b + H_LASTDISP] = -1;
+      B[b + H_TASKID] = -1;
       const x = rm % W;
       const y = (rm - x) / W;
-      for (let k = 0; k < P[p * PS + P_COUNT]; k++) {
-        const q = P[p * PS + P_START] + k;
-        const meta = Q[q * QS + Q_META];
-        const c = (meta >> 10) & 31;
-        for (let d = 0; d < NUM_LINKS; d++) Q[q * QS + Q_DEST + d] = -1;
-        for (const d of LINKS_OF_MASK[meta & 31]) {
-          if (d === RAMP) Q[q * QS + Q_DEST + d] = this.inputQueue(p, c);
-          else Q[q * QS + Q_DEST + d] = this.routerQueue(rm2i[(y + DY[d]) * W + x + DX[d]], c);
+      for (let d = 1; d < NUM_LINKS; d++) {
+        const nx = x + DX[d];
+        const ny = y + DY[d];
+        B[b + H_NB - 1 + d] = nx >= 0 && ny >= 0 && nx < W && ny < H ? pb[rm2i[ny * W + nx]] : -1;
+      }
+      const nr = (B[b + H_NQ] = nrOf[p]);
+      B[b + H_NIQ] = niOf[p];
+      let q = b + HDR;
+      let iq = b + HDR + nr * QHDR;
+      for (let c = 0, j = 0; c < C; c++) {
+        const t = tx[rm * C + c];
+        if (t) {
+          B[q + Q_OWNER] = b;
+          B[q + Q_SLOTS] = -1;
+          B[q + Q_META] = t | (rx[rm * C + c] << 5) | (c << 10) | (j << 16);
+          j++;
+          q += QHDR;
+        }
+        if (t & (1 << RAMP)) {
+          B[iq + Q_OWNER] = b;
+          B[iq + Q_SLOTS] = -1;
+          B[iq + Q_META] = (c << 10) | META_INPUT;
+          iq += QHDR;
         }
       }
     }
-    for (let q = 0; q < nq; q++) Q[q * QS + Q_BLOCK] = -1;
-    this.S = new Int32Array(256 * this.D * 2);
-    this.SF = new Float32Array(this.S.buffer);
-    this.freeBlocks = new Int32Array(256);
+    // Each router queue's destination per link of its tx set: the PE's input queue (RAMP) or the
+    // neighbour's router queue of the same color.
+    for (let p = 0; p < N; p++) {
+      const b = pb[p];
+      for (let k = 0; k < B[b + H_NQ]; k++) {
+        const q = b + HDR + k * QHDR;
+        const meta = B[q + Q_META];
+        const c = (meta >> 10) & 31;
+        for (let d = 0; d < NUM_LINKS; d++) B[q + Q_DEST + d] = -1;
+        const links = LINKS_OF_MASK[meta & 31];
+        for (let i = 0; i < links.length; i++) {
+          const d = links[i];
+          if (d === RAMP) B[q + Q_DEST + i] = this.inputQueue(b, c);
+          else B[q + Q_DEST + i] = this.routerQueue(B[b + H_NB - 1 + d], c);
+        }
+      }
+    }
+    this.O = new Int32Array(1024 * OS);
+    this.OD = new Float64Array(1024 * ODS);
     // PEs with code get memory sized by their program, packed into shared chunks.
-    this.pes = new Array<Pe | null>(N).fill(null);
+    this.gens = new Array<Iterator<unknown> | null>(N).fill(null);
+    this.launchFns = new Array<TaskFn | null>(N).fill(null);
+    this.ctxs = new Array<Ctx | null>(N).fill(null);
+    const coded: number[] = [];
     let chunk = -1;
     let used = CHUNK_BYTES;
+    // Bytes of the PEs not placed yet: a chunk is no larger than what it will hold.
+    let left = 0;
+    for (let rm = 0; rm < N; rm++) if (code[rm] >= 0) left += layout.programs[code[rm]].bytes;
     for (let p = 0; p < N; p++) {
       const rm = i2rm[p];
-      const ci = layout.code[rm];
+      const ci = code[rm];
       if (ci < 0) continue;
       const prog = layout.programs[ci];
       const bytes = prog.bytes;
       if (used + bytes > CHUNK_BYTES) {
-        const buf = new ArrayBuffer(Math.max(CHUNK_BYTES, bytes));
+        const buf = new ArrayBuffer(Math.max(bytes, Math.min(CHUNK_BYTES, left)));
         this.memF32.push(new Float32Array(buf));
         this.memU32.push(new Uint32Array(buf));
         this.memU16.push(new Uint16Array(buf));
         chunk++;
         used = 0;
       }
-      const pe = new Pe(p, rm % W, Math.floor(rm / W), prog, chunk, used);
+      const b = pb[p];
+      B[b + H_PROG] = ci;
+      if (prog.dataColors.length || prog.hasControl) B[b + H_FLAGS] = F_INPUT;
+      B[b + H_CHUNK] = chunk;
+      B[b + H_BASE] = used;
+      B[b + H_BLKLO] = prog.blockedLo;
+      B[b + H_BLKHI] = prog.blockedHi;
       used += bytes;
-      this.pes[p] = pe;
-      this.coded.push(pe);
-      for (const init of prog.inits) this.fill(pe, init.sym, init.values);
+      left -= bytes;
+      coded.push(b);
+      for (const init of prog.inits) this.fill(b, init.sym, init.values);
     }
+    this.coded = Int32Array.from(coded);
   }
 
-  /** PE p's router queue of color c, or -1. */
-  private routerQueue(p: number, c: number): number {
-    const s = this.P[p * PS + P_START];
-    const n = this.P[p * PS + P_COUNT];
-    for (let q = s; q < s + n; q++) if (((this.Q[q * QS + Q_META] >> 10) & 31) === c) return q;
+  /** Router queue of color c of the PE at block b, or -1. */
+  private routerQueue(b: number, c: number): number {
+    const B = this.B;
+    const n = B[b + H_NQ];
+    for (let k = 0, q = b + HDR; k < n; k++, q += QHDR) if (((B[q + Q_META] >> 10) & 31) === c) return q;
     return -1;
   }
 
-  /** PE p's input queue of color c, or -1. */
-  private inputQueue(p: number, c: number): number {
-    const s = this.P[p * PS + P_ISTART];
-    const n = this.P[p * PS + P_ICOUNT];
-    for (let q = s; q < s + n; q++) if (((this.Q[q * QS + Q_META] >> 10) & 31) === c) return q;
+  /** Input queue of color c of the PE at block b, or -1. */
+  private inputQueue(b: number, c: number): number {
+    const B = this.B;
+    const n = B[b + H_NIQ];
+    for (let k = 0, q = b + HDR + B[b + H_NQ] * QHDR; k < n; k++, q += QHDR)
+      if (((B[q + Q_META] >> 10) & 31) === c) return q;
     return -1;
+  }
+
+  /** Column and row of the PE at block b. */
+  private xy(b: number): [number, number] {
+    const rm = this.i2rm[this.B[b + H_P]];
+    const x = rm % this.width;
+    return [x, (rm - x) / this.width];
+  }
+
+  private prog(b: number): CompiledProgram {
+    return this.programs[this.B[b + H_PROG]];
   }
 
   // ---- memory ---------------------------------------------------------------------------------------------
 
-  private fill(pe: Pe, sym: Sym, values: ArrayLike<number> | number): void {
+  private fill(b: number, sym: Sym, values: ArrayLike<number> | number): void {
     if (typeof values === "number")
-      this.store(pe, sym, new Float64Array(sym.length).fill(values), 0, sym.length);
-    else this.store(pe, sym, values, 0, values.length);
+      this.store(b, sym, new Float64Array(sym.length).fill(values), 0, sym.length);
+    else this.store(b, sym, values, 0, values.length);
   }
 
-  /** Store n values of src from `from` into symbol sym of pe (fp16 symbols rounded to fp16). */
-  private store(pe: Pe, sym: Sym, src: ArrayLike<number>, from: number, n: number): void {
+  /** Store n values of src from `from` into symbol sym of the PE at b (fp16 symbols rounded to fp16). */
+  private store(b: number, sym: Sym, src: ArrayLike<number>, from: number, n: number): void {
+    const chunk = this.B[b + H_CHUNK];
+    const base = this.B[b + H_BASE];
     if (sym.dtype === "f16") {
-      const a = this.memU16[pe.chunk];
-      const o = (pe.base + sym.byteOffset) / 2;
+      const a = this.memU16[chunk];
+      const o = (base + sym.byteOffset) / 2;
       for (let i = 0; i < n; i++) a[o + i] = floatToHalf(src[from + i]);
     } else {
-      const a = sym.dtype === "f32" ? this.memF32[pe.chunk] : this.memU32[pe.chunk];
-      const o = (pe.base + sym.byteOffset) / 4;
+      const a = sym.dtype === "f32" ? this.memF32[chunk] : this.memU32[chunk];
+      const o = (base + sym.byteOffset) / 4;
       for (let i = 0; i < n; i++) a[o + i] = src[from + i];
     }
   }
 
-  /** The PE at (x, y), or throws if it has no code. */
-  private peAt(x: number, y: number): Pe {
-    const pe =
-      x >= 0 && y >= 0 && x < this.width && y < this.height ? this.pes[this.rm2i[y * this.width + x]] : null;
-    if (!pe) throw new FabricProgramError(`PE (${x}, ${y}) has no code in this layout.`);
-    return pe;
+  /** The block of the PE at (x, y), or throws if it has no code. */
+  private peAt(x: number, y: number): number {
+    const b =
+      x >= 0 && y >= 0 && x < this.width && y < this.height ? this.pb[this.rm2i[y * this.width + x]] : -1;
+    if (b < 0 || this.B[b + H_PROG] < 0)
+      throw new FabricProgramError(`PE (${x}, ${y}) has no code in this layout.`);
+    return b;
   }
 
   /** The symbol `name` of PE (x, y). */
   symbol(x: number, y: number, name: string): Sym {
-    const pe = this.peAt(x, y);
-    const s = pe.prog.syms.get(name);
+    const prog = this.prog(this.peAt(x, y));
+    const s = prog.syms.get(name);
     if (!s)
       throw new FabricProgramError(
-        `PE (${x}, ${y}) runs "${pe.prog.name}", which has no symbol "${name}" (it has: ${[...pe.prog.syms.keys()].join(", ") || "none"}).`,
+        `PE (${x}, ${y}) runs "${prog.name}", which has no symbol "${name}" (it has: ${[...prog.syms.keys()].join(", ") || "none"}).`,
       );
     return s;
   }
 
   /** Write `n` values of `src` from `from` into symbol `name` of PE (x, y), starting at element 0. */
   write(x: number, y: number, name: string, src: ArrayLike<number>, from: number, n: number): void {
-    const pe = this.peAt(x, y);
+    const b = this.peAt(x, y);
     const s = this.symbol(x, y, name);
     if (n > s.length)
       throw new FabricProgramError(
         `${n} elements do not fit symbol "${name}" of ${s.length} on PE (${x}, ${y}).`,
       );
-    this.store(pe, s, src, from, n);
+    this.store(b, s, src, from, n);
   }
 
   /** Read `n` elements of symbol `name` of PE (x, y) into `dst` at `at` (fp16 decoded to numbers). */
   read(x: number, y: number, name: string, dst: Float32Array | Float64Array, at: number, n: number): void {
-    const pe = this.peAt(x, y);
+    const b = this.peAt(x, y);
     const s = this.symbol(x, y, name);
     if (n > s.length)
       throw new FabricProgramError(
         `${n} elements asked of symbol "${name}" of ${s.length} on PE (${x}, ${y}).`,
       );
+    const chunk = this.B[b + H_CHUNK];
+    const base = this.B[b + H_BASE];
     if (s.dtype === "f16") {
-      const a = this.memU16[pe.chunk];
-      const o = (pe.base + s.byteOffset) / 2;
+      const a = this.memU16[chunk];
+      const o = (base + s.byteOffset) / 2;
       for (let i = 0; i < n; i++) dst[at + i] = HALF_TO_FLOAT[a[o + i]];
     } else {
-      const a = s.dtype === "f32" ? this.memF32[pe.chunk] : this.memU32[pe.chunk];
-      const o = (pe.base + s.byteOffset) / 4;
+      const a = s.dtype === "f32" ? this.memF32[chunk] : this.memU32[chunk];
+      const o = (base + s.byteOffset) / 4;
       for (let i = 0; i < n; i++) dst[at + i] = a[o + i];
     }
   }
@@ -424,11 +507,14 @@ export class Fabric {
   launch(name: string): number {
     const start = this.startCycle();
     let n = 0;
-    for (const pe of this.coded) {
-      const fn = pe.prog.fns.get(name);
+    const B = this.B;
+    for (let i = 0; i < this.coded.length; i++) {
+      const b = this.coded[i];
+      const fn = this.prog(b).fns.get(name);
       if (!fn) continue;
-      pe.launch = fn;
-      this.schedP(pe.p, start);
+      this.launchFns[B[b + H_P]] = fn;
+      B[b + H_FLAGS] |= F_LAUNCH;
+      this.schedP(b, start);
       n++;
     }
     if (n === 0) {
@@ -452,6 +538,7 @@ export class Fabric {
    */
   run(maxCycles = 2e9): void {
     const limit = Math.min(maxCycles, 2 ** 30 - 1e6); // ready cycles are stored doubled in 31 bits
+    const B = this.B;
     let t = Math.max(this.now, 0);
     for (;;) {
       const tr = this.rw.next(t);
@@ -463,25 +550,25 @@ export class Fabric {
       // Routers first: they deliver to PEs in the same cycle.
       if (tr === t) {
         this.rw.sort(t);
-        const b = this.rw.bucket(t);
+        const bk = this.rw.bucket(t);
         const n = this.rw.count(t); // routers never schedule routers for the cycle they run in
         for (let i = 0; i < n; i++) {
-          const r = b[i];
-          if (this.P[r * PS + P_RRAN] !== t) {
-            this.P[r * PS + P_RRAN] = t;
+          const r = bk[i];
+          if (B[r + H_RRAN] !== t) {
+            B[r + H_RRAN] = t;
             this.runRouter(r, t);
           }
         }
         this.rw.done(t);
       }
       this.pw.sort(t);
-      const b = this.pw.bucket(t);
+      const bk = this.pw.bucket(t);
       const n = this.pw.count(t); // PEs schedule themselves and each other for later cycles only
       for (let i = 0; i < n; i++) {
-        const p = b[i];
-        if (this.P[p * PS + P_PRAN] !== t) {
-          this.P[p * PS + P_PRAN] = t;
-          this.stepPe(this.pes[p] as Pe, t);
+        const b = bk[i];
+        if (B[b + H_PRAN] !== t) {
+          B[b + H_PRAN] = t;
+          this.stepPe(b, t);
         }
       }
       this.pw.done(t);
@@ -492,93 +579,119 @@ export class Fabric {
   }
 
   private schedR(r: number, t: number): void {
-    if (this.P[r * PS + P_RADDED] === t) return;
-    this.P[r * PS + P_RADDED] = t;
+    if (this.B[r + H_RADDED] === t) return;
+    this.B[r + H_RADDED] = t;
     this.rw.add(t, r);
   }
 
-  private schedP(p: number, t: number): void {
-    if (this.P[p * PS + P_PADDED] === t) return;
-    this.P[p * PS + P_PADDED] = t;
-    this.pw.add(t, p);
+  private schedP(b: number, t: number): void {
+    if (this.B[b + H_PADDED] === t) return;
+    this.B[b + H_PADDED] = t;
+    this.pw.add(t, b);
   }
 
   private applyFrees(t: number): void {
     const f = this.freed;
-    const Q = this.Q;
+    const B = this.B;
     for (let i = 0; i < this.freedN; i++) {
       const q = f[i];
-      Q[q * QS + Q_COUNT] -= Q[q * QS + Q_FREED];
-      Q[q * QS + Q_FREED] = 0;
-      const owner = Q[q * QS + Q_OWNER];
-      const meta = Q[q * QS + Q_META];
-      if (meta >> 15) {
-        this.schedR(owner, t + 1); // an input queue: its router may deliver again
+      B[q + Q_FREED] = 0;
+      const owner = B[q + Q_OWNER];
+      const meta = B[q + Q_META];
+      if (meta & META_INPUT) {
+        this.wakeR(owner, t + 1); // an input queue: its router may deliver again
         continue;
       }
       const rxl = LINKS_OF_MASK[(meta >> 5) & 31];
       for (let k = 0; k < rxl.length; k++) {
         const d = rxl[k];
         if (d === RAMP) {
-          if (this.P[owner * PS + P_WAITOUT]) this.schedP(owner, t + 1);
-        } else this.schedR(this.rm2i[this.i2rm[owner] + DX[d] + DY[d] * this.width], t + 1);
+          if (B[owner + H_WAITOUT]) this.schedP(owner, t + 1);
+        } else this.wakeR(B[owner + H_NB - 1 + d], t + 1);
       }
     }
     this.freedN = 0;
   }
 
-  /** Slot index of queue q's head (q must not be empty). */
-  private headSlot(q: number): number {
-    return this.Q[q * QS + Q_BLOCK] * this.D + this.Q[q * QS + Q_HEAD];
+  /**
+   * Schedule router r for cycle t (the next cycle) because a queue it sends to freed a slot. A router with no
+   * wavelets would only turn its round robin in that visit (wavelets reaching it in cycle t are not ready
+   * before t + hop), so that is done here instead of visiting it.
+   */
+  private wakeR(r: number, t: number): void {
+    const B = this.B;
+    if (B[r + H_RADDED] === t) return;
+    B[r + H_RADDED] = t;
+    if (B[r + H_NONEMPTY] !== 0) {
+      this.rw.add(t, r);
+      return;
+    }
+    B[r + H_RRAN] = t;
+    const n = B[r + H_NQ];
+    if (n > 0) {
+      const rot = B[r + H_RR];
+      B[r + H_RR] = rot + 1 >= n ? 0 : rot + 1;
+    }
   }
 
-  private takeBlock(): number {
-    if (this.freeN > 0) return this.freeBlocks[--this.freeN];
-    const b = this.blocks++;
-    if (b * this.D * 2 >= this.S.length) {
+  /** Offset in S of queue q's head slot (q must not be empty). */
+  private headSlot(q: number): number {
+    return this.B[q + Q_SLOTS] + 2 * this.B[q + Q_HEAD];
+  }
+
+  /**
+   * Append a wavelet to queue q; returns the offset in S of its slot, whose payload the caller writes (read
+   * this.S or this.SF after the call: taking a ring may grow S).
+   */
+  private push(q: number, ready2: number): number {
+    const B = this.B;
+    const len = B[q + Q_LEN];
+    B[q + Q_LEN] = len + 1;
+    if (len === 0) {
+      const ring = this.ringFreeN ? this.ringFree[--this.ringFreeN] : this.newRing();
+      B[q + Q_SLOTS] = ring;
+      B[q + Q_HEAD] = 0;
+      B[q + Q_HREADY] = ready2;
+      this.S[ring + 1] = ready2;
+      const meta = B[q + Q_META];
+      if (!(meta & META_INPUT)) B[B[q + Q_OWNER] + H_NONEMPTY] |= 1 << (meta >> 16);
+      return ring;
+    }
+    let at = B[q + Q_HEAD] + len;
+    if (at >= this.D) at -= this.D;
+    const slot = B[q + Q_SLOTS] + 2 * at;
+    this.S[slot + 1] = ready2;
+    return slot;
+  }
+
+  /** A ring never used before, growing S (and the free stack) when all are taken. */
+  private newRing(): number {
+    const size = 2 * this.D;
+    if ((this.ringTop + 1) * size > this.S.length) {
       const g = new Int32Array(this.S.length * 2);
       g.set(this.S);
       this.S = g;
       this.SF = new Float32Array(g.buffer);
-      const f = new Int32Array(this.freeBlocks.length * 2);
-      f.set(this.freeBlocks);
-      this.freeBlocks = f;
+      const f = new Int32Array(this.ringFree.length * 2);
+      f.set(this.ringFree);
+      this.ringFree = f;
     }
-    return b;
-  }
-
-  private push(q: number, bits: number, ctl: number, ready: number): void {
-    const D = this.D;
-    let blk = this.Q[q * QS + Q_BLOCK];
-    if (blk < 0) {
-      blk = this.Q[q * QS + Q_BLOCK] = this.takeBlock();
-      this.Q[q * QS + Q_HEAD] = 0;
-    }
-    let at = this.Q[q * QS + Q_HEAD] + this.Q[q * QS + Q_LEN];
-    if (at >= D) at -= D;
-    const slot = blk * D + at;
-    this.S[slot * 2] = bits;
-    this.S[slot * 2 + 1] = ready * 2 + ctl;
-    if (this.Q[q * QS + Q_LEN]++ === 0 && !(this.Q[q * QS + Q_META] >> 15)) {
-      const o = this.Q[q * QS + Q_OWNER];
-      this.P[o * PS + P_NONEMPTY] |= 1 << (q - this.P[o * PS + P_START]);
-    }
-    this.Q[q * QS + Q_COUNT]++;
+    return this.ringTop++ * size;
   }
 
   private pop(q: number): void {
-    let h = this.Q[q * QS + Q_HEAD] + 1;
+    const B = this.B;
+    let h = B[q + Q_HEAD] + 1;
     if (h >= this.D) h = 0;
-    this.Q[q * QS + Q_HEAD] = h;
-    if (--this.Q[q * QS + Q_LEN] === 0) {
-      this.freeBlocks[this.freeN++] = this.Q[q * QS + Q_BLOCK];
-      this.Q[q * QS + Q_BLOCK] = -1;
-      if (!(this.Q[q * QS + Q_META] >> 15)) {
-        const o = this.Q[q * QS + Q_OWNER];
-        this.P[o * PS + P_NONEMPTY] &= ~(1 << (q - this.P[o * PS + P_START]));
-      }
-    }
-    if (this.Q[q * QS + Q_FREED]++ === 0) {
+    B[q + Q_HEAD] = h;
+    if (--B[q + Q_LEN] === 0) {
+      // Its last wavelet was read before the pop: the ring goes back to the pool.
+      this.ringFree[this.ringFreeN++] = B[q + Q_SLOTS];
+      B[q + Q_SLOTS] = -1;
+      const meta = B[q + Q_META];
+      if (!(meta & META_INPUT)) B[B[q + Q_OWNER] + H_NONEMPTY] &= ~(1 << (meta >> 16));
+    } else B[q + Q_HREADY] = this.S[B[q + Q_SLOTS] + 2 * h + 1];
+    if (B[q + Q_FREED]++ === 0) {
       if (this.freedN === this.freed.length) {
         const g = new Int32Array(this.freedN * 2);
         g.set(this.freed);
@@ -589,14 +702,13 @@ export class Fabric {
   }
 
   private runRouter(r: number, t: number): void {
-    const P = this.P;
-    const s = P[r * PS + P_START];
-    const n = P[r * PS + P_COUNT];
+    const B = this.B;
+    const n = B[r + H_NQ];
     if (n === 0) return;
     const D = this.D;
-    const rot = P[r * PS + P_RR];
-    P[r * PS + P_RR] = rot + 1 >= n ? 0 : rot + 1;
-    const nonEmpty = P[r * PS + P_NONEMPTY];
+    const rot = B[r + H_RR];
+    B[r + H_RR] = rot + 1 >= n ? 0 : rot + 1;
+    const nonEmpty = B[r + H_NONEMPTY];
     if (nonEmpty === 0) return;
     // Visit the non-empty queues in round-robin order: from queue `rot` up, then from 0 up to rot - 1.
     const below = rot === 0 ? 0 : nonEmpty & ((1 << rot) - 1);
@@ -612,39 +724,39 @@ export class Fabric {
       }
       const j = 31 - Math.clz32(todo & -todo);
       todo &= todo - 1;
-      const q = s + j;
-      const len = this.Q[q * QS + Q_LEN];
-      const slot = this.headSlot(q);
-      if (this.S[slot * 2 + 1] >> 1 > t) continue;
-      const txm = this.Q[q * QS + Q_META] & 31;
+      const q = r + HDR + j * QHDR;
+      const len = B[q + Q_LEN];
+      const ready2 = B[q + Q_HREADY];
+      if (ready2 >> 1 > t) continue;
+      const txm = B[q + Q_META] & 31;
       if (txm & used) {
         again = true;
         continue;
       }
-      const dl = LINKS_OF_MASK[txm];
+      const nd = NDESTS[txm];
       let ok = true;
-      for (let i = 0; i < dl.length; i++) {
-        if (this.Q[this.Q[q * QS + Q_DEST + dl[i]] * QS + Q_COUNT] >= D) {
+      for (let i = 0; i < nd; i++) {
+        const dq = B[q + Q_DEST + i];
+        if (B[dq + Q_LEN] + B[dq + Q_FREED] >= D) {
           ok = false;
           break;
         }
       }
       if (!ok) continue; // woken when the full queue frees a slot
-      const bits = this.S[slot * 2];
-      const ctl = this.S[slot * 2 + 1] & 1;
+      const bits = this.S[B[q + Q_SLOTS] + 2 * B[q + Q_HEAD]];
+      const ctl = ready2 & 1;
       this.pop(q);
-      for (let i = 0; i < dl.length; i++) {
-        const d = dl[i];
-        const dq = this.Q[q * QS + Q_DEST + d];
-        if (d === RAMP) {
-          this.push(dq, bits, ctl, t);
-          this.schedP(r, t);
-        } else {
-          this.push(dq, bits, ctl, t + this.hop);
-          this.schedR(this.Q[dq * QS + Q_OWNER], t + this.hop);
-        }
-        this.hops++;
+      for (let i = 0; i < nd; i++) {
+        // RAMP (first when in the tx set): the PE's input queue, ready now; a link: ready after the hop.
+        const dq = B[q + Q_DEST + i];
+        const ramp = i === 0 && (txm & 1) !== 0;
+        const ready = ramp ? t : t + this.hop;
+        const slot = this.push(dq, 2 * ready + ctl);
+        this.S[slot] = bits;
+        if (ramp) this.schedP(r, t);
+        else this.schedR(B[dq + Q_OWNER], ready);
       }
+      this.hops += nd;
       used |= txm;
       if (len > 1) again = true;
     }
@@ -654,320 +766,424 @@ export class Fabric {
 
   // ---- PEs ------------------------------------------------------------------------------------------------
 
-  private busyFor(pe: Pe, s: number, e: number): void {
-    if (e > pe.busyUntil) {
-      pe.busy += e - Math.max(s, pe.busyUntil);
-      pe.busyUntil = e;
+  private busyFor(b: number, s: number, e: number): void {
+    const B = this.B;
+    const until = B[b + H_BUSYUNTIL];
+    if (e > until) {
+      B[b + H_BUSY] += e - (s > until ? s : until);
+      B[b + H_BUSYUNTIL] = e;
       if (e > this.workEnd) this.workEnd = e;
     }
   }
 
-  private stepPe(pe: Pe, t: number): void {
-    this.P[pe.p * PS + P_WAITOUT] = 0;
-    if (pe.micro) this.completeMicros(pe, t);
-    this.advanceMain(pe, t);
-    if (pe.micro) this.advanceMicros(pe, t);
+  private stepPe(b: number, t: number): void {
+    const B = this.B;
+    B[b + H_WAITOUT] = 0;
+    if (t >= B[b + H_MICRODONE]) this.completeMicros(b, t);
+    this.advanceMain(b, t);
+    if (B[b + H_MICROHEAD] >= 0) this.advanceMicros(b, t);
   }
 
-  private completeMicros(pe: Pe, t: number): void {
-    const m = pe.micro as Op[];
-    let first = 0;
-    while (first < m.length && !(m[first].i >= m[first].n && m[first].start <= t)) first++;
-    if (first === m.length) return; // none finished: leave the list as it is
-    let k = first;
-    for (let i = first; i < m.length; i++) {
-      const op = m[i];
-      if (op.i >= op.n && op.start <= t) {
-        // finished: op.start holds its completion cycle
-        this.finishAsync(pe, op);
-        this.opPool.push(op);
-        continue;
-      }
-      m[k++] = op;
-    }
-    m.length = k;
-    if (k === 0) pe.micro = null;
-  }
-
-  private finishAsync(pe: Pe, op: Op): void {
-    if (op.activate >= 0) this.activate(pe, op.activate);
-    if (op.unblock >= 0) this.unblock(pe, op.unblock);
-  }
-
-  private advanceMicros(pe: Pe, t: number): void {
-    const m = pe.micro as Op[];
-    for (let i = 0; i < m.length; i++) {
-      const op = m[i];
-      if (op.i >= op.n) continue;
-      if (!op.stream) continue;
-      this.streamStep(pe, op, t);
-      if (op.i >= op.n) {
-        op.waitKind = W_NONE;
-        this.traceOp(pe, op, t + 1);
-        op.start = t + 1; // completion cycle
-        this.schedP(pe.p, t + 1);
-      }
-    }
-  }
-
-  private advanceMain(pe: Pe, t: number): void {
-    for (;;) {
-      const cur = pe.cur;
-      if (cur) {
-        this.streamStep(pe, cur, t);
-        if (cur.i >= cur.n) {
-          pe.cur = null;
-          pe.freeAt = t + 1;
-          this.traceOp(pe, cur, t + 1);
-          this.opPool.push(cur);
-          this.schedP(pe.p, t + 1);
-        }
-        return;
-      }
-      if (pe.freeAt > t) {
-        this.schedP(pe.p, pe.freeAt);
-        return;
-      }
-      if (pe.opIdx < pe.ops.length) {
-        const op = pe.ops[pe.opIdx++];
-        if (op.stream) {
-          op.start = t;
-          pe.cur = op;
+  /** Retire the asynchronous operations finished by cycle t (called only when one is: t >= H_MICRODONE). */
+  private completeMicros(b: number, t: number): void {
+    const B = this.B;
+    const O = this.O;
+    let prev = -1;
+    let k = B[b + H_MICROHEAD];
+    let next = NEVER;
+    while (k >= 0) {
+      const o = k * OS;
+      const after = O[o + O_NEXT];
+      if (O[o + O_I] >= O[o + O_N]) {
+        // finished: O_START holds its completion cycle
+        const done = O[o + O_START];
+        if (done <= t) {
+          const act = O[o + O_ACT];
+          const unb = O[o + O_UNB];
+          if (act >= 0) {
+            if (act < 32) B[b + H_ACTLO] |= 1 << act;
+            else B[b + H_ACTHI] |= 1 << (act - 32);
+          }
+          if (unb >= 0) {
+            if (unb < 32) B[b + H_BLKLO] &= ~(1 << unb);
+            else B[b + H_BLKHI] &= ~(1 << (unb - 32));
+          }
+          if (prev < 0) B[b + H_MICROHEAD] = after;
+          else O[prev * OS + O_NEXT] = after;
+          if (after < 0) B[b + H_MICROTAIL] = prev;
+          this.freeOp(k);
+          k = after;
           continue;
         }
-        this.execMem(pe, op, t);
-        pe.freeAt = t + op.cycles;
-        this.opPool.push(op);
+        if (done < next) next = done;
+      }
+      prev = k;
+      k = after;
+    }
+    B[b + H_MICRODONE] = next;
+  }
+
+  private advanceMicros(b: number, t: number): void {
+    const B = this.B;
+    const O = this.O;
+    for (let k = B[b + H_MICROHEAD]; k >= 0; k = O[k * OS + O_NEXT]) {
+      const o = k * OS;
+      if (O[o + O_I] >= O[o + O_N]) continue;
+      if (!(O[o + O_SHAPE] & SH_STREAM)) continue;
+      this.streamStep(b, k, t);
+      if (O[o + O_I] >= O[o + O_N]) {
+        O[o + O_WAIT] = W_NONE;
+        if (this.tracer) this.traceOp(b, k, t + 1);
+        O[o + O_START] = t + 1; // completion cycle
+        if (t + 1 < B[b + H_MICRODONE]) B[b + H_MICRODONE] = t + 1;
+        this.schedP(b, t + 1);
+      }
+    }
+  }
+
+  private advanceMain(b: number, t: number): void {
+    const B = this.B;
+    for (;;) {
+      const cur = B[b + H_CUR];
+      if (cur >= 0) {
+        this.streamStep(b, cur, t);
+        const o = cur * OS;
+        if (this.O[o + O_I] >= this.O[o + O_N]) {
+          B[b + H_CUR] = -1;
+          B[b + H_FREEAT] = t + 1;
+          if (this.tracer) this.traceOp(b, cur, t + 1);
+          this.freeOp(cur);
+          this.schedP(b, t + 1);
+        }
+        return;
+      }
+      let freeAt = B[b + H_FREEAT];
+      if (freeAt > t) {
+        this.schedP(b, freeAt);
+        return;
+      }
+      let k = B[b + H_MAINHEAD];
+      if (k >= 0) {
+        const O = this.O;
+        this.unlinkMain(b, k);
+        if (O[k * OS + O_SHAPE] & SH_STREAM) {
+          O[k * OS + O_START] = t;
+          B[b + H_CUR] = k;
+          continue;
+        }
+        this.execMem(b, k, t);
+        freeAt = t + O[k * OS + O_CYCLES];
+        this.freeOp(k);
         // Run the memory operations that follow back to back in this visit, each at its own start cycle:
         // with no microthread on this PE nothing else can touch its memory in between, so values, cycles and
         // busy time are exactly those of separate visits.
-        while (pe.micro === null && pe.opIdx < pe.ops.length && !pe.ops[pe.opIdx].stream) {
-          const next = pe.ops[pe.opIdx++];
-          this.execMem(pe, next, pe.freeAt);
-          pe.freeAt += next.cycles;
-          this.opPool.push(next);
+        while (B[b + H_MICROHEAD] < 0 && (k = B[b + H_MAINHEAD]) >= 0 && !(O[k * OS + O_SHAPE] & SH_STREAM)) {
+          this.unlinkMain(b, k);
+          this.execMem(b, k, freeAt);
+          freeAt += O[k * OS + O_CYCLES];
+          this.freeOp(k);
         }
-        if (pe.freeAt > t) {
-          this.schedP(pe.p, pe.freeAt);
+        B[b + H_FREEAT] = freeAt;
+        if (freeAt > t) {
+          this.schedP(b, freeAt);
           return;
         }
         continue;
       }
-      if (pe.gen) {
-        const r = pe.gen.next();
-        if (r.done) pe.gen = null;
+      if (B[b + H_FLAGS] & F_GEN) {
+        const p = B[b + H_P];
+        const r = (this.gens[p] as Iterator<unknown>).next();
+        if (r.done) {
+          this.gens[p] = null;
+          B[b + H_FLAGS] &= ~F_GEN;
+        }
         continue;
       }
-      if (pe.taskRunning) {
-        pe.taskRunning = false;
-        if (this.tracer)
-          this.tracer.span(
-            pe.x,
-            pe.y,
-            taskLabel(pe.prog, pe.taskId),
-            pe.taskStart,
-            Math.max(t, pe.taskStart + 1),
-          );
+      if (B[b + H_RUNNING]) {
+        B[b + H_RUNNING] = 0;
+        if (this.tracer) {
+          const [x, y] = this.xy(b);
+          const start = B[b + H_TASKSTART];
+          this.tracer.span(x, y, taskLabel(this.prog(b), B[b + H_TASKID]), start, Math.max(t, start + 1));
+        }
       }
-      if (pe.lastDispatch >= t) {
-        if (this.runnable(pe) >= 0 || pe.launch) this.schedP(pe.p, t + 1);
+      // Nothing to dispatch unless a launch is pending, a task is activated and not blocked, or the program
+      // has tasks that wavelets trigger (dispatch and runnable look at its input queues then).
+      if (
+        !(B[b + H_FLAGS] & (F_LAUNCH | F_INPUT)) &&
+        (B[b + H_ACTLO] & ~B[b + H_BLKLO]) === 0 &&
+        (B[b + H_ACTHI] & ~B[b + H_BLKHI]) === 0
+      )
+        return;
+      if (B[b + H_LASTDISP] >= t) {
+        if (this.runnable(b, t) >= 0 || B[b + H_FLAGS] & F_LAUNCH) this.schedP(b, t + 1);
         return;
       }
-      if (!this.dispatch(pe, t)) return;
+      if (!this.dispatch(b, t)) return;
     }
   }
 
-  private activate(pe: Pe, id: number): void {
-    if (id < 32) pe.activeLo |= 1 << id;
-    else pe.activeHi |= 1 << (id - 32);
+  /** Take operation k (the head) off the PE's main list. */
+  private unlinkMain(b: number, k: number): void {
+    const next = this.O[k * OS + O_NEXT];
+    this.B[b + H_MAINHEAD] = next;
+    if (next < 0) this.B[b + H_MAINTAIL] = -1;
   }
 
-  private unblock(pe: Pe, id: number): void {
-    if (id < 32) pe.blockedLo &= ~(1 << id);
-    else pe.blockedHi &= ~(1 << (id - 32));
-  }
-
-  private isBlocked(pe: Pe, id: number): boolean {
-    return id < 32 ? (pe.blockedLo & (1 << id)) !== 0 : (pe.blockedHi & (1 << (id - 32))) !== 0;
-  }
-
-  /** The task ID that would run next, or -1; control wavelets come first (-2 - queue). */
-  private runnable(pe: Pe): number {
-    const prog = pe.prog;
-    const p = pe.p;
-    const t = this.now;
+  /** The task ID that would run next, or -1. */
+  private runnable(b: number, t: number): number {
+    const B = this.B;
     let best = 64;
-    const lo = pe.activeLo & ~pe.blockedLo;
-    const hi = pe.activeHi & ~pe.blockedHi;
+    const lo = B[b + H_ACTLO] & ~B[b + H_BLKLO];
+    const hi = B[b + H_ACTHI] & ~B[b + H_BLKHI];
     if (lo) best = 31 - Math.clz32(lo & -lo);
     else if (hi) best = 32 + 31 - Math.clz32(hi & -hi);
-    const dc = prog.dataColors;
+    const dc = this.prog(b).dataColors;
     for (let i = 0; i < dc.length; i++) {
       const c = dc[i];
       if (c >= best) continue;
-      const q = this.inputQueue(p, c);
-      if (q < 0 || this.Q[q * QS + Q_LEN] === 0) continue;
-      const slot = this.headSlot(q);
-      if (this.S[slot * 2 + 1] > 2 * t) continue; // not ready, or a control wavelet
-      if (this.isBlocked(pe, c)) continue;
+      const q = this.inputQueue(b, c);
+      if (q < 0 || B[q + Q_LEN] === 0) continue;
+      if (B[q + Q_HREADY] > 2 * t) continue; // not ready, or a control wavelet
+      if (c < 32 ? B[b + H_BLKLO] & (1 << c) : B[b + H_BLKHI] & (1 << (c - 32))) continue;
       best = c;
     }
     return best < 64 ? best : -1;
   }
 
   /** A control wavelet at the head of one of the PE's input queues, or -1. */
-  private controlQueue(pe: Pe): number {
-    for (const c of pe.prog.inColors) {
-      const q = this.inputQueue(pe.p, c);
-      if (q < 0 || this.Q[q * QS + Q_LEN] === 0) continue;
-      const slot = this.headSlot(q);
-      const m = this.S[slot * 2 + 1];
-      if (m & 1 && m >> 1 <= this.now) return q;
+  private controlQueue(b: number, t: number): number {
+    for (const c of this.prog(b).inColors) {
+      const q = this.inputQueue(b, c);
+      if (q < 0 || this.B[q + Q_LEN] === 0) continue;
+      const m = this.B[q + Q_HREADY];
+      if (m & 1 && m >> 1 <= t) return q;
     }
     return -1;
   }
 
-  private dispatch(pe: Pe, t: number): boolean {
+  private dispatch(b: number, t: number): boolean {
+    const B = this.B;
+    const p = B[b + H_P];
+    const prog = this.prog(b);
     let fn: TaskFn | DataTaskFn | null;
     let value = 0;
     let id: number;
-    if (pe.launch) {
-      fn = pe.launch;
-      pe.launch = null;
+    if (B[b + H_FLAGS] & F_LAUNCH) {
+      fn = this.launchFns[p];
+      this.launchFns[p] = null;
+      B[b + H_FLAGS] &= ~F_LAUNCH;
       id = -1;
     } else {
-      const cq = pe.prog.hasControl ? this.controlQueue(pe) : -1;
+      const cq = prog.hasControl ? this.controlQueue(b, t) : -1;
       if (cq >= 0) {
-        id = this.S[this.headSlot(cq) * 2] >>> 0;
+        id = this.S[this.headSlot(cq)] >>> 0;
         this.pop(cq);
-        if (id >= pe.prog.taskKind.length || pe.prog.taskKind[id] !== TASK_CONTROL)
+        if (id >= prog.taskKind.length || prog.taskKind[id] !== TASK_CONTROL) {
+          const [x, y] = this.xy(b);
           throw new FabricProgramError(
-            `PE (${pe.x}, ${pe.y}) received a control wavelet for task ${id} on color ${(this.Q[cq * QS + Q_META] >> 10) & 31} but its ` +
-              `program "${pe.prog.name}" binds no control task ${id}.`,
+            `PE (${x}, ${y}) received a control wavelet for task ${id} on color ${(B[cq + Q_META] >> 10) & 31} but its ` +
+              `program "${prog.name}" binds no control task ${id}.`,
           );
-        fn = pe.prog.taskFns[id];
+        }
+        fn = prog.taskFns[id];
       } else {
-        id = this.runnable(pe);
+        id = this.runnable(b, t);
         if (id < 0) return false;
-        fn = pe.prog.taskFns[id];
-        const kind = pe.prog.taskKind[id];
+        fn = prog.taskFns[id];
+        const kind = prog.taskKind[id];
         if (kind === TASK_DATA) {
-          const q = this.inputQueue(pe.p, id);
-          value = this.SF[this.headSlot(q) * 2];
+          const q = this.inputQueue(b, id);
+          value = this.SF[this.headSlot(q)];
           this.pop(q);
         } else {
-          if (id < 32) pe.activeLo &= ~(1 << id);
-          else pe.activeHi &= ~(1 << (id - 32));
-          if (kind !== TASK_LOCAL || !fn)
+          if (id < 32) B[b + H_ACTLO] &= ~(1 << id);
+          else B[b + H_ACTHI] &= ~(1 << (id - 32));
+          if (kind !== TASK_LOCAL || !fn) {
+            const [x, y] = this.xy(b);
             throw new FabricProgramError(
-              `PE (${pe.x}, ${pe.y}): task ${id} was activated but program "${pe.prog.name}" binds no local task ${id}.`,
+              `PE (${x}, ${y}): task ${id} was activated but program "${prog.name}" binds no local task ${id}.`,
             );
+          }
         }
       }
     }
-    pe.lastDispatch = t;
+    B[b + H_LASTDISP] = t;
     this.tasks++;
-    this.busyFor(pe, t, t + 1);
-    pe.ops.length = 0;
-    pe.opIdx = 0;
-    pe.taskRunning = true;
-    pe.taskId = id;
-    pe.taskStart = t;
-    const ctx = pe.ctx ?? (pe.ctx = new Ctx(this, pe));
+    this.busyFor(b, t, t + 1);
+    B[b + H_RUNNING] = 1;
+    B[b + H_TASKID] = id;
+    B[b + H_TASKSTART] = t;
+    const ctx = this.ctxs[p] ?? (this.ctxs[p] = new Ctx(this, b));
     const r = (fn as DataTaskFn)(ctx, value);
-    if (r && typeof (r as Iterator<unknown>).next === "function") pe.gen = r as Iterator<unknown>;
+    if (r && typeof (r as Iterator<unknown>).next === "function") {
+      this.gens[p] = r as Iterator<unknown>;
+      B[b + H_FLAGS] |= F_GEN;
+    }
     return true;
   }
 
   // ---- vector operations ----------------------------------------------------------------------------------
 
-  /** Issue an operation from a task running on `pe`. */
+  private newOp(): number {
+    let k = this.opFree;
+    if (k >= 0) {
+      this.opFree = this.O[k * OS + O_NEXT];
+      return k;
+    }
+    k = this.opTop++;
+    if ((k + 1) * OS > this.O.length) {
+      const g = new Int32Array(this.O.length * 2);
+      g.set(this.O);
+      this.O = g;
+      const gd = new Float64Array(this.OD.length * 2);
+      gd.set(this.OD);
+      this.OD = gd;
+    }
+    return k;
+  }
+
+  private freeOp(k: number): void {
+    this.O[k * OS + O_NEXT] = this.opFree;
+    this.opFree = k;
+  }
+
+  /** Issue an operation from a task running on the PE at block b. */
   issue(
-    pe: Pe,
+    b: number,
     kind: number,
     prec: number,
     dst: Dsd | null,
     a: Dsd | number | null,
-    b: Dsd | number | null,
+    bsrc: Dsd | number | null,
     s: number,
     opts: AsyncOpts | undefined,
   ): void {
+    const B = this.B;
     let n = 1;
     let dq = -1;
     let aq = -1;
     let bq = -1;
     if (kind === K_CTL) {
-      dq = this.routerQueue(pe.p, s);
-      if (dq < 0 || !((this.Q[dq * QS + Q_META] >> 5) & 31 & (1 << RAMP)))
-        throw opError(pe, kind, prec, `its router does not accept color ${s} from the PE`);
+      dq = this.routerQueue(b, s);
+      if (dq < 0 || !((B[dq + Q_META] >> 5) & 31 & (1 << RAMP)))
+        throw this.opError(b, kind, prec, `its router does not accept color ${s} from the PE`);
     } else {
       const d = dst as Dsd;
       const want = prec === P16 ? "f16" : "f32";
-      if (d.kind === DSD_FABIN) throw opError(pe, kind, prec, "the destination is a fabin DSD");
+      if (d.kind === DSD_FABIN) throw this.opError(b, kind, prec, "the destination is a fabin DSD");
       if (d.dtype !== want)
-        throw opError(pe, kind, prec, `the destination is a ${d.dtype} DSD; it writes ${want}`);
+        throw this.opError(b, kind, prec, `the destination is a ${d.dtype} DSD; it writes ${want}`);
       n = d.length;
       if (d.kind === DSD_FABOUT) {
-        dq = this.routerQueue(pe.p, d.color);
-        if (dq < 0 || !((this.Q[dq * QS + Q_META] >> 5) & 31 & (1 << RAMP)))
-          throw opError(
-            pe,
+        dq = this.routerQueue(b, d.color);
+        if (dq < 0 || !((B[dq + Q_META] >> 5) & 31 & (1 << RAMP)))
+          throw this.opError(
+            b,
             kind,
             prec,
             `it sends on color ${d.color}, but the router's route for color ${d.color} does not accept it from the PE ` +
-              `(rx ${maskNames(dq < 0 ? 0 : (this.Q[dq * QS + Q_META] >> 5) & 31)}); add RAMP to the rx set`,
+              `(rx ${maskNames(dq < 0 ? 0 : (B[dq + Q_META] >> 5) & 31)}); add RAMP to the rx set`,
           );
       }
       if (a !== null && typeof a !== "number")
-        aq = this.operand(pe, kind, prec, a, n, "first", prec === PMIX ? "f32" : want);
-      if (b !== null && typeof b !== "number")
-        bq = this.operand(pe, kind, prec, b, n, "second", prec === PMIX ? "f16" : want);
+        aq = this.operand(b, kind, prec, a, n, "first", prec === PMIX ? "f32" : want);
+      if (bsrc !== null && typeof bsrc !== "number")
+        bq = this.operand(b, kind, prec, bsrc, n, "second", prec === PMIX ? "f16" : want);
     }
-    const width = this.wafer.simd[SIMD_KEY[prec][kind] as SimdOp];
+    const width = this.simdWidth[prec * 6 + kind];
     const stream = dq >= 0 || aq >= 0 || bq >= 0;
     const async = opts !== undefined && opts.async === true;
     const activate = opts?.activate ?? -1;
     const unblock = opts?.unblock ?? -1;
     if (!async && (activate >= 0 || unblock >= 0))
-      throw opError(pe, kind, prec, "activate and unblock options need async: true");
-    const op = this.opPool.pop() ?? new Op();
-    op.i = 0;
-    op.start = 0;
-    op.waitKind = W_NONE;
-    op.waitQ = -1;
-    op.kind = kind;
-    op.prec = prec;
-    op.dst = dst;
-    op.a = a;
-    op.b = b;
-    op.s = s;
-    op.n = n;
-    op.cycles = Math.ceil(n / width);
-    op.stream = stream;
-    op.dq = dq;
-    op.aq = aq;
-    op.bq = bq;
-    op.activate = activate;
-    op.unblock = unblock;
+      throw this.opError(b, kind, prec, "activate and unblock options need async: true");
+    const k = this.newOp();
+    const O = this.O;
+    const OD = this.OD;
+    const o = k * OS;
+    const base = B[b + H_BASE];
+    let shape = kind | (prec << 3) | (stream ? SH_STREAM : 0);
+    // The destination: a queue, or memory.
+    if (dq >= 0) {
+      shape |= X_FAB << SH_D;
+      if (dst !== null && dst.dtype === "f16") shape |= SH_DF16;
+      O[o + O_D] = dq;
+    } else {
+      const d = dst as Dsd;
+      shape |= X_MEM << SH_D;
+      if (d.dtype === "f16") shape |= SH_DF16;
+      O[o + O_D] = (d.dtype === "f16" ? base >> 1 : base >> 2) + d.elemBase;
+      O[o + O_DS] = d.stride;
+    }
+    shape |= this.encode(k, base, a, aq, O_A, OD_A) << SH_A;
+    if (a !== null && typeof a !== "number" && a.dtype === "f16") shape |= SH_AF16;
+    shape |= this.encode(k, base, bsrc, bq, O_B, OD_B) << SH_B;
+    if (bsrc !== null && typeof bsrc !== "number" && bsrc.dtype === "f16") shape |= SH_BF16;
+    if (kind === K_CTL || prec !== P32 || shape & (SH_AF16 | SH_BF16 | SH_DF16)) shape |= SH_GENERAL;
+    O[o + O_NEXT] = -1;
+    O[o + O_SHAPE] = shape;
+    O[o + O_N] = n;
+    O[o + O_I] = 0;
+    O[o + O_CYCLES] = Math.ceil(n / width);
+    O[o + O_START] = 0;
+    O[o + O_WAIT] = W_NONE;
+    O[o + O_WAITQ] = -1;
+    O[o + O_ACT] = activate;
+    O[o + O_UNB] = unblock;
+    OD[k * ODS + OD_S] = s;
     if (!async) {
-      pe.ops.push(op);
+      const tail = B[b + H_MAINTAIL];
+      if (tail < 0) B[b + H_MAINHEAD] = k;
+      else O[tail * OS + O_NEXT] = k;
+      B[b + H_MAINTAIL] = k;
       return;
     }
     const t = this.now;
-    op.start = t;
-    if (!pe.micro) pe.micro = [];
-    pe.micro.push(op);
+    O[o + O_START] = t;
+    const tail = B[b + H_MICROTAIL];
+    if (tail < 0) B[b + H_MICROHEAD] = k;
+    else O[tail * OS + O_NEXT] = k;
+    B[b + H_MICROTAIL] = k;
     if (!stream) {
-      this.execMem(pe, op, t);
-      op.i = n;
-      op.start = t + op.cycles; // completion cycle
-      this.schedP(pe.p, t + Math.max(1, op.cycles));
+      this.execMem(b, k, t);
+      O[o + O_I] = n;
+      O[o + O_START] = t + O[o + O_CYCLES]; // completion cycle
+      this.schedP(b, t + Math.max(1, O[o + O_CYCLES]));
     }
-    // A fabric microthread starts moving in this cycle's advanceMicros.
+    // A fabric microthread starts moving in this cycle's advanceMicros (one of length 0 is done at once).
+    if (O[o + O_I] >= n && O[o + O_START] < B[b + H_MICRODONE]) B[b + H_MICRODONE] = O[o + O_START];
+  }
+
+  /**
+   * Record a source operand of operation k in its fields `at`, `at + 1` (and OD `atD`); returns its kind:
+   * none, a scalar (in OD), memory (element index in the PE's chunk, stride) or a fabric input queue.
+   */
+  private encode(
+    k: number,
+    base: number,
+    src: Dsd | number | null,
+    q: number,
+    at: number,
+    atD: number,
+  ): number {
+    if (src === null) return X_NONE;
+    if (typeof src === "number") {
+      this.OD[k * ODS + atD] = src;
+      return X_SCALAR;
+    }
+    const o = k * OS;
+    if (q >= 0) {
+      this.O[o + at] = q;
+      return X_FAB;
+    }
+    this.O[o + at] = (src.dtype === "f16" ? base >> 1 : base >> 2) + src.elemBase;
+    this.O[o + at + 1] = src.stride;
+    return X_MEM;
   }
 
   private operand(
-    pe: Pe,
+    b: number,
     kind: number,
     prec: number,
     o: Dsd,
@@ -976,20 +1192,20 @@ export class Fabric {
     dtype: string,
   ): number {
     if (o.dtype !== dtype)
-      throw opError(pe, kind, prec, `the ${role} source is a ${o.dtype} DSD; it takes ${dtype}`);
+      throw this.opError(b, kind, prec, `the ${role} source is a ${o.dtype} DSD; it takes ${dtype}`);
     if (o.length !== n)
-      throw opError(
-        pe,
+      throw this.opError(
+        b,
         kind,
         prec,
         `the ${role} source has length ${o.length} but the destination ${n}; give all DSDs one length`,
       );
-    if (o.kind === DSD_FABOUT) throw opError(pe, kind, prec, `the ${role} source is a fabout DSD`);
+    if (o.kind === DSD_FABOUT) throw this.opError(b, kind, prec, `the ${role} source is a fabout DSD`);
     if (o.kind !== DSD_FABIN) return -1;
-    const q = this.inputQueue(pe.p, o.color);
+    const q = this.inputQueue(b, o.color);
     if (q < 0)
-      throw opError(
-        pe,
+      throw this.opError(
+        b,
         kind,
         prec,
         `it reads color ${o.color}, but the router does not deliver color ${o.color} to the PE; add RAMP to the tx set`,
@@ -997,32 +1213,43 @@ export class Fabric {
     return q;
   }
 
+  private opError(b: number, kind: number, prec: number, what: string): FabricProgramError {
+    const [x, y] = this.xy(b);
+    return new FabricProgramError(`PE (${x}, ${y}) "${this.prog(b).name}" ${OP_NAMES[prec][kind]}: ${what}.`);
+  }
+
   /** Run a memory-only operation: values now, its cycles on the clock. */
-  private execMem(pe: Pe, op: Op, t: number): void {
-    const n = op.n;
+  private execMem(b: number, k: number, t: number): void {
+    const O = this.O;
+    const o = k * OS;
+    const n = O[o + O_N];
+    const sh = O[o + O_SHAPE];
+    const kind = sh & 7;
+    const prec = (sh >> 3) & 3;
+    const cycles = O[o + O_CYCLES];
     this.vectorOps++;
-    this.flops += FLOPS[op.kind] * n;
-    this.busyFor(pe, t, t + op.cycles);
-    if (this.tracer && op.cycles > 0)
-      this.tracer.span(pe.x, pe.y, OP_NAMES[op.prec][op.kind], t, t + op.cycles);
-    const dst = op.dst as Dsd;
-    const a = op.a;
-    const b = op.b;
-    const kind = op.kind;
-    if (op.prec === P32) {
-      const M = this.memF32[pe.chunk];
-      const base = pe.base >> 2;
-      const d0 = base + dst.elemBase;
-      const ds = dst.stride;
-      const aNum = typeof a === "number";
-      const bNum = typeof b === "number";
-      const a0 = aNum || a === null ? 0 : base + a.elemBase;
-      const as = aNum || a === null ? 0 : a.stride;
-      const b0 = bNum || b === null ? 0 : base + b.elemBase;
-      const bs = bNum || b === null ? 0 : b.stride;
-      const av = aNum ? a : 0;
-      const bv = bNum ? b : 0;
-      const s = op.s;
+    this.flops += FLOPS[kind] * n;
+    this.busyFor(b, t, t + cycles);
+    if (this.tracer && cycles > 0) {
+      const [x, y] = this.xy(b);
+      this.tracer.span(x, y, OP_NAMES[prec][kind], t, t + cycles);
+    }
+    if (prec === P32) {
+      const OD = this.OD;
+      const M = this.memF32[this.B[b + H_CHUNK]];
+      const d0 = O[o + O_D];
+      const ds = O[o + O_DS];
+      const aK = (sh >> SH_A) & 3;
+      const bK = (sh >> SH_B) & 3;
+      const aNum = aK === X_SCALAR;
+      const bNum = bK === X_SCALAR;
+      const a0 = aK === X_MEM ? O[o + O_A] : 0;
+      const as = aK === X_MEM ? O[o + O_AS] : 0;
+      const b0 = bK === X_MEM ? O[o + O_B] : 0;
+      const bs = bK === X_MEM ? O[o + O_BS] : 0;
+      const av = aNum ? OD[k * ODS + OD_A] : 0;
+      const bv = bNum ? OD[k * ODS + OD_B] : 0;
+      const s = OD[k * ODS + OD_S];
       switch (kind) {
         case K_MOV:
           for (let i = 0; i < n; i++) M[d0 + i * ds] = aNum ? av : M[a0 + i * as];
@@ -1046,95 +1273,200 @@ export class Fabric {
       }
       return;
     }
-    // fp16 and mixed: element by element through the generic path.
-    for (let i = 0; i < n; i++) this.writeElem(pe, op, i, this.compute(pe, op, i));
+    // fp16 and mixed: element by element through the general path.
+    for (let i = 0; i < n; i++) this.writeElem(b, k, i, this.compute(b, k, i));
   }
 
-  /** Read source `o` element i (fabric sources pop a wavelet). */
-  private readSrc(pe: Pe, o: Dsd | number | null, q: number, i: number, dtype: number): number {
-    if (o === null) return 0;
-    if (typeof o === "number") return dtype === P16 ? HALF_TO_FLOAT[floatToHalf(o)] : Math.fround(o);
-    if (q >= 0) {
+  /** Source operand element i of operation k (kind xk, fields at, OD atD); fabric sources pop a wavelet. */
+  private readSrc(
+    b: number,
+    k: number,
+    xk: number,
+    f16: number,
+    at: number,
+    atD: number,
+    i: number,
+    dtype: number,
+  ): number {
+    if (xk === X_NONE) return 0;
+    if (xk === X_SCALAR) {
+      const v = this.OD[k * ODS + atD];
+      return dtype === P16 ? HALF_TO_FLOAT[floatToHalf(v)] : Math.fround(v);
+    }
+    const o = k * OS;
+    if (xk === X_FAB) {
+      const q = this.O[o + at];
       const slot = this.headSlot(q);
-      const v = o.dtype === "f16" ? HALF_TO_FLOAT[this.S[slot * 2] & 0xffff] : this.SF[slot * 2];
+      const v = f16 ? HALF_TO_FLOAT[this.S[slot] & 0xffff] : this.SF[slot];
       this.pop(q);
       return v;
     }
-    if (o.dtype === "f16")
-      return HALF_TO_FLOAT[this.memU16[pe.chunk][(pe.base >> 1) + o.elemBase + i * o.stride]];
-    return this.memF32[pe.chunk][(pe.base >> 2) + o.elemBase + i * o.stride];
+    const idx = this.O[o + at] + i * this.O[o + at + 1];
+    const chunk = this.B[b + H_CHUNK];
+    return f16 ? HALF_TO_FLOAT[this.memU16[chunk][idx]] : this.memF32[chunk][idx];
   }
 
-  private compute(pe: Pe, op: Op, i: number): number {
-    const pa = op.prec === PMIX ? P32 : op.prec;
-    const pb = op.prec === PMIX ? P16 : op.prec;
-    const a = this.readSrc(pe, op.a, op.aq, i, pa);
-    const b = op.kind === K_MOV || op.kind === K_CTL ? 0 : this.readSrc(pe, op.b, op.bq, i, pb);
-    const s = op.prec === P32 || op.kind !== K_FMA ? op.s : HALF_TO_FLOAT[floatToHalf(op.s)];
-    switch (op.kind) {
+  /** Element i of operation k by the general path (any precision), its sources read (and popped). */
+  private compute(b: number, k: number, i: number): number {
+    const sh = this.O[k * OS + O_SHAPE];
+    const kind = sh & 7;
+    const prec = (sh >> 3) & 3;
+    const pa = prec === PMIX ? P32 : prec;
+    const pb = prec === PMIX ? P16 : prec;
+    const a = this.readSrc(b, k, (sh >> SH_A) & 3, sh & SH_AF16, O_A, OD_A, i, pa);
+    const v =
+      kind === K_MOV || kind === K_CTL
+        ? 0
+        : this.readSrc(b, k, (sh >> SH_B) & 3, sh & SH_BF16, O_B, OD_B, i, pb);
+    const s0 = this.OD[k * ODS + OD_S];
+    const s = prec === P32 || kind !== K_FMA ? s0 : HALF_TO_FLOAT[floatToHalf(s0)];
+    switch (kind) {
       case K_MOV:
       case K_CTL:
         return a;
       case K_ADD:
-        return a + b;
+        return a + v;
       case K_SUB:
-        return a - b;
+        return a - v;
       case K_MUL:
-        return a * b;
+        return a * v;
       default:
-        return a + b * s;
+        return a + v * s;
     }
   }
 
-  private writeElem(pe: Pe, op: Op, i: number, v: number): void {
-    if (op.dq >= 0) {
-      const f16 = op.dst !== null && op.dst.dtype === "f16";
-      const bits = f16 ? floatToHalf(v) : op.kind === K_CTL ? v >>> 0 : floatBitsOf(v);
-      this.push(op.dq, bits, op.kind === K_CTL ? 1 : 0, this.now + this.hop);
-      this.schedR(pe.p, this.now + this.hop);
+  /** Write element i of operation k by the general path: to its fabric queue or to memory. */
+  private writeElem(b: number, k: number, i: number, v: number): void {
+    const o = k * OS;
+    const sh = this.O[o + O_SHAPE];
+    const kind = sh & 7;
+    if (((sh >> SH_D) & 3) === X_FAB) {
+      const bits = sh & SH_DF16 ? floatToHalf(v) : kind === K_CTL ? v >>> 0 : floatBitsOf(v);
+      const ready = this.now + this.hop;
+      const slot = this.push(this.O[o + O_D], 2 * ready + (kind === K_CTL ? 1 : 0));
+      this.S[slot] = bits;
+      this.schedR(b, ready);
       return;
     }
-    const d = op.dst as Dsd;
-    if (d.dtype === "f16") this.memU16[pe.chunk][(pe.base >> 1) + d.elemBase + i * d.stride] = floatToHalf(v);
-    else this.memF32[pe.chunk][(pe.base >> 2) + d.elemBase + i * d.stride] = v;
+    const idx = this.O[o + O_D] + i * this.O[o + O_DS];
+    const chunk = this.B[b + H_CHUNK];
+    if (sh & SH_DF16) this.memU16[chunk][idx] = floatToHalf(v);
+    else this.memF32[chunk][idx] = v;
   }
 
   /** Whether the head of input queue q holds a data wavelet ready at cycle t. */
   private inReady(q: number, t: number): boolean {
-    if (this.Q[q * QS + Q_LEN] === 0) return false;
-    const slot = this.headSlot(q);
-    return this.S[slot * 2 + 1] <= 2 * t; // ready by t and not a control wavelet
+    if (this.B[q + Q_LEN] === 0) return false;
+    return this.B[q + Q_HREADY] <= 2 * t; // ready, not control
   }
 
-  /** Move a fabric operation on by one element if its queues allow. */
-  private streamStep(pe: Pe, op: Op, t: number): void {
-    if (op.aq >= 0 && !this.inReady(op.aq, t)) {
-      op.waitKind = W_IN;
-      op.waitQ = op.aq;
+  /** Move fabric operation k of the PE at b on by one element if its queues allow. */
+  private streamStep(b: number, k: number, t: number): void {
+    const O = this.O;
+    const B = this.B;
+    const o = k * OS;
+    const sh = O[o + O_SHAPE];
+    const aK = (sh >> SH_A) & 3;
+    const bK = (sh >> SH_B) & 3;
+    const dK = (sh >> SH_D) & 3;
+    if (aK === X_FAB && !this.inReady(O[o + O_A], t)) {
+      O[o + O_WAIT] = W_IN;
+      O[o + O_WAITQ] = O[o + O_A];
       return; // woken when the router delivers
     }
-    if (op.bq >= 0 && !this.inReady(op.bq, t)) {
-      op.waitKind = W_IN;
-      op.waitQ = op.bq;
+    if (bK === X_FAB && !this.inReady(O[o + O_B], t)) {
+      O[o + O_WAIT] = W_IN;
+      O[o + O_WAITQ] = O[o + O_B];
       return;
     }
-    if (op.dq >= 0 && this.Q[op.dq * QS + Q_COUNT] >= this.D) {
-      op.waitKind = W_OUT;
-      op.waitQ = op.dq;
-      this.P[pe.p * PS + P_WAITOUT] = 1;
-      return; // woken when the router frees a slot
+    if (dK === X_FAB) {
+      const q = O[o + O_D];
+      if (B[q + Q_LEN] + B[q + Q_FREED] >= this.D) {
+        O[o + O_WAIT] = W_OUT;
+        O[o + O_WAITQ] = q;
+        B[b + H_WAITOUT] = 1;
+        return; // woken when the router frees a slot
+      }
     }
-    op.waitKind = W_NONE;
-    this.writeElem(pe, op, op.i, this.compute(pe, op, op.i));
-    op.i++;
+    O[o + O_WAIT] = W_NONE;
+    const i = O[o + O_I];
+    const kind = sh & 7;
+    if (sh & SH_GENERAL) this.writeElem(b, k, i, this.compute(b, k, i));
+    else {
+      // fp32: the sources (popping fabric ones, a before b), the result, and its destination.
+      let av = 0;
+      if (aK === X_FAB) {
+        const q = O[o + O_A];
+        av = this.SF[B[q + Q_SLOTS] + 2 * B[q + Q_HEAD]];
+        this.pop(q);
+      } else if (aK === X_MEM) av = this.memF32[B[b + H_CHUNK]][O[o + O_A] + i * O[o + O_AS]];
+      else if (aK === X_SCALAR) av = Math.fround(this.OD[k * ODS + OD_A]);
+      let bv = 0;
+      if (kind !== K_MOV) {
+        if (bK === X_FAB) {
+          const q = O[o + O_B];
+          bv = this.SF[B[q + Q_SLOTS] + 2 * B[q + Q_HEAD]];
+          this.pop(q);
+        } else if (bK === X_MEM) bv = this.memF32[B[b + H_CHUNK]][O[o + O_B] + i * O[o + O_BS]];
+        else if (bK === X_SCALAR) bv = Math.fround(this.OD[k * ODS + OD_B]);
+      }
+      const v =
+        kind === K_MOV
+          ? av
+          : kind === K_ADD
+            ? av + bv
+            : kind === K_SUB
+              ? av - bv
+              : kind === K_MUL
+                ? av * bv
+                : av + bv * this.OD[k * ODS + OD_S];
+      if (dK === X_FAB) {
+        const ready = this.now + this.hop;
+        const slot = this.push(O[o + O_D], 2 * ready);
+        this.SF[slot] = v;
+        this.schedR(b, ready);
+      } else this.memF32[B[b + H_CHUNK]][O[o + O_D] + i * O[o + O_DS]] = v;
+    }
+    O[o + O_I] = i + 1;
     this.streamElements++;
-    this.flops += FLOPS[op.kind];
-    this.busyFor(pe, t, t + 1);
-    if (op.i < op.n) this.schedP(pe.p, t + 1);
+    this.flops += FLOPS[kind];
+    this.busyFor(b, t, t + 1);
+    if (i + 1 < O[o + O_N]) this.schedP(b, t + 1);
   }
 
-  private traceOp(pe: Pe, op: Op, end: number): void {
-    if (this.tracer) this.tracer.span(pe.x, pe.y, OP_NAMES[op.prec][op.kind], op.start, end);
+  private traceOp(b: number, k: number, end: number): void {
+    if (!this.tracer) return;
+    const [x, y] = this.xy(b);
+    const o = k * OS;
+    const sh = this.O[o + O_SHAPE];
+    this.tracer.span(x, y, OP_NAMES[(sh >> 3) & 3][sh & 7], this.O[o + O_START], end);
+  }
+
+  // ---- task state, for contexts ---------------------------------------------------------------------------
+
+  /** Internal: mark task `id` of the PE at block b activated. */
+  activateTask(b: number, id: number): void {
+    if (id < 32) this.B[b + H_ACTLO] |= 1 << id;
+    else this.B[b + H_ACTHI] |= 1 << (id - 32);
+  }
+
+  /** Internal: block (on) or unblock task `id` of the PE at block b. */
+  blockTask(b: number, id: number, on: boolean): void {
+    const f = id < 32 ? H_BLKLO : H_BLKHI;
+    const bit = 1 << (id < 32 ? id : id - 32);
+    if (on) this.B[b + f] |= bit;
+    else this.B[b + f] &= ~bit;
+  }
+
+  /** Internal: the memory chunk and byte offset of the PE at block b. */
+  memoryOf(b: number): [number, number] {
+    return [this.B[b + H_CHUNK], this.B[b + H_BASE]];
+  }
+
+  /** Internal: column, row and program of the PE at block b. */
+  placeOf(b: number): [number, number, CompiledProgram] {
+    const [x, y] = this.xy(b);
+    return [x, y, this.prog(b)];
   }
 
   // ---- results --------------------------------------------------------------------------------------------
@@ -1155,57 +1487,78 @@ export class Fabric {
   /** Cycles each PE of the rectangle was busy (any thread working), row-major. */
   busyCycles(): Float64Array {
     const out = new Float64Array(this.width * this.height);
-    for (const pe of this.coded) out[pe.y * this.width + pe.x] = pe.busy;
+    for (let i = 0; i < this.coded.length; i++) {
+      const b = this.coded[i];
+      out[this.i2rm[this.B[b + H_P]]] = this.B[b + H_BUSY];
+    }
     return out;
   }
 
   /** When nothing is scheduled: fine if nothing waits, else a deadlock report. */
   private checkQuiet(): void {
+    const B = this.B;
+    const O = this.O;
     const waiting: StuckItem[] = [];
     const queues: StuckItem[] = [];
     const MAX = 200;
     let more = 0;
-    const add = (list: StuckItem[], p: number, what: string) => {
-      const rm = this.i2rm[p];
-      if (list.length < MAX) list.push({ x: rm % this.width, y: Math.floor(rm / this.width), what });
+    const add = (list: StuckItem[], b: number, what: string) => {
+      const [x, y] = this.xy(b);
+      if (list.length < MAX) list.push({ x, y, what });
       else more++;
     };
-    const describeWait = (op: Op): string => {
-      const name = OP_NAMES[op.prec][op.kind];
-      const c = op.waitQ >= 0 ? (this.Q[op.waitQ * QS + Q_META] >> 10) & 31 : -1;
-      if (op.waitKind === W_IN)
-        return `${name} (element ${op.i} of ${op.n}) waits for a wavelet on color ${c}: its input queue is empty`;
-      if (op.waitKind === W_OUT)
-        return `${name} (element ${op.i} of ${op.n}) waits to send on color ${c}: the router queue is full (${this.Q[op.waitQ * QS + Q_LEN]}/${this.D})`;
-      return `${name} (element ${op.i} of ${op.n}) has not finished`;
+    const describeWait = (k: number): string => {
+      const o = k * OS;
+      const sh = O[o + O_SHAPE];
+      const name = OP_NAMES[(sh >> 3) & 3][sh & 7];
+      const wq = O[o + O_WAITQ];
+      const c = wq >= 0 ? (B[wq + Q_META] >> 10) & 31 : -1;
+      const i = O[o + O_I];
+      const n = O[o + O_N];
+      if (O[o + O_WAIT] === W_IN)
+        return `${name} (element ${i} of ${n}) waits for a wavelet on color ${c}: its input queue is empty`;
+      if (O[o + O_WAIT] === W_OUT)
+        return `${name} (element ${i} of ${n}) waits to send on color ${c}: the router queue is full (${B[wq + Q_LEN]}/${this.D})`;
+      return `${name} (element ${i} of ${n}) has not finished`;
     };
-    for (const pe of this.coded) {
-      if (pe.cur) add(waiting, pe.p, `main thread: ${describeWait(pe.cur)}`);
-      else if (pe.opIdx < pe.ops.length || pe.gen)
-        add(waiting, pe.p, `main thread: task has unfinished work`);
-      if (pe.micro)
-        for (const op of pe.micro) if (op.i < op.n) add(waiting, pe.p, `async ${describeWait(op)}`);
+    for (let j = 0; j < this.coded.length; j++) {
+      const b = this.coded[j];
+      if (B[b + H_CUR] >= 0) add(waiting, b, `main thread: ${describeWait(B[b + H_CUR])}`);
+      else if (B[b + H_MAINHEAD] >= 0 || B[b + H_FLAGS] & F_GEN)
+        add(waiting, b, `main thread: task has unfinished work`);
+      for (let k = B[b + H_MICROHEAD]; k >= 0; k = O[k * OS + O_NEXT])
+        if (O[k * OS + O_I] < O[k * OS + O_N]) add(waiting, b, `async ${describeWait(k)}`);
     }
-    for (let q = 0; q < this.nq; q++) {
-      const len = this.Q[q * QS + Q_LEN];
-      if (!len) continue;
-      const p = this.Q[q * QS + Q_OWNER];
-      const c = (this.Q[q * QS + Q_META] >> 10) & 31;
-      if (this.Q[q * QS + Q_META] >> 15) {
-        const pe = this.pes[p];
-        const reader =
-          pe && pe.prog.dataTaskOfColor[c] >= 0 ? `data task ${c} is blocked` : "nothing reads it";
-        add(queues, p, `input queue of color ${c} holds ${len} wavelet(s); ${reader}`);
-      } else {
-        const full = LINKS_OF_MASK[this.Q[q * QS + Q_META] & 31]
-          .filter((d) => this.Q[this.Q[q * QS + Q_DEST + d] * QS + Q_COUNT] >= this.D)
-          .map((d) => DIRECTION_NAMES[d]);
-        add(
-          queues,
-          p,
-          `router queue of color ${c} holds ${len} wavelet(s) bound for ${maskNames(this.Q[q * QS + Q_META] & 31)}` +
-            (full.length ? `; full downstream: ${full.join(", ")}` : ""),
-        );
+    const N = this.width * this.height;
+    for (let p = 0; p < N; p++) {
+      const b = this.pb[p];
+      const nr = B[b + H_NQ];
+      const all = nr + B[b + H_NIQ];
+      for (let j = 0; j < all; j++) {
+        const q = b + HDR + j * QHDR;
+        const len = B[q + Q_LEN];
+        if (!len) continue;
+        const meta = B[q + Q_META];
+        const c = (meta >> 10) & 31;
+        if (meta & META_INPUT) {
+          const prog = B[b + H_PROG] >= 0 ? this.prog(b) : null;
+          const reader =
+            prog && prog.dataTaskOfColor[c] >= 0 ? `data task ${c} is blocked` : "nothing reads it";
+          add(queues, b, `input queue of color ${c} holds ${len} wavelet(s); ${reader}`);
+        } else {
+          const full = LINKS_OF_MASK[meta & 31]
+            .filter((_, i) => {
+              const dq = B[q + Q_DEST + i];
+              return B[dq + Q_LEN] + B[dq + Q_FREED] >= this.D;
+            })
+            .map((d) => DIRECTION_NAMES[d]);
+          add(
+            queues,
+            b,
+            `router queue of color ${c} holds ${len} wavelet(s) bound for ${maskNames(meta & 31)}` +
+              (full.length ? `; full downstream: ${full.join(", ")}` : ""),
+          );
+        }
       }
     }
     const byPlace = (u: StuckItem, v: StuckItem) => u.y - v.y || u.x - v.x;
@@ -1220,9 +1573,6 @@ function taskLabel(prog: CompiledProgram, id: number): string {
   return ["", "data task ", "local task ", "control task "][prog.taskKind[id]] + id;
 }
 
-function opError(pe: Pe, kind: number, prec: number, what: string): FabricProgramError {
-  return new FabricProgramError(`PE (${pe.x}, ${pe.y}) "${pe.prog.name}" ${OP_NAMES[prec][kind]}: ${what}.`);
-}
 const f32buf = new Float32Array(1);
 const u32buf = new Uint32Array(f32buf.buffer);
 function floatBitsOf(v: number): number {
@@ -1230,22 +1580,26 @@ function floatBitsOf(v: number): number {
   return u32buf[0];
 }
 
-/** The PeContext a task body receives. */
+/** The PeContext a task body receives: one per PE, made when it first runs a task. */
 class Ctx implements PeContext {
   readonly x: number;
   readonly y: number;
   readonly width: number;
   readonly height: number;
   readonly params: Readonly<Record<string, unknown>>;
+  /** Views of this PE's symbols made so far, by symbol index (tasks ask for the same few again and again). */
+  private views: (ArrayBufferView | undefined)[] | null = null;
+  private viewSyms: (Sym | undefined)[] | null = null;
   constructor(
     private readonly f: Fabric,
-    private readonly pe: Pe,
+    private readonly b: number,
   ) {
-    this.x = pe.x;
-    this.y = pe.y;
+    const [x, y, prog] = f.placeOf(b);
+    this.x = x;
+    this.y = y;
     this.width = f.width;
     this.height = f.height;
-    this.params = pe.prog.params;
+    this.params = prog.params;
   }
   get cycle(): number {
     return this.f.now;
@@ -1255,12 +1609,22 @@ class Ctx implements PeContext {
       throw new FabricProgramError(
         `PE (${this.x}, ${this.y}): symbol "${sym.name}" is ${sym.dtype}, not ${dtype}.`,
       );
-    const mem = this.f.memU32[this.pe.chunk];
-    const buf = mem.buffer;
-    const off = this.pe.base + sym.byteOffset;
-    if (dtype === "f16") return new Uint16Array(buf, off, sym.length);
-    if (dtype === "u32") return new Uint32Array(buf, off, sym.length);
-    return new Float32Array(buf, off, sym.length);
+    const views = this.views ?? (this.views = []);
+    const syms = this.viewSyms ?? (this.viewSyms = []);
+    const i = sym.index;
+    if (syms[i] === sym) return views[i] as ArrayBufferView;
+    const [chunk, base] = this.f.memoryOf(this.b);
+    const buf = this.f.memU32[chunk].buffer;
+    const off = base + sym.byteOffset;
+    const v =
+      dtype === "f16"
+        ? new Uint16Array(buf, off, sym.length)
+        : dtype === "u32"
+          ? new Uint32Array(buf, off, sym.length)
+          : new Float32Array(buf, off, sym.length);
+    views[i] = v;
+    syms[i] = sym;
+    return v;
   }
   f32(sym: Sym): Float32Array {
     return this.view(sym, "f32") as Float32Array;
@@ -1279,55 +1643,46 @@ class Ctx implements PeContext {
     return id;
   }
   activate(id: number): void {
-    const pe = this.pe;
-    this.task(id);
-    if (id < 32) pe.activeLo |= 1 << id;
-    else pe.activeHi |= 1 << (id - 32);
+    this.f.activateTask(this.b, this.task(id));
   }
   block(id: number): void {
-    const pe = this.pe;
-    this.task(id);
-    if (id < 32) pe.blockedLo |= 1 << id;
-    else pe.blockedHi |= 1 << (id - 32);
+    this.f.blockTask(this.b, this.task(id), true);
   }
   unblock(id: number): void {
-    const pe = this.pe;
-    this.task(id);
-    if (id < 32) pe.blockedLo &= ~(1 << id);
-    else pe.blockedHi &= ~(1 << (id - 32));
+    this.f.blockTask(this.b, this.task(id), false);
   }
   fmovs(dst: Dsd, src: Dsd | number, o?: AsyncOpts): void {
-    this.f.issue(this.pe, K_MOV, P32, dst, src, null, 0, o);
+    this.f.issue(this.b, K_MOV, P32, dst, src, null, 0, o);
   }
   fadds(dst: Dsd, a: Dsd | number, b: Dsd | number, o?: AsyncOpts): void {
-    this.f.issue(this.pe, K_ADD, P32, dst, a, b, 0, o);
+    this.f.issue(this.b, K_ADD, P32, dst, a, b, 0, o);
   }
   fsubs(dst: Dsd, a: Dsd | number, b: Dsd | number, o?: AsyncOpts): void {
-    this.f.issue(this.pe, K_SUB, P32, dst, a, b, 0, o);
+    this.f.issue(this.b, K_SUB, P32, dst, a, b, 0, o);
   }
   fmuls(dst: Dsd, a: Dsd | number, b: Dsd | number, o?: AsyncOpts): void {
-    this.f.issue(this.pe, K_MUL, P32, dst, a, b, 0, o);
+    this.f.issue(this.b, K_MUL, P32, dst, a, b, 0, o);
   }
   fmacs(dst: Dsd, a: Dsd | number, b: Dsd | number, s: number, o?: AsyncOpts): void {
-    this.f.issue(this.pe, K_FMA, P32, dst, a, b, s, o);
+    this.f.issue(this.b, K_FMA, P32, dst, a, b, s, o);
   }
   fmovh(dst: Dsd, src: Dsd | number, o?: AsyncOpts): void {
-    this.f.issue(this.pe, K_MOV, P16, dst, src, null, 0, o);
+    this.f.issue(this.b, K_MOV, P16, dst, src, null, 0, o);
   }
   faddh(dst: Dsd, a: Dsd | number, b: Dsd | number, o?: AsyncOpts): void {
-    this.f.issue(this.pe, K_ADD, P16, dst, a, b, 0, o);
+    this.f.issue(this.b, K_ADD, P16, dst, a, b, 0, o);
   }
   fmulh(dst: Dsd, a: Dsd | number, b: Dsd | number, o?: AsyncOpts): void {
-    this.f.issue(this.pe, K_MUL, P16, dst, a, b, 0, o);
+    this.f.issue(this.b, K_MUL, P16, dst, a, b, 0, o);
   }
   fmach(dst: Dsd, a: Dsd | number, b: Dsd | number, s: number, o?: AsyncOpts): void {
-    this.f.issue(this.pe, K_FMA, P16, dst, a, b, s, o);
+    this.f.issue(this.b, K_FMA, P16, dst, a, b, s, o);
   }
   fmachs(dst: Dsd, a: Dsd | number, b: Dsd | number, s: number, o?: AsyncOpts): void {
-    this.f.issue(this.pe, K_FMA, PMIX, dst, a, b, s, o);
+    this.f.issue(this.b, K_FMA, PMIX, dst, a, b, s, o);
   }
   sendControl(color: number, taskId: number, o?: AsyncOpts): void {
     this.task(taskId);
-    this.f.issue(this.pe, K_CTL, P32, null, taskId, null, color, o);
+    this.f.issue(this.b, K_CTL, P32, null, taskId, null, color, o);
   }
 }

@@ -158,18 +158,19 @@ export class LayoutBuilder {
         const r = rx[p * C + c];
         const t = tx[p * C + c];
         if (r === 0 && t === 0) continue;
-        const here = `${at(p)} color ${c} (rx ${maskNames(r)}, tx ${maskNames(t)})`;
+        // Named only in an error: building this string for every routed color of a full wafer costs seconds.
+        const here = () => `${at(p)} color ${c} (rx ${maskNames(r)}, tx ${maskNames(t)})`;
         const both = r & t & ~(1 << RAMP);
         if (both)
           throw new RouteError(
-            `${here}: receives from and transmits to ${maskNames(both)}; a color cannot go back out on the link ` +
+            `${here()}: receives from and transmits to ${maskNames(both)}; a color cannot go back out on the link ` +
               "it came in on. Use a second color for the return direction.",
           );
         if (r === 0)
-          throw new RouteError(`${here}: transmits but receives from no link; add the rx link(s).`);
+          throw new RouteError(`${here()}: transmits but receives from no link; add the rx link(s).`);
         if (t === 0)
           throw new RouteError(
-            `${here}: receives but transmits to no link; add RAMP to deliver it to the PE.`,
+            `${here()}: receives but transmits to no link; add RAMP to deliver it to the PE.`,
           );
         for (const d of LINKS_OF_MASK[r | t]) {
           if (d === RAMP) continue;
@@ -177,7 +178,7 @@ export class LayoutBuilder {
           const ny = y + DY[d];
           if (nx < 0 || ny < 0 || nx >= w || ny >= h)
             throw new RouteError(
-              `${here}: the ${DIRECTION_NAMES[d]} link leaves the ${w} x ${h} rectangle; routes stay inside it ` +
+              `${here()}: the ${DIRECTION_NAMES[d]} link leaves the ${w} x ${h} rectangle; routes stay inside it ` +
                 "(the host reaches PEs through memcpy, not through routes).",
             );
         }
@@ -186,7 +187,7 @@ export class LayoutBuilder {
           const q = (y + DY[d]) * w + x + DX[d];
           if (!(rx[q * C + c] & (1 << OPPOSITE[d])))
             throw new RouteError(
-              `${here}: sends ${DIRECTION_NAMES[d]} to ${at(q)}, whose route for color ${c} does not receive from ` +
+              `${here()}: sends ${DIRECTION_NAMES[d]} to ${at(q)}, whose route for color ${c} does not receive from ` +
                 `${DIRECTION_NAMES[OPPOSITE[d]]} (its rx is ${maskNames(rx[q * C + c])}).`,
             );
         }

@@ -19,6 +19,8 @@ export interface Sym {
   readonly length: number;
   /** Bytes from the start of the PE's data memory (4-byte aligned). */
   readonly byteOffset: number;
+  /** Its place among its program's symbols, in the order they were declared. */
+  readonly index: number;
 }
 
 export const DSD_MEM = 0;
@@ -198,7 +200,7 @@ export class PeBuilder {
       throw new FabricProgramError(
         `symbol "${name}" of program "${c.name}": length ${length} is not an integer >= 0.`,
       );
-    const sym: Sym = { name, dtype, length, byteOffset: c.bytes };
+    const sym: Sym = { name, dtype, length, byteOffset: c.bytes, index: c.syms.size };
     c.bytes += Math.ceil((length * DTYPE_BYTES[dtype]) / 4) * 4;
     c.syms.set(name, sym);
     if (init !== undefined) {

@@ -5,6 +5,8 @@
 
 const RING = 64;
 const MASK = RING - 1;
+/** A long bucket with more ascending runs than this goes to the native sort instead of being merged. */
+const MAX_RUNS = 64;
 
 export class TimingWheel {
   private readonly buckets: Int32Array[] = Array.from({ length: RING }, () => new Int32Array(16));
@@ -46,12 +48,77 @@ export class TimingWheel {
   }
 
   /**
-   * Sort cycle t's entries ascending, so routers and PEs are visited in memory order: a wavefront crossing
-   * the wafer diagonally then walks memory forward instead of at random, which the caches reward.
+   * Sort cycle t's entries ascending. The simulator visits routers and PEs in this order, which decides
+   * which of two senders gets the last free slot of a queue in a cycle; and a wavefront crossing the wafer
+   * then walks memory forward instead of at random, which the caches reward.
    */
   sort(t: number): void {
     const i = t & MASK;
-    if (this.lengths[i] > 1) this.buckets[i].subarray(0, this.lengths[i]).sort();
+    const n = this.lengths[i];
+    if (n < 2) return;
+    const b = this.buckets[i];
+    // Entries arrive as a few ascending runs (each visit of a sorted cycle schedules its neighbours in
+    // order): skip the ordered prefix, insertion-sort a short bucket, merge a long one's runs, and leave a
+    // long bucket of many short runs to the native sort.
+    let k = 1;
+    while (k < n && b[k - 1] <= b[k]) k++;
+    if (k === n) return;
+    if (n <= 48) {
+      for (; k < n; k++) {
+        const v = b[k];
+        let j = k - 1;
+        while (j >= 0 && b[j] > v) {
+          b[j + 1] = b[j];
+          j--;
+        }
+        b[j + 1] = v;
+      }
+      return;
+    }
+    const ends = this.runEnds;
+    let r = 0;
+    ends[r++] = k;
+    for (k++; k < n && r < MAX_RUNS; k++) if (b[k - 1] > b[k]) ends[r++] = k;
+    if (k < n) {
+      b.subarray(0, n).sort();
+      return;
+    }
+    ends[r++] = n;
+    this.mergeRuns(b, n, r);
+  }
+
+  /** Ends of the ascending runs of the bucket being sorted, and a buffer to merge them through. */
+  private readonly runEnds = new Int32Array(MAX_RUNS + 1);
+  private scratch = new Int32Array(64);
+
+  /** Merge the r ascending runs of b[0, n) that end at runEnds[0..r-1] (the last at n), in place. */
+  private mergeRuns(b: Int32Array, n: number, r: number): void {
+    if (this.scratch.length < n) this.scratch = new Int32Array(Math.max(n, 2 * this.scratch.length));
+    const ends = this.runEnds;
+    let src: Int32Array = b;
+    let dst: Int32Array = this.scratch;
+    while (r > 1) {
+      // One pass: merge runs 0+1, 2+3, ... from src into dst; an odd last run is copied.
+      let w = 0;
+      let lo = 0;
+      for (let j = 0; j < r; j += 2) {
+        const mid = ends[j];
+        const hi = j + 1 < r ? ends[j + 1] : mid;
+        let x = lo;
+        let y = mid;
+        let o = lo;
+        while (x < mid && y < hi) dst[o++] = src[x] <= src[y] ? src[x++] : src[y++];
+        while (x < mid) dst[o++] = src[x++];
+        while (y < hi) dst[o++] = src[y++];
+        ends[w++] = hi;
+        lo = hi;
+      }
+      r = w;
+      const s = src;
+      src = dst;
+      dst = s;
+    }
+    if (src !== b) b.set(src.subarray(0, n));
   }
 
   /** Empty the bucket of cycle t after its entries were processed. */
