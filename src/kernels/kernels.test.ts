@@ -3,6 +3,8 @@
 import { describe, expect, it } from "vitest";
 import { WSE2, WSE3, peakFlops } from "../hw/index.js";
 import { KERNELS, KernelParamError, reduceReference, runKernel, stencilReference } from "./index.js";
+import { EPS32 } from "./check.js";
+import { orderedReference, weight } from "./wafer-reduce.js";
 
 const SIZES: [number, number][] = [
   [1, 1],
@@ -49,6 +51,22 @@ describe("every kernel matches its reference", () => {
 });
 
 describe("references", () => {
+  it("wafer-reduce's fp32 reference sees one lost PE of the full rectangle, which the float64 bound does not", () => {
+    const [W, H, loops] = [750, 994, 4];
+    const v = [0.75];
+    const all = orderedReference(v, W, H, loops)[0];
+    const lost = orderedReference(v, W, H, loops, (x, y) => (x === 123 && y === 456 ? 0 : weight(x, y)))[0];
+    let wsum = 0;
+    for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) wsum += weight(x, y);
+    const bound = 2 * (W * H + loops) * EPS32 * loops * wsum * v[0];
+    expect(Math.abs(lost - all)).toBeGreaterThan(0);
+    expect(Math.abs(lost - all)).toBeLessThan(bound);
+    // and on a small rectangle the reference is the exact sum: weights are multiples of 1/16, v is 0.75
+    const small = orderedReference(v, 5, 3, 2)[0];
+    let exact = 0;
+    for (let y = 0; y < 3; y++) for (let x = 0; x < 5; x++) exact += 2 * 0.75 * weight(x, y);
+    expect(small).toBe(exact);
+  });
   it("reduce along rows puts each row's sum on its east PE", () => {
     const v = Float32Array.from([1, 2, 3, 10, 20, 30]); // 3 x 2, n = 1
     const { want } = reduceReference(v, 3, 2, 1, "row", false);
