@@ -830,6 +830,11 @@ export class Fabric {
       const o = k * OS;
       if (O[o + O_I] >= O[o + O_N]) continue;
       if (!(O[o + O_SHAPE] & SH_STREAM)) continue;
+      if (O[o + O_WAIT] === W_IN) {
+        // Still no ready wavelet on the first input it waits for: streamStep would only find that again.
+        const q = O[o + O_WAITQ];
+        if (q === O[o + O_A] && (B[q + Q_LEN] === 0 || B[q + Q_HREADY] > 2 * t)) continue;
+      }
       this.streamStep(b, k, t);
       if (O[o + O_I] >= O[o + O_N]) {
         O[o + O_WAIT] = W_NONE;

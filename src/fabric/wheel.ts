@@ -75,6 +75,7 @@ export class TimingWheel {
       }
       return;
     }
+    if (this.sortByBits(b, n)) return;
     const ends = this.runEnds;
     let r = 0;
     ends[r++] = k;
@@ -85,6 +86,49 @@ export class TimingWheel {
     }
     ends[r++] = n;
     this.mergeRuns(b, n, r);
+  }
+
+  /** Presence bits of the bucket being sorted, one per 16 ids from its smallest (see sortByBits). */
+  private bits = new Int32Array(64);
+
+  /**
+   * Sort a long bucket through a bitmap when its entries are spread over few words: all ids alike modulo 16
+   * (the simulator's ids are block offsets, 16-int aligned), no id twice, and no more 32-bit words spanned
+   * than entries. Then one pass sets a bit per entry and one scan of the words writes them back in order,
+   * cheaper than merging a dense cycle's many runs. Returns false, leaving b as it was, when it does not apply.
+   */
+  private sortByBits(b: Int32Array, n: number): boolean {
+    let min = b[0];
+    let max = b[0];
+    const low = b[0] & 15;
+    let mixed = 0;
+    for (let i = 1; i < n; i++) {
+      const v = b[i];
+      if (v < min) min = v;
+      else if (v > max) max = v;
+      mixed |= (v & 15) ^ low;
+    }
+    const words = ((max - min) >> 9) + 1;
+    if (mixed !== 0 || words > n) return false;
+    if (this.bits.length < words) this.bits = new Int32Array(Math.max(words, 2 * this.bits.length));
+    const bits = this.bits;
+    bits.fill(0, 0, words);
+    for (let i = 0; i < n; i++) {
+      const u = (b[i] - min) >> 4;
+      const m = 1 << (u & 31);
+      if (bits[u >> 5] & m) return false; // an id twice: leave it to the merge
+      bits[u >> 5] |= m;
+    }
+    let o = 0;
+    for (let w = 0; w < words; w++) {
+      let x = bits[w];
+      while (x !== 0) {
+        const lowest = x & -x;
+        b[o++] = min + (((w << 5) | (31 - Math.clz32(lowest))) << 4);
+        x ^= lowest;
+      }
+    }
+    return true;
   }
 
   /** Ends of the ascending runs of the bucket being sorted, and a buffer to merge them through. */

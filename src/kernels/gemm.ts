@@ -10,7 +10,7 @@
 // A PE starts a step's sends only after it has received the previous step's panels, so panels of different
 // steps never mix on a color.
 import { defineProgram, mem1d } from "../fabric/index.js";
-import type { Dsd, LayoutBuilder, PeContext } from "../fabric/index.js";
+import type { AsyncOpts, Dsd, LayoutBuilder, PeContext } from "../fabric/index.js";
 import { EPS32, compare, randomF32 } from "./check.js";
 import type { KernelDefinition, KernelSize } from "./kernel.js";
 
@@ -22,6 +22,18 @@ const B_NORTH = 3;
 const T_DONE_FIRST = 40; // 40..47: completion of receive/send operations
 const T_COMPUTE = 50;
 const T_STEP = 51;
+
+/** The options of the asynchronous operation whose completion runs task T_DONE_FIRST + slot, made once. */
+const DONE_OPTS: readonly AsyncOpts[] = Array.from({ length: 8 }, (_, slot) => ({
+  async: true,
+  activate: T_DONE_FIRST + slot,
+}));
+
+/** Post one asynchronous operation whose completion runs task T_DONE_FIRST + slot; returns 1 (to wait for). */
+function post(ctx: PeContext, dst: Dsd, src: Dsd, slot: number): number {
+  ctx.fmovs(dst, src, DONE_OPTS[slot]);
+  return 1;
+}
 
 interface Params {
   readonly mt: number;
@@ -54,10 +66,6 @@ const program = defineProgram<Params>("gemm-summa", (pe, p) => {
   const inB = [pe.fabin(B_SOUTH, bSize), pe.fabin(B_NORTH, bSize)];
   const outB = [pe.fabout(B_SOUTH, bSize), pe.fabout(B_NORTH, bSize)];
 
-  // Post one asynchronous operation whose completion runs task T_DONE_FIRST + slot.
-  const post = (ctx: PeContext, dst: Dsd, src: Dsd, slot: number) => {
-    ctx.fmovs(dst, src, { async: true, activate: T_DONE_FIRST + slot });
-  };
   const step = (ctx: PeContext) => {
     const st = ctx.u32(state);
     const k = st[0];
@@ -65,25 +73,19 @@ const program = defineProgram<Params>("gemm-summa", (pe, p) => {
     const ownerY = k % p.H;
     let pending = 0;
     // A along the row: east of the owner reads the eastbound color, west of it the westbound one.
-    const recv = (dst: Dsd, src: Dsd, slot: number) => {
-      post(ctx, dst, src, slot);
-      pending++;
-    };
-    if (ctx.x >= ownerX) recv(AR, inA[0], 0);
-    if (ctx.x <= ownerX) recv(AR, inA[1], 1);
+    if (ctx.x >= ownerX) pending += post(ctx, AR, inA[0], 0);
+    if (ctx.x <= ownerX) pending += post(ctx, AR, inA[1], 1);
     if (ctx.x === ownerX) {
       const panel = aPanel[Math.floor(k / p.W)];
-      post(ctx, outA[0], panel, 2);
-      post(ctx, outA[1], panel, 3);
-      pending += 2;
+      pending += post(ctx, outA[0], panel, 2);
+      pending += post(ctx, outA[1], panel, 3);
     }
-    if (ctx.y >= ownerY) recv(BR, inB[0], 4);
-    if (ctx.y <= ownerY) recv(BR, inB[1], 5);
+    if (ctx.y >= ownerY) pending += post(ctx, BR, inB[0], 4);
+    if (ctx.y <= ownerY) pending += post(ctx, BR, inB[1], 5);
     if (ctx.y === ownerY) {
       const panel = bPanel[Math.floor(k / p.H)];
-      post(ctx, outB[0], panel, 6);
-      post(ctx, outB[1], panel, 7);
-      pending += 2;
+      pending += post(ctx, outB[0], panel, 6);
+      pending += post(ctx, outB[1], panel, 7);
     }
     st[1] = pending;
   };

@@ -5,7 +5,7 @@
 // receives and sends are done it computes. Each direction uses two colors alternating with the parity of the
 // sender's column (row), so no router receives and sends one color on one line.
 import { defineProgram, mem1d } from "../fabric/index.js";
-import type { Dsd, LayoutBuilder, PeContext } from "../fabric/index.js";
+import type { AsyncOpts, Dsd, LayoutBuilder, PeContext } from "../fabric/index.js";
 import { compare, randomF32 } from "./check.js";
 import type { KernelDefinition, KernelSize } from "./kernel.js";
 
@@ -17,6 +17,22 @@ const NORTH_C = [6, 7];
 const T_DONE = 40; // 40..47
 const T_COMPUTE = 50;
 const T_ITER = 51;
+
+/** The options of the asynchronous operation whose completion runs task T_DONE + slot, made once. */
+const DONE_OPTS: readonly AsyncOpts[] = Array.from({ length: 8 }, (_, slot) => ({
+  async: true,
+  activate: T_DONE + slot,
+}));
+
+/**
+ * Exchange with neighbour i (0..3: W, E, N, S): receive its u into `halo` and send ours, both asynchronous;
+ * their completions run tasks T_DONE + 2i and T_DONE + 2i + 1. Returns the completions to wait for (2).
+ */
+function exchange(ctx: PeContext, i: number, halo: Dsd, from: Dsd, to: Dsd, u: Dsd): number {
+  ctx.fmovs(halo, from, DONE_OPTS[2 * i]);
+  ctx.fmovs(to, u, DONE_OPTS[2 * i + 1]);
+  return 2;
+}
 
 /** Stencil weights: fp32-exact so the reference can follow the PEs' arithmetic step for step. */
 export const C0 = 0.5;
@@ -46,29 +62,14 @@ const program = defineProgram<Params>("stencil", (pe, p) => {
   const outW = fout(WEST_C);
   const outS = fout(SOUTH_C);
   const outN = fout(NORTH_C);
-  const post = (ctx: PeContext, dst: Dsd, src: Dsd, slot: number) =>
-    ctx.fmovs(dst, src, { async: true, activate: T_DONE + slot });
-  const neighbours = (ctx: PeContext) => [
-    ctx.x > 0,
-    ctx.x < ctx.width - 1,
-    ctx.y > 0,
-    ctx.y < ctx.height - 1,
-  ];
   pe.localTask(T_ITER, (ctx) => {
-    const [w, e, n, s] = neighbours(ctx);
     const px = ctx.x % 2;
     const py = ctx.y % 2;
     let pending = 0;
-    // Exchange with neighbour i: receive its u into halo i, send ours; completions run tasks 2i and 2i+1.
-    const exchange = (i: number, from: Dsd, to: Dsd) => {
-      post(ctx, halo[i], from, 2 * i);
-      post(ctx, to, U, 2 * i + 1);
-      pending += 2;
-    };
-    if (w) exchange(0, inFromW[1 - px], outW[px]);
-    if (e) exchange(1, inFromE[1 - px], outE[px]);
-    if (n) exchange(2, inFromN[1 - py], outN[py]);
-    if (s) exchange(3, inFromS[1 - py], outS[py]);
+    if (ctx.x > 0) pending += exchange(ctx, 0, halo[0], inFromW[1 - px], outW[px], U);
+    if (ctx.x < ctx.width - 1) pending += exchange(ctx, 1, halo[1], inFromE[1 - px], outE[px], U);
+    if (ctx.y > 0) pending += exchange(ctx, 2, halo[2], inFromN[1 - py], outN[py], U);
+    if (ctx.y < ctx.height - 1) pending += exchange(ctx, 3, halo[3], inFromS[1 - py], outS[py], U);
     const st = ctx.u32(state);
     st[1] = pending;
     if (pending === 0) ctx.activate(T_COMPUTE);
@@ -79,9 +80,11 @@ const program = defineProgram<Params>("stencil", (pe, p) => {
       if (--st[1] === 0) ctx.activate(T_COMPUTE);
     });
   pe.localTask(T_COMPUTE, (ctx) => {
-    const has = neighbours(ctx);
     ctx.fmovs(ACC, 0);
-    for (let i = 0; i < 4; i++) if (has[i]) ctx.fadds(ACC, ACC, halo[i]);
+    if (ctx.x > 0) ctx.fadds(ACC, ACC, halo[0]);
+    if (ctx.x < ctx.width - 1) ctx.fadds(ACC, ACC, halo[1]);
+    if (ctx.y > 0) ctx.fadds(ACC, ACC, halo[2]);
+    if (ctx.y < ctx.height - 1) ctx.fadds(ACC, ACC, halo[3]);
     ctx.fmuls(UN, U, C0);
     ctx.fmacs(UN, UN, ACC, C1);
     ctx.fmovs(U, UN);

@@ -8,7 +8,7 @@
 // the reduction), so a PE issues its operations only once its data is there.
 // Shapes: n = vector length; result[k] = sum over PEs of loops * w(x, y) * v[k].
 import { defineProgram, mem1d } from "../fabric/index.js";
-import type { LayoutBuilder } from "../fabric/index.js";
+import type { AsyncOpts, LayoutBuilder } from "../fabric/index.js";
 import { EPS32, compare, randomF32 } from "./check.js";
 import type { KernelDefinition, KernelSize } from "./kernel.js";
 import { columnLine, lineDsds, reduceOps, reduceRoutes, rowLine } from "./lines.js";
@@ -17,6 +17,9 @@ const BCAST = 0;
 const ROW: [number, number] = [1, 2];
 const COL: [number, number] = [3, 4];
 const T_COMPUTE = 30; // a local task: no data task uses ID 30
+/** The broadcast's asynchronous operations: receiving v runs the compute task; the root's send runs none. */
+const RECV_OPTS: AsyncOpts = { async: true, activate: T_COMPUTE };
+const SEND_OPTS: AsyncOpts = { async: true };
 
 /** Each PE's weight: a multiple of 1/16 in [1, 2), from its coordinates. */
 export function weight(x: number, y: number): number {
@@ -48,9 +51,9 @@ const program = defineProgram<Params>("wafer-reduce", (pe, p) => {
   });
   pe.fn("compute", (ctx) => {
     const root = ctx.x === 0 && ctx.y === 0;
-    if (!root) ctx.fmovs(V, bin, { async: true, activate: T_COMPUTE });
+    if (!root) ctx.fmovs(V, bin, RECV_OPTS);
     else {
-      if (ctx.width * ctx.height > 1) ctx.fmovs(bout, V, { async: true });
+      if (ctx.width * ctx.height > 1) ctx.fmovs(bout, V, SEND_OPTS);
       ctx.activate(T_COMPUTE);
     }
   });
