@@ -196,11 +196,19 @@ export class Fabric {
   private ringFree: Int32Array;
   private ringFreeN = 0;
   private ringTop = 0;
-  /** Vector operations: OS ints each in O, ODS doubles in OD; a free list through O_NEXT. */
+  /**
+   * Vector operations: OS ints each in O, ODS doubles in OD. Records freed by the main thread go on a free
+   * list through O_NEXT (taken again at once, while in cache); records of asynchronous operations are
+   * freed into a bitmap and taken next-fit from a moving cursor, so the microthreads a cycle steps, issued
+   * in visiting order, lie in ascending memory.
+   */
   private O: Int32Array;
   private OD: Float64Array;
   private opFree = -1;
   private opTop = 0;
+  private opBits = new Int32Array(32);
+  private opBitsN = 0;
+  private opCursor = 0;
   /** Block offsets of the PEs with code, in internal order. */
   private readonly coded: Int32Array;
   private readonly programs: readonly CompiledProgram[];
@@ -811,7 +819,7 @@ export class Fabric {
           if (prev < 0) B[b + H_MICROHEAD] = after;
           else O[prev * OS + O_NEXT] = after;
           if (after < 0) B[b + H_MICROTAIL] = prev;
-          this.freeOp(k);
+          this.freeAsyncOp(k);
           k = after;
           continue;
         }
@@ -1030,8 +1038,28 @@ export class Fabric {
 
   // ---- vector operations ----------------------------------------------------------------------------------
 
-  private newOp(): number {
+  /**
+   * A free operation record: for the main thread the last one it freed if any; for an asynchronous operation
+   * the next free one in the bitmap from the cursor (wrapping); else a new one.
+   */
+  private newOp(async: boolean): number {
     let k = this.opFree;
+    if (k >= 0 && !async) {
+      this.opFree = this.O[k * OS + O_NEXT];
+      return k;
+    }
+    if (this.opBitsN > 0) {
+      const bits = this.opBits;
+      const nw = (this.opTop + 31) >> 5;
+      let w = this.opCursor < nw ? this.opCursor : 0;
+      while (bits[w] === 0) if (++w >= nw) w = 0;
+      const v = bits[w];
+      const j = 31 - Math.clz32(v & -v);
+      bits[w] = v & (v - 1);
+      this.opBitsN--;
+      this.opCursor = w;
+      return (w << 5) + j;
+    }
     if (k >= 0) {
       this.opFree = this.O[k * OS + O_NEXT];
       return k;
@@ -1045,12 +1073,24 @@ export class Fabric {
       gd.set(this.OD);
       this.OD = gd;
     }
+    if (k >> 5 >= this.opBits.length) {
+      const g = new Int32Array(this.opBits.length * 2);
+      g.set(this.opBits);
+      this.opBits = g;
+    }
     return k;
   }
 
+  /** Free main-thread operation k: onto the free list. */
   private freeOp(k: number): void {
     this.O[k * OS + O_NEXT] = this.opFree;
     this.opFree = k;
+  }
+
+  /** Free asynchronous operation k: into the bitmap. */
+  private freeAsyncOp(k: number): void {
+    this.opBits[k >> 5] |= 1 << (k & 31);
+    this.opBitsN++;
   }
 
   /** Issue an operation from a task running on the PE at block b. */
@@ -1103,7 +1143,7 @@ export class Fabric {
     const unblock = opts?.unblock ?? -1;
     if (!async && (activate >= 0 || unblock >= 0))
       throw this.opError(b, kind, prec, "activate and unblock options need async: true");
-    const k = this.newOp();
+    const k = this.newOp(async);
     const O = this.O;
     const OD = this.OD;
     const o = k * OS;
