@@ -38,6 +38,30 @@ export function compare(
   return { ok, maxAbsErr, tolerance: worstTol, what, extra };
 }
 
+/**
+ * Compare with a float64 reference within its rounding bound and, bit for bit, with an fp32 reference that
+ * adds in the kernel's own order. The bound grows with the number of terms (on a full rectangle it can exceed
+ * one PE's share of a sum); the ordered reference sees any lost or repeated term.
+ */
+export function compareOrdered(
+  got: ArrayLike<number>,
+  want: ArrayLike<number>,
+  tol: ArrayLike<number>,
+  ordered: ArrayLike<number>,
+  what: string,
+): KernelCheck {
+  const bound = compare(got, want, tol, what);
+  const exact = compare(got, ordered, 0, what);
+  return {
+    ...bound,
+    ok: bound.ok && exact.ok,
+    what:
+      `${what} against a float64 reference, and bit for bit against an fp32 reference summed in the ` +
+      `kernel's order` +
+      (exact.ok ? "" : ` (which differs by up to ${exact.maxAbsErr})`),
+  };
+}
+
 /** A small deterministic PRNG (mulberry32): same seed, same data, on every machine. */
 export function rng(seed: number): () => number {
   let a = seed >>> 0;

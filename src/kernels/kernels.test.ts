@@ -3,7 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { WSE2, WSE3, peakFlops } from "../hw/index.js";
 import { KERNELS, KernelParamError, reduceReference, runKernel, stencilReference } from "./index.js";
-import { EPS32 } from "./check.js";
+import { EPS32, compareOrdered } from "./check.js";
 import { orderedReference, weight } from "./wafer-reduce.js";
 
 const SIZES: [number, number][] = [
@@ -72,6 +72,19 @@ describe("references", () => {
     const { want } = reduceReference(v, 3, 2, 1, "row", false);
     expect([want[2], want[5]]).toEqual([6, 60]);
     expect(Number.isNaN(want[0])).toBe(true);
+  });
+  it("the fp32 reference of a reduction adds in the kernel's order: rows first, then the east column", () => {
+    // 2 x 2, n = 1: 2^24 + 1 is not an fp32; the rows round before the column adds them
+    const v = Float32Array.from([2 ** 24, 1, 1, 1]);
+    const { want, exact } = reduceReference(v, 2, 2, 1, "rect", false);
+    expect(want[3]).toBe(2 ** 24 + 3);
+    expect(exact[3]).toBe(Math.fround(Math.fround(2 ** 24 + 1) + 2)); // 2^24 + 2
+  });
+  it("compareOrdered fails a result inside the float64 bound that is not the ordered fp32 sum", () => {
+    const ok = compareOrdered([2], [2], [0.5], [2], "x");
+    const off = compareOrdered([2.25], [2], [0.5], [2], "x");
+    expect([ok.ok, off.ok]).toEqual([true, false]);
+    expect(off.what).toContain("which differs by up to 0.25");
   });
   it("one stencil step on 3 x 1: c0 u + c1 (neighbours)", () => {
     const u = stencilReference(Float32Array.from([1, 2, 4]), 3, 1, 1, 1);

@@ -9,7 +9,7 @@
 // Shapes: n = vector length; result[k] = sum over PEs of loops * w(x, y) * v[k].
 import { defineProgram, mem1d } from "../fabric/index.js";
 import type { AsyncOpts, LayoutBuilder } from "../fabric/index.js";
-import { EPS32, compare, randomF32 } from "./check.js";
+import { EPS32, compareOrdered, randomF32 } from "./check.js";
 import type { KernelDefinition, KernelSize } from "./kernel.js";
 import { columnLine, lineDsds, reduceOps, reduceRoutes, rowLine } from "./lines.js";
 
@@ -96,19 +96,13 @@ export const waferReduceKernel: KernelDefinition = {
     for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) wsum += weight(x, y);
     const want = Array.from(v, (vk) => q.loops * wsum * vk);
     const tol = Array.from(v, (vk) => 2 * (W * H + q.loops) * EPS32 * q.loops * wsum * Math.abs(vk) + 1e-30);
-    // The float64 bound grows with the PE count (about 9% of the sum on the full rectangle), loose enough to
-    // miss a lost PE; the fp32 reference in the kernel's order pins the result bit for bit.
-    const bound = compare(got, want, tol, "");
-    const exact = compare(got, orderedReference(v, W, H, q.loops), 0, "");
-    return {
-      ok: bound.ok && exact.ok,
-      maxAbsErr: bound.maxAbsErr,
-      tolerance: bound.tolerance,
-      what:
-        `the reduced vector on PE (${W - 1}, ${H - 1}) against a float64 reference, and bit for bit against ` +
-        `an fp32 reference summed in the kernel's order` +
-        (exact.ok ? "" : ` (which differs by up to ${exact.maxAbsErr})`),
-    };
+    return compareOrdered(
+      got,
+      want,
+      tol,
+      orderedReference(v, W, H, q.loops),
+      `the reduced vector on PE (${W - 1}, ${H - 1})`,
+    );
   },
 };
 
