@@ -7,7 +7,6 @@
 //     last read stopped) against reading and decoding the whole file again, side by side in the same run,
 //     after APPEND new records. The ratio is why the server tails.
 // The last line is one JSON object.
-import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync } from "node:fs";
 import os from "node:os";
 import { join } from "node:path";
@@ -15,24 +14,13 @@ import { Management, newWorkflowId, wscHome } from "../src/appliance/management/
 import { EventFileWriter, decodeEvent, readTfRecords } from "../src/util/tfevents.js";
 import { DashboardServer } from "../src/web/index.js";
 import { ModelDirScalars } from "../src/web/scalars.js";
+import { machine, machineLine, median } from "./machine.js";
 
 const JOBS = 200;
 const POINTS = 500;
 const BIG = 100_000;
 const APPEND = 10;
 const REPEAT = 15;
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-
-function cpuModel(): string {
-  try {
-    const m = /Model name:\s*(.+)/.exec(execFileSync("lscpu", { encoding: "utf8" }));
-    if (m) return m[1].trim();
-  } catch {
-    /* no lscpu */
-  }
-  return os.cpus()[0]?.model ?? "unknown";
-}
 
 /** A model_dir with one training event file of `n` logged steps, 1 s apart. */
 function modelDir(dir: string, n: number, t0: number): EventFileWriter {
@@ -92,7 +80,7 @@ w.close();
 m.close();
 
 const fig = {
-  machine: { cores: os.cpus().length, cpu: cpuModel(), node: process.version },
+  machine: machine(),
   jobs: JOBS,
   points_per_job: POINTS,
   api_jobs_ms: +median(jobsMs).toFixed(2),
@@ -103,7 +91,7 @@ const fig = {
   full_reread_ms: +median(fullMs).toFixed(2),
   full_over_tail: +(median(fullMs) / median(tailMs)).toFixed(1),
 };
-console.log(`machine: ${fig.machine.cores} cores, ${fig.machine.cpu}, Node ${fig.machine.node}`);
+console.log(machineLine(fig.machine));
 console.log(
   `GET /api/jobs, ${JOBS} jobs of ${POINTS} logged steps each: ${fig.api_jobs_ms} ms (median of ${REPEAT})`,
 );
