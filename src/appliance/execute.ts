@@ -10,7 +10,7 @@
 import { resolve } from "node:path";
 import type { CompileArtifact, CompileInput, ExecutionMode, RunSettings } from "../compiler/index.js";
 import type { DataConfig, LoadedParams } from "../frontends/params/index.js";
-import { jobCluster } from "../hw/index.js";
+import { clusterSystemsFor } from "../frontends/cluster-file.js";
 import type { ClusterSpec } from "../hw/index.js";
 import { learningRateAt } from "../numerics/index.js";
 import type { Batch } from "../numerics/index.js";
@@ -35,13 +35,7 @@ import type { RunMode } from "../runtime/index.js";
 import { EventFileWriter } from "../util/tfevents.js";
 import { WscError } from "../util/errors.js";
 import { ClusterRun } from "./cluster-run.js";
-import {
-  ClusterTooSmallError,
-  JobEndedError,
-  Management,
-  OwnedJob,
-  newWorkflowId,
-} from "./management/index.js";
+import { JobEndedError, Management, OwnedJob, newWorkflowId } from "./management/index.js";
 import { Coordinator } from "./roles/coordinator.js";
 import type { CompileReply } from "./roles/coordinator.js";
 import type { GlobalBatchRef } from "./roles/input-worker.js";
@@ -109,11 +103,9 @@ export async function executeCsx(
 
   const mgmt = req.management ?? new Management();
   try {
-    if (req.numCsx > mgmt.cluster.numSystems)
-      throw new ClusterTooSmallError(req.numCsx, mgmt.cluster.numSystems, mgmt.home.clusterFile);
-    mgmt.priorityValue(req.priority); // an unknown priority fails before anything is submitted
     // the job's systems: `numCsx` of the cluster's, with its MemoryX, SwarmX and input workers
-    const cluster: ClusterSpec = jobCluster(mgmt.cluster, req.numCsx);
+    const cluster: ClusterSpec = clusterSystemsFor(mgmt.cluster, req.numCsx, mgmt.home.clusterFile);
+    mgmt.priorityValue(req.priority); // an unknown priority fails before anything is submitted
     const modelDir = resolve(run.modelDir);
     const dir = new ModelDir(modelDir);
     const plain = (line: string) => {

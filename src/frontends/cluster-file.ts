@@ -180,12 +180,15 @@ export class ClusterTooSmallError extends WscError {
 }
 
 /**
- * The systems a job of `numCsx` systems uses on the cluster a cluster file describes (or the default): an
+ * The systems a job of `n` systems uses on cluster `c` (described by `clusterFile`, null for the default): an
  * error naming both numbers and the fix when the cluster has fewer.
  */
-export function loadJobCluster(o: { cluster?: string; system?: SystemKind; numCsx?: number }): ClusterSpec {
-  const c = loadCluster(o.cluster, { system: o.system });
-  const n = o.numCsx ?? 1;
-  if (n > c.numSystems) throw new ClusterTooSmallError(n, c.numSystems, o.cluster ?? null);
+export function clusterSystemsFor(c: ClusterSpec, n: number, clusterFile: string | null): ClusterSpec {
+  if (n > c.numSystems) throw new ClusterTooSmallError(n, c.numSystems, clusterFile);
   return jobCluster(c, n);
+}
+
+/** The systems a job of `numCsx` systems uses on the cluster a cluster file describes (or the default). */
+export function loadJobCluster(o: { cluster?: string; system?: SystemKind; numCsx?: number }): ClusterSpec {
+  return clusterSystemsFor(loadCluster(o.cluster, { system: o.system }), o.numCsx ?? 1, o.cluster ?? null);
 }

@@ -5,6 +5,7 @@ export {
   clusterFileSchema,
   clusterFromFile,
   loadCluster,
+  clusterSystemsFor,
   loadJobCluster,
   parseClusterFile,
 } from "./cluster-file.js";
