@@ -99,20 +99,21 @@ export function reduceReference(v: Float32Array, W: number, H: number, n: number
   // sums down the east column
   const chain = (cells: [number, number][], k: number) => {
     let s = 0;
-    cells.forEach(
-      ([x, y], j) => (s = j === 0 ? v[(y * W + x) * n + k] : Math.fround(s + v[(y * W + x) * n + k])),
-    );
+    cells.forEach(([x, y], j) => {
+      const t = v[(y * W + x) * n + k];
+      s = j === 0 ? t : Math.fround(s + t);
+    });
     return s;
   };
-  const rowChain = (y: number, k: number) =>
-    chain(
-      range(W).map((x) => [x, y] as [number, number]),
-      k,
-    );
+  const rowChain = (y: number, k: number) => {
+    let s = v[y * W * n + k];
+    for (let x = 1; x < W; x++) s = Math.fround(s + v[(y * W + x) * n + k]);
+    return s;
+  };
   const ordered = (cells: [number, number][], k: number) => {
     if (axis !== "rect") return chain(cells, k);
-    let s = 0;
-    for (let y = 0; y < H; y++) s = y === 0 ? rowChain(0, k) : Math.fround(s + rowChain(y, k));
+    let s = rowChain(0, k);
+    for (let y = 1; y < H; y++) s = Math.fround(s + rowChain(y, k));
     return s;
   };
   const groups: { cells: [number, number][]; holders: [number, number][] }[] = [];
