@@ -10,6 +10,8 @@ import type { CompileArtifact } from "../compiler/index.js";
 import type { ModelIR } from "../model/index.js";
 import type { OptimizerConfig } from "../numerics/index.js";
 import type { StepEstimate } from "../perf/index.js";
+import { addHits } from "../runtime/index.js";
+import type { HeadAccuracy } from "../runtime/index.js";
 import { ApplianceError } from "./errors.js";
 import { InProcessTransport } from "./transport.js";
 import type { Transport } from "./transport.js";
@@ -46,6 +48,8 @@ export interface EvalStepResult {
   readonly loss: number;
   /** Each head's share of the loss, by layer name (what the evaluation metrics need). */
   readonly headLosses: ReadonlyMap<string, number>;
+  /** Each head's top-1 hits, by layer name. */
+  readonly headAccuracy: ReadonlyMap<string, HeadAccuracy>;
   readonly samples: number;
   readonly deviceSeconds: number;
 }
@@ -210,12 +214,17 @@ export class ClusterRun {
     );
     await Promise.all(streaming);
     const headLosses = new Map<string, number>();
-    for (const r of reports)
+    const headAccuracy = new Map<string, HeadAccuracy>();
+    for (const r of reports) {
       for (const [head, v] of Object.entries(r.headLosses))
         headLosses.set(head, (headLosses.get(head) ?? 0) + v);
+      for (const [head, a] of Object.entries(r.headAccuracy))
+        headAccuracy.set(head, addHits(headAccuracy.get(head), a));
+    }
     return {
       loss: reports.reduce((a, r) => a + r.loss, 0),
       headLosses,
+      headAccuracy,
       samples: reports.reduce((a, r) => a + r.samples, 0),
       deviceSeconds: Math.max(...reports.map((r) => r.deviceSeconds)),
     };

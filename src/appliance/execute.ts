@@ -7,7 +7,7 @@
 // The step, its schedule, clipping and loss scaling are `run CPU`'s (src/runtime), and so are the checkpoint
 // format and the model_dir layout. Everything is trained for real; the rates printed are the modeled CS-X
 // device rates, and the emulation's own wall time is reported apart.
-import { resolve } from "node:path";
+import { join, resolve } from "node:path";
 import type { CompileArtifact, CompileInput, ExecutionMode, RunSettings } from "../compiler/index.js";
 import type { DataConfig, LoadedParams } from "../frontends/params/index.js";
 import { clusterSystemsFor } from "../frontends/cluster-file.js";
@@ -17,14 +17,12 @@ import type { Batch } from "../numerics/index.js";
 import { estimateStep } from "../perf/index.js";
 import type { StepEstimate } from "../perf/index.js";
 import {
-  EvalMetrics,
   LossScaler,
   ModelDir,
   checkRunInputs,
   checkpointModel,
-  evalSummaryLines,
+  evaluate,
   listCheckpoints,
-  logNumber,
   numericsOptimizer,
   pruneCheckpoints,
   resumeCheckpoint,
@@ -302,7 +300,9 @@ async function executeSteps(req: CsxExecuteRequest, x: StepsContext): Promise<St
     if (run.keepCheckpointMax) pruneCheckpoints(run.modelDir, run.keepCheckpointMax);
   };
 
-  const tb = new EventFileWriter(`${x.dir.dir}/${training ? "train" : "eval"}`);
+  const tb = training ? new EventFileWriter(join(x.dir.dir, "train")) : null;
+  const evalTb = req.mode !== "train" ? new EventFileWriter(join(x.dir.dir, "eval")) : null;
+  let evalSteps = 0;
   let samples = 0;
   let deviceSeconds = 0;
   let lastLoss: number | null = null;
@@ -343,7 +343,7 @@ async function executeSteps(req: CsxExecuteRequest, x: StepsContext): Promise<St
           const rate = windowSamples / windowDevice;
           const globalRate = samples / deviceSeconds;
           x.info(trainLogLine("CSX", step, r.loss, rate, globalRate));
-          tb.scalars(step, { loss: r.loss, local_samples_per_sec: rate, avg_samples_per_sec: globalRate });
+          tb!.scalars(step, { loss: r.loss, local_samples_per_sec: rate, avg_samples_per_sec: globalRate });
           windowSamples = 0;
           windowDevice = 0;
         }
@@ -356,48 +356,51 @@ async function executeSteps(req: CsxExecuteRequest, x: StepsContext): Promise<St
         }
       }
       if (!cancelled) x.info("Training completed successfully!");
+      x.info(`Processed ${samples} sample(s) in ${deviceSeconds.toFixed(9)} seconds.`);
     }
     if (req.mode !== "train" && !cancelled) {
       // evaluation of the trained (or loaded) weights, on the eval data, through the same systems
-      const metrics = new EvalMetrics(model);
-      const limit = run.evalSteps ?? Infinity;
       const clock0 = cr.deviceClock;
-      let k = 0;
-      for (; k < limit; k++) {
-        const g = evalData!.next();
-        if (!g) break;
-        const r = await cr.evalStep(k, g);
-        const denominators = {
-          size: g.samples.length,
-          seqLen: model.seqLen,
-          sampleOffset: 0,
-          globalBatchSize: g.samples.length,
-          globalLossTokens: g.globalLossTokens,
-        };
-        metrics.add(denominators, r.loss, r.headLosses);
-        if ((k + 1) % run.logSteps === 0)
-          x.info(`| Eval Device=CSX, Step=${k + 1}, Loss=${logNumber(r.loss)}`);
-        if ((await x.job.boundary()) === "cancel") {
-          cancelled = `${x.job.stopReason()} at evaluation step ${k + 1}`;
-          break;
-        }
+      const r = await evaluate({
+        device: "CSX",
+        model,
+        cfg: run.eval!,
+        logSteps: run.logSteps,
+        evalSteps: run.evalSteps,
+        globalStep: step,
+        tb: evalTb!,
+        only: !training,
+        info: x.info,
+        step: async (k) => {
+          const g = evalData!.next();
+          if (!g) return null;
+          const e = await cr.evalStep(k, g);
+          return {
+            ...e,
+            denominators: { globalBatchSize: g.samples.length, globalLossTokens: g.globalLossTokens },
+          };
+        },
+        seconds: () => cr.deviceClock - clock0,
+        boundary: async () =>
+          (await x.job.boundary()) === "cancel" ? `${x.job.stopReason()} at evaluation step` : null,
+      });
+      if (r.stopped) cancelled = `${r.stopped} ${r.steps}`;
+      evalSteps = r.steps;
+      if (!training) {
+        deviceSeconds = r.seconds;
+        samples = r.samples;
+        lastLoss = r.avgLoss;
       }
-      const summary = evalSummaryLines(metrics, run.eval!);
-      if (!training) deviceSeconds = cr.deviceClock - clock0;
-      for (const line of summary) x.info(line);
-      tb.scalars(step, { [training ? "eval/loss" : "loss"]: metrics.avgLoss });
-      if (!cancelled) x.info("Evaluation completed successfully!");
-      if (!training) lastLoss = metrics.avgLoss;
     }
   } finally {
-    tb.close();
+    tb?.close();
+    evalTb?.close();
   }
   const wallSeconds = (performance.now() - wall0) / 1000;
-  const steps = step - startStep;
-  x.info(`Processed ${samples} sample(s) in ${deviceSeconds.toFixed(9)} seconds.`);
+  const steps = training ? step - startStep : evalSteps;
   x.plain(
     `Emulation: the times and rates above are the modeled CS-X device time; this machine took ` +
-      `${wallSeconds.toFixed(3)} s of wall time for these ${steps} step(s)` +
+      `${wallSeconds.toFixed(3)} s of wall time for these ${steps} ${training ? "training" : "evaluation"} step(s)` +
       (steps > 0 ? ` (${((wallSeconds / steps) * 1000).toFixed(1)} ms per step)` : "") +
       (deviceSeconds > 0 ? `, ${(wallSeconds / deviceSeconds).toFixed(1)}x the modeled device time.` : "."),
   );

@@ -23,6 +23,19 @@ export interface PassResult {
   readonly loss: number;
   /** Each head's share, by layer name. */
   readonly headLosses: ReadonlyMap<string, number>;
+  /** Each head's top-1 hits, by layer name (evaluation passes only). */
+  readonly headAccuracy: ReadonlyMap<string, HeadAccuracy>;
+}
+
+/** Top-1 hits of a head: rows whose arg max is the label, of the rows whose loss counts. */
+export interface HeadAccuracy {
+  readonly correct: number;
+  readonly counted: number;
+}
+
+/** The hits of two shards (or micro-batches) of one batch together. */
+export function addHits(a: HeadAccuracy | undefined, b: HeadAccuracy): HeadAccuracy {
+  return a ? { correct: a.correct + b.correct, counted: a.counted + b.counted } : b;
 }
 
 export class LayerExecutor {
@@ -40,6 +53,7 @@ export class LayerExecutor {
     const layers = this.model.layers;
     const saved: unknown[] = new Array(layers.length);
     const headLosses = new Map<string, number>();
+    const headAccuracy = new Map<string, HeadAccuracy>();
     let x: Tensor | null = null;
     let loss = 0;
     for (const l of layers) {
@@ -53,6 +67,7 @@ export class LayerExecutor {
       saved[l.index] = o.training ? r.saved : null;
       if (r.y === null) {
         headLosses.set(l.name, r.loss ?? 0);
+        if (r.accuracy) headAccuracy.set(l.name, r.accuracy);
         loss += r.loss ?? 0;
       } else x = r.y;
     }
@@ -60,7 +75,7 @@ export class LayerExecutor {
     if (!Number.isFinite(loss) && !o.training) {
       throw new RuntimeError(`the evaluation loss is ${loss}: the weights hold NaN or Inf values`);
     }
-    if (!o.training) return { loss, headLosses };
+    if (!o.training) return { loss, headLosses, headAccuracy };
     let g: Tensor | null = null;
     for (let i = layers.length - 1; i >= 0; i--) {
       const l = layers[i];
@@ -87,6 +102,6 @@ export class LayerExecutor {
         } else if (r.dx) g = r.dx;
       } else g = r.dx;
     }
-    return { loss, headLosses };
+    return { loss, headLosses, headAccuracy };
   }
 }

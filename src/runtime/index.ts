@@ -3,8 +3,8 @@
 // MemoryX/SwarmX can stand behind), the optimizer step with schedule, clipping and loss scaling, checkpoints
 // (format in docs/checkpoints.md), evaluation metrics, and the model_dir writer. `run CPU` is built on it;
 // the appliance reuses its checkpoint format, model_dir writer and executor.
-export { LayerExecutor } from "./executor.js";
-export type { PassOptions, PassResult } from "./executor.js";
+export { LayerExecutor, addHits } from "./executor.js";
+export type { HeadAccuracy, PassOptions, PassResult } from "./executor.js";
 export { HostWeights } from "./weights.js";
 export type { Phase, WeightHook } from "./weights.js";
 export {
@@ -25,4 +25,6 @@ export { runCpu } from "./run.js";
 export type { CpuRunOptions, RunConsole, RunSummary } from "./run.js";
 export { checkRunInputs, checkpointModel, numericsOptimizer, resumeCheckpoint } from "./run-setup.js";
 export type { RunMode } from "./run-setup.js";
-export { evalSummaryLines, logNumber, trainLogLine } from "./log-lines.js";
+export { evalLogLine, evalSummaryLines, logNumber, trainLogLine } from "./log-lines.js";
+export { evaluate } from "./evaluate.js";
+export type { EvalStep, EvaluationOptions, EvaluationResult } from "./evaluate.js";

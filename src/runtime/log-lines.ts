@@ -1,6 +1,7 @@
 // The Model Zoo log lines every run prints, whichever device runs it (`run CPU` on the host, `run CSX` through
 // the appliance), so both read alike and compare line by line:
 //   | Train Device=CPU, Step=20, Loss=6.12345, Rate=52.1 samples/sec, GlobalRate=50.3 samples/sec
+//   | Eval Device=CPU, Step=4, Loss=5.98765, Rate=80.2 samples/sec, GlobalRate=80.2 samples/sec
 //   Avg Eval Loss: 5.98765 / Evaluation metrics: / "  - eval/lm_perplexity = 398.5"
 // Numbers have 6 significant digits with trailing zeros dropped.
 import type { DataConfig } from "../frontends/index.js";
@@ -27,6 +28,20 @@ export function trainLogLine(
 ): string {
   return (
     `| Train Device=${device}, Step=${step}, Loss=${logNumber(loss)}, Rate=${logNumber(rate)} samples/sec, ` +
+    `GlobalRate=${logNumber(globalRate)} samples/sec`
+  );
+}
+
+/** The log line of an evaluation step: its loss, the rate since the last line and since the evaluation began. */
+export function evalLogLine(
+  device: string,
+  step: number,
+  loss: number,
+  rate: number,
+  globalRate: number,
+): string {
+  return (
+    `| Eval Device=${device}, Step=${step}, Loss=${logNumber(loss)}, Rate=${logNumber(rate)} samples/sec, ` +
     `GlobalRate=${logNumber(globalRate)} samples/sec`
   );
 }

@@ -4,7 +4,8 @@
 // the schedule, the optimizer update. Log lines, checkpoints, evaluation and model_dir follow Model Zoo.
 // A run resumes from the latest checkpoint in model_dir (or --checkpoint_path): weights, optimizer state,
 // step, data position and loss scale, so an interrupted run ends with the weights of an uninterrupted one.
-import { dirname } from "node:path";
+import { dirname, join } from "node:path";
+import { EventFileWriter } from "../util/tfevents.js";
 import { BatchStream, openSource } from "../data/index.js";
 import type { DataPosition } from "../data/index.js";
 import type { DataConfig, LoadedParams } from "../frontends/index.js";
@@ -12,9 +13,9 @@ import { Optimizer, clipGradNorm, learningRateAt } from "../numerics/index.js";
 import { writeCheckpoint, pruneCheckpoints } from "./checkpoint.js";
 import { RuntimeError } from "./errors.js";
 import { LayerExecutor } from "./executor.js";
-import { evalSummaryLines, logNumber, trainLogLine } from "./log-lines.js";
+import { evaluate } from "./evaluate.js";
+import { trainLogLine } from "./log-lines.js";
 import { LossScaler } from "./loss-scale.js";
-import { EvalMetrics } from "./metrics.js";
 import { ModelDir } from "./model-dir.js";
 import { checkRunInputs, checkpointModel, numericsOptimizer, resumeCheckpoint } from "./run-setup.js";
 import type { RunMode } from "./run-setup.js";
@@ -100,7 +101,8 @@ export async function runCpu(o: CpuRunOptions): Promise<RunSummary> {
   const open = async (cfg: DataConfig) => openSource(cfg, model, { paramsDir, seed: run.seed });
   let trainStream: BatchStream | null = null;
   let evalResult: RunSummary["eval"] = null;
-  const evaluate = async () => {
+  const evalTb = mode !== "train" ? new EventFileWriter(join(dir.dir, "eval")) : null;
+  const runEval = async () => {
     const cfg = run.eval!;
     const source = await open(cfg);
     const stream = new BatchStream(source, {
@@ -109,30 +111,33 @@ export async function runCpu(o: CpuRunOptions): Promise<RunSummary> {
       seed: cfg.shuffleSeed ?? run.seed,
       repeat: false,
     });
-    const metrics = new EvalMetrics(model);
     const t0 = performance.now();
-    const limit = run.evalSteps ?? Infinity;
-    for (let k = 0; k < limit; k++) {
-      const g = stream.next();
-      if (!g) break;
-      const batch = stream.read(g);
-      const r = exec.run(batch, { seed: run.seed, step, training: false });
-      metrics.add(batch, r.loss, r.headLosses);
-      if ((k + 1) % run.logSteps === 0) {
-        const secs = (performance.now() - t0) / 1000;
-        info(
-          `| Eval Device=CPU, Step=${k + 1}, Loss=${logNumber(r.loss)}, Rate=${logNumber(((k + 1) * cfg.batchSize) / secs)} samples/sec`,
-        );
-      }
-    }
-    for (const line of evalSummaryLines(metrics, cfg)) info(line);
-    info("Evaluation completed successfully!");
-    evalResult = { avgLoss: metrics.avgLoss, metrics: metrics.results() };
+    const r = await evaluate({
+      device: "CPU",
+      model,
+      cfg,
+      logSteps: run.logSteps,
+      evalSteps: run.evalSteps,
+      globalStep: step,
+      tb: evalTb!,
+      only: !training,
+      info,
+      step: () => {
+        const g = stream.next();
+        if (!g) return null;
+        const batch = stream.read(g);
+        const p = exec.run(batch, { seed: run.seed, step, training: false });
+        return { ...p, samples: batch.size, denominators: batch };
+      },
+      seconds: () => (performance.now() - t0) / 1000,
+    });
+    evalResult = { avgLoss: r.avgLoss, metrics: r.metrics };
   };
 
   let samples = 0;
   let seconds = 0;
   let lastLoss: number | null = null;
+  const trainTb = training ? new EventFileWriter(join(dir.dir, "train")) : null;
   if (training) {
     const cfg = run.train!;
     const source = await open(cfg);
@@ -188,13 +193,14 @@ export async function runCpu(o: CpuRunOptions): Promise<RunSummary> {
         const rate = ((samples - samplesAtLog) * 1000) / Math.max(1e-9, now - tLog);
         const global = (samples * 1000) / Math.max(1e-9, now - t0);
         info(trainLogLine("CPU", step, r.loss, rate, global));
+        trainTb?.scalars(step, { loss: r.loss, local_samples_per_sec: rate, avg_samples_per_sec: global });
         tLog = now;
         samplesAtLog = samples;
       }
       const ckpt = run.checkpointSteps > 0 && step % run.checkpointSteps === 0;
       if (ckpt || step === maxSteps) save();
       if (mode === "train_and_eval" && run.evalFrequency && step % run.evalFrequency === 0 && step < maxSteps)
-        await evaluate();
+        await runEval();
     }
     seconds = (performance.now() - t0) / 1000;
     o.console.done?.();
@@ -213,7 +219,12 @@ export async function runCpu(o: CpuRunOptions): Promise<RunSummary> {
       end_step: step,
     });
   }
-  if (mode !== "train") await evaluate();
+  try {
+    if (mode !== "train") await runEval();
+  } finally {
+    evalTb?.close();
+    trainTb?.close();
+  }
   return {
     modelDir: run.modelDir,
     startStep,

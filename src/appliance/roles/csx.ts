@@ -12,8 +12,8 @@
 import type { WaferSpec } from "../../hw/index.js";
 import type { LayerIR } from "../../model/index.js";
 import type { Batch, ParamMap, Tensor } from "../../numerics/index.js";
-import { LayerExecutor } from "../../runtime/index.js";
-import type { Phase, WeightHook } from "../../runtime/index.js";
+import { LayerExecutor, addHits } from "../../runtime/index.js";
+import type { HeadAccuracy, Phase, WeightHook } from "../../runtime/index.js";
 import { ApplianceError } from "../errors.js";
 import type { Transport } from "../transport.js";
 import { ADDRESS, ask, bindRole } from "./protocol.js";
@@ -154,6 +154,7 @@ export class CsxSystem {
     let loss = 0;
     let samples = 0;
     const headLosses: Record<string, number> = {};
+    const headAccuracy: Record<string, HeadAccuracy> = {};
     for (let m = 0; m < mbs.length; m++) {
       const hook =
         p.mode === "pipeline"
@@ -162,6 +163,7 @@ export class CsxSystem {
       const r = new LayerExecutor(p.model, hook).run(mbs[m], { seed: p.seed, step, training, lossScale });
       loss += r.loss;
       for (const [head, v] of r.headLosses) headLosses[head] = (headLosses[head] ?? 0) + v;
+      for (const [head, a] of r.headAccuracy) headAccuracy[head] = addHits(headAccuracy[head], a);
       if (hook instanceof StreamedWeights) await Promise.all(hook.sends);
       samples += mbs[m].size;
     }
@@ -169,6 +171,7 @@ export class CsxSystem {
     return {
       loss,
       headLosses,
+      headAccuracy,
       samples,
       deviceClock: this.deviceClock,
       deviceSeconds: this.deviceClock - start,

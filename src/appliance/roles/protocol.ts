@@ -3,7 +3,7 @@
 import type { CompileInput, MemoryPerPE } from "../../compiler/index.js";
 import type { ModelIR } from "../../model/index.js";
 import type { Batch, OptimizerConfig } from "../../numerics/index.js";
-import type { Phase } from "../../runtime/index.js";
+import type { HeadAccuracy, Phase } from "../../runtime/index.js";
 import { ApplianceError } from "../errors.js";
 import type { Transport } from "../transport.js";
 import type { CompileReply } from "./coordinator.js";
@@ -83,6 +83,8 @@ export interface StepReport {
   readonly loss: number;
   /** The share of each head, by layer name. */
   readonly headLosses: Readonly<Record<string, number>>;
+  /** Each head's top-1 hits on this system's shard, by layer name (evaluation steps only). */
+  readonly headAccuracy: Readonly<Record<string, HeadAccuracy>>;
   readonly samples: number;
   /** The system's modeled device clock after the step, seconds since programming. */
   readonly deviceClock: number;

@@ -5,7 +5,7 @@
 // large to keep. A `saved` value is consumed by its backward.
 import { sgemm } from "../gemm.js";
 import { activation } from "../ops/activations.js";
-import { crossEntropy } from "../ops/cross-entropy.js";
+import { countCorrect, crossEntropy } from "../ops/cross-entropy.js";
 import { linearForward } from "../ops/linear.js";
 import { give, take } from "../pool.js";
 import { Tensor } from "../tensor.js";
@@ -55,19 +55,26 @@ function vocabLossForward(
   mask: Float32Array | null,
   rowIdx: Int32Array | null,
   gradScale: number,
-): { sum: number; saved: VocabSaved } {
+  count: boolean,
+): { sum: number; saved: VocabSaved; accuracy?: { correct: number; counted: number } } {
   const keep = rows * v <= LOGITS_LIMITS.keep;
   const chunk = keep ? rows : Math.max(1, Math.floor(LOGITS_LIMITS.chunk / v));
   const kept = keep ? take(rows * v, false) : null;
   const buf = kept ?? new Float32Array(Math.min(rows, chunk) * v);
   let sum = 0;
+  const accuracy = count ? { correct: 0, counted: 0 } : undefined;
   for (let r0 = 0; r0 < rows; r0 += chunk) {
     const n = Math.min(chunk, rows - r0);
     const { lab, msk } = chunkTargets(labels, mask, rowIdx, r0, n);
     linearForward(x.subarray(r0 * h, (r0 + n) * h), n, h, w, b, v, buf);
+    if (accuracy) {
+      const c = countCorrect(buf, n, v, lab, msk);
+      accuracy.correct += c.correct;
+      accuracy.counted += c.counted;
+    }
     sum += crossEntropy(buf, n, v, lab, msk, gradScale, buf);
   }
-  return { sum, saved: { x, rows, rowIdx, dlogits: kept, gradScale } };
+  return { sum, saved: { x, rows, rowIdx, dlogits: kept, gradScale }, ...(accuracy && { accuracy }) };
 }
 
 function chunkTargets(
@@ -131,7 +138,7 @@ const LM = "lm_head" as const;
 
 export const lmHeadKernel: LayerKernel<"lm_head"> = {
   isHead: true,
-  forward(spec, params, x, batch) {
+  forward(spec, params, x, batch, ctx) {
     const { size: B, seqLen: T } = batch;
     const H = spec.hidden,
       V = spec.vocabSize,
@@ -142,8 +149,20 @@ export const lmHeadKernel: LayerKernel<"lm_head"> = {
     const labels = batchField<Int32Array>(batch, LM, "labels", R);
     const mask = batch.lossMask ? batchField<Float32Array>(batch, LM, "lossMask", R) : null;
     const scale = spec.lossWeight / lossDenominator(spec.lossScaling, batch, LM);
-    const { sum, saved } = vocabLossForward(xd, R, H, w, b, V, labels, mask, null, scale);
-    return { y: null, loss: sum * scale, saved };
+    const { sum, saved, accuracy } = vocabLossForward(
+      xd,
+      R,
+      H,
+      w,
+      b,
+      V,
+      labels,
+      mask,
+      null,
+      scale,
+      !ctx.training,
+    );
+    return { y: null, loss: sum * scale, saved, ...(accuracy && { accuracy }) };
   },
   backward(spec, params, saved, _dy, batch, _ctx, lossScale = 1) {
     const { size: B, seqLen: T } = batch;
@@ -203,7 +222,7 @@ function maskedRows(batch: Batch, kind: LayerKind, rows: number): Int32Array {
 
 export const mlmHeadKernel: LayerKernel<"mlm_head"> = {
   isHead: true,
-  forward(spec, params, x, batch) {
+  forward(spec, params, x, batch, ctx) {
     const { size: B, seqLen: T } = batch;
     const H = spec.hidden,
       V = spec.vocabSize,
@@ -224,8 +243,18 @@ export const mlmHeadKernel: LayerKernel<"mlm_head"> = {
     const labels = batchField<Int32Array>(batch, MLM, "labels", R);
     const mask = batchField<Float32Array>(batch, MLM, "lossMask", R);
     const scale = spec.lossWeight / lossDenominator(spec.lossScaling, batch, MLM);
-    const { sum, saved: vocab } = vocabLossForward(n, M, H, w, bias, V, labels, mask, idx, scale);
-    return { y: null, loss: sum * scale, saved: { idx, xs, d, a, norm, vocab } satisfies MlmSaved };
+    const count = !ctx.training;
+    const {
+      sum,
+      saved: vocab,
+      accuracy,
+    } = vocabLossForward(n, M, H, w, bias, V, labels, mask, idx, scale, count);
+    return {
+      y: null,
+      loss: sum * scale,
+      saved: { idx, xs, d, a, norm, vocab } satisfies MlmSaved,
+      ...(accuracy && { accuracy }),
+    };
   },
   backward(spec, params, saved, _dy, batch, _ctx, lossScale = 1) {
     const { size: B, seqLen: T } = batch;
@@ -270,7 +299,7 @@ interface NspSaved {
 
 export const nspHeadKernel: LayerKernel<"nsp_head"> = {
   isHead: true,
-  forward(spec, params, x, batch) {
+  forward(spec, params, x, batch, ctx) {
     const { size: B, seqLen: T } = batch;
     const H = spec.hidden;
     const xd = input(x, NSP, [B, T, H]);
@@ -284,8 +313,14 @@ export const nspHeadKernel: LayerKernel<"nsp_head"> = {
     projForward(params, NSP, "classifier", true, pooled, B, H, 2, logits);
     const labels = batchField<Int32Array>(batch, NSP, "nspLabels", B);
     const scale = spec.lossWeight / lossDenominator("batch_size", batch, NSP);
+    const accuracy = ctx.training ? undefined : countCorrect(logits, B, 2, labels, null);
     const sum = crossEntropy(logits, B, 2, labels, null, scale, logits);
-    return { y: null, loss: sum * scale, saved: { x0, pooled, dlogits: logits } satisfies NspSaved };
+    return {
+      y: null,
+      loss: sum * scale,
+      saved: { x0, pooled, dlogits: logits } satisfies NspSaved,
+      ...(accuracy && { accuracy }),
+    };
   },
   backward(spec, params, saved, _dy, batch, _ctx, lossScale = 1) {
     const { size: B, seqLen: T } = batch;
@@ -317,17 +352,19 @@ interface ClsSaved {
 
 export const classifierHeadKernel: LayerKernel<"classifier_head"> = {
   isHead: true,
-  forward(spec, params, x, batch) {
+  forward(spec, params, x, batch, ctx) {
     const B = batch.size;
     const xd = mlpInput(x, batch, CLS, spec.inFeatures);
     const logits = new Float32Array(B * spec.classes);
     projForward(params, CLS, "fc", spec.bias, xd, B, spec.inFeatures, spec.classes, logits);
     const labels = batchField<Int32Array>(batch, CLS, "classLabels", B);
     const scale = 1 / lossDenominator("batch_size", batch, CLS);
+    const accuracy = ctx.training ? undefined : countCorrect(logits, B, spec.classes, labels, null);
     const sum = crossEntropy(logits, B, spec.classes, labels, null, scale, logits);
     return {
       y: null,
       loss: sum * scale,
+      ...(accuracy && { accuracy }),
       saved: { x: xd, first: x === null, dlogits: logits } satisfies ClsSaved,
     };
   },

@@ -33,6 +33,8 @@ export interface ForwardResult {
   readonly y: Tensor | null;
   /** Heads only: this batch's share of the global loss. */
   readonly loss?: number;
+  /** Heads only, when not training: top-1 hits over the rows whose loss counts (eval accuracy). */
+  readonly accuracy?: { readonly correct: number; readonly counted: number };
   /** Opaque to the caller: what the backward of the same layer needs. */
   readonly saved: unknown;
 }

@@ -58,3 +58,34 @@ function checkLabel(label: number, r: number, v: number): void {
     );
   }
 }
+
+/**
+ * Top-1 hits over logits [R, V]: how many rows whose mask is not 0 have their label as the arg max (the first
+ * index of the maximum, as torch.argmax), and how many rows count. What Model Zoo's AccuracyMetric adds up.
+ */
+export function countCorrect(
+  logits: Float32Array,
+  rows: number,
+  v: number,
+  labels: Int32Array,
+  mask: Float32Array | null,
+): { correct: number; counted: number } {
+  let correct = 0;
+  let counted = 0;
+  for (let r = 0; r < rows; r++) {
+    if (mask && mask[r] === 0) continue;
+    counted++;
+    const o = r * v;
+    let best = 0;
+    let max = logits[o];
+    for (let j = 1; j < v; j++) {
+      const z = logits[o + j];
+      if (z > max) {
+        max = z;
+        best = j;
+      }
+    }
+    if (best === labels[r]) correct++;
+  }
+  return { correct, counted };
+}

@@ -4,7 +4,7 @@ export { ACTIVATIONS, activation, erf, swigluBackward, swigluForward } from "./a
 export type { ActivationKernel } from "./activations.js";
 export { attentionBackward, attentionForward } from "./attention.js";
 export type { AttentionConfig, AttentionSaved } from "./attention.js";
-export { crossEntropy } from "./cross-entropy.js";
+export { countCorrect, crossEntropy } from "./cross-entropy.js";
 export { dropoutApply } from "./dropout.js";
 export type { DropoutSite } from "./dropout.js";
 export { embeddingGather, embeddingScatterAdd } from "./embedding.js";
