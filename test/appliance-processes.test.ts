@@ -103,9 +103,9 @@ describe("the appliance across processes", () => {
     const ja = execJob("a")!;
     const jb = execJob("b")!;
     expect(table).toMatch(
-      new RegExp(`${ja.id}\\s+\\S+\\s+\\S+\\s+RUNNING\\s+cs2-01,cs2-02\\s+\\S+\\s+name=a`),
+      new RegExp(`${ja.id}\\s+\\S+\\s+\\S+\\s+execute\\s+P2\\s+RUNNING\\s+cs2-01,cs2-02\\s+\\S+\\s+name=a`),
     );
-    expect(table).toMatch(new RegExp(`${jb.id}\\s+\\S+\\s+-\\s+QUEUED\\s+-`));
+    expect(table).toMatch(new RegExp(`${jb.id}\\s+\\S+\\s+-\\s+execute\\s+P2\\s+QUEUED\\s+-`));
     expect(await a.done).toBe(0);
     expect(await b.done).toBe(0);
     expect(b.out()).toContain(

@@ -28,6 +28,8 @@ describe("wsc ctl", () => {
       "NAME",
       "AGE",
       "DURATION",
+      "TYPE",
+      "PRIORITY",
       "PHASE",
       "SYSTEMS",
       "USER",
@@ -35,9 +37,27 @@ describe("wsc ctl", () => {
       "DASHBOARD",
     ]);
     expect(lines[1]).toMatch(
-      new RegExp(`^${a.id}\\s+\\d+s\\s+\\d+s\\s+RUNNING\\s+cs2-01,cs2-02\\s+\\S+\\s+name=unet_pt\\s+-$`),
+      new RegExp(
+        `^${a.id}\\s+\\d+s\\s+\\d+s\\s+execute\\s+P2\\s+RUNNING\\s+cs2-01,cs2-02\\s+\\S+\\s+name=unet_pt\\s+-$`,
+      ),
     );
-    expect(lines[2]).toMatch(new RegExp(`^${b.id}\\s+\\d+s\\s+-\\s+QUEUED\\s+-\\s+\\S+\\s+-\\s+-$`));
+    expect(lines[2]).toMatch(
+      new RegExp(`^${b.id}\\s+\\d+s\\s+-\\s+execute\\s+P2\\s+QUEUED\\s+-\\s+\\S+\\s+-\\s+-$`),
+    );
+  });
+
+  it("get jobs: TYPE tells a run's compile wsjob from its execute wsjob, PRIORITY shows the bucket", () => {
+    const { m, run } = setup();
+    const c = m.submit({ workflowId: newWorkflowId(), kind: "compile", systemsNeeded: 0, priority: "p1" });
+    const x = m.submit({ workflowId: newWorkflowId(), kind: "execute", systemsNeeded: 1, priority: "p3" });
+    const rows = run(["get", "jobs"]).stdout.trim().split("\n").slice(1);
+    const cols = (id: string) =>
+      rows
+        .find((l) => l.startsWith(id))!
+        .split(/\s+/)
+        .slice(3, 5);
+    expect(cols(c.id)).toEqual(["compile", "P1"]);
+    expect(cols(x.id)).toEqual(["execute", "P3"]);
   });
 
   it("cancel job, label job, set-priority and get job -o json say what csctl says and change the store", () => {

@@ -166,3 +166,55 @@ describe("wsc run CSX", () => {
     ]);
   });
 });
+
+describe("wsc run CSX, executed", () => {
+  it("prints the job ids as run.py does, the mode the compiler chose and why, the modeled rate, and leaves the compile report in model_dir", () => {
+    const dir = mkdtempSync(join(tmpdir(), "wsc-run-csx-x-"));
+    const md = join(dir, "md");
+    const r = wsc([
+      "run",
+      "CSX",
+      "-p",
+      cfg("tiny/llama.yaml"),
+      "-m",
+      "train",
+      "--max_steps",
+      "2",
+      "-o",
+      md,
+      "-c",
+      join(dir, "cache"),
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    const logDir = join(
+      md,
+      "cerebras_logs",
+      readdirSync(join(md, "cerebras_logs")).find((d) => d !== "latest")!,
+    );
+    const ids = [
+      ...r.stdout.matchAll(
+        /INFO: {3}(compile|execute) job id: (wsjob-[a-z0-9]{22}), workflow id: (wflow-\S+), remote log path: (.+)$/gm,
+      ),
+    ];
+    expect(ids.map((m) => m[1])).toEqual(["compile", "execute"]);
+    expect(ids[0][3]).toBe(ids[1][3]);
+    expect(ids[0][4]).toBe(logDir);
+    // the ids are the ones `wsc ctl` lists
+    const jobs = JSON.parse(wsc(["ctl", "get", "jobs", "-a", "-o", "json"]).stdout) as {
+      name: string;
+      type: string;
+    }[];
+    for (const m of ids) expect(jobs.find((j) => j.name === m[2])?.type).toBe(m[1]);
+    const perf = JSON.parse(readFileSync(join(md, "performance.json"), "utf8"));
+    expect(r.stdout).toMatch(new RegExp(`INFO: {3}Execution mode: ${perf.execution_strategy} \\(.+\\)`));
+    const est = /INFO: {3}Estimated (\S+) samples\/s, .* \(modeled device time/.exec(r.stdout);
+    expect(Number(est?.[1])).toBeCloseTo(perf.est_samples_per_sec, -1);
+    expect(Number(est?.[1]) / perf.est_samples_per_sec).toBeCloseTo(1, 3);
+    for (const f of ["compile_report.txt", "compile_report.json", "wafer_map.png"])
+      expect(readdirSync(md)).toContain(f);
+    const report = JSON.parse(readFileSync(join(md, "compile_report.json"), "utf8"));
+    expect(report.mode).toBe(perf.execution_strategy);
+    expect(report.hash).toBe(perf.compile_hash);
+    expect(readFileSync(join(md, "wafer_map.png")).subarray(1, 4).toString()).toBe("PNG");
+  });
+});

@@ -28,8 +28,8 @@ describe("wsc system", () => {
       "management node",
       "MemoryX",
       "SwarmX",
-      "CS-2 #0",
-      "CS-2 #1",
+      "cs2-01 (CS-2)",
+      "cs2-02 (CS-2)",
       "input workers",
     ]) {
       expect(r.stdout).toContain(role);
@@ -42,9 +42,20 @@ describe("wsc system", () => {
     const f = join(dir, "c.yaml");
     writeFileSync(f, "num_systems: 16\n");
     const r = wsc(["system", "--cluster", f]);
-    expect(r.stdout).toContain("CS-2 #15");
+    expect(r.stdout).toContain("cs2-16 (CS-2)");
     expect(r.stdout).toContain("... 13 more");
     expect(r.stdout).toMatch(/SwarmX\s+.*depth 2/);
+  });
+  it("names the systems as wsc ctl and the dashboard do: cs2-01, cs2-02", () => {
+    const dir = mkdtempSync(join(tmpdir(), "wsc-"));
+    const drawn = [...wsc(["system"]).stdout.matchAll(/│ (cs2-\d\d) \(CS-2\)/g)].map((m) => m[1]);
+    const listed = wsc(["ctl", "get", "cluster"], { env: { WSC_HOME: dir } })
+      .stdout.split("\n")
+      .slice(1)
+      .map((l) => l.split(/\s+/)[0])
+      .filter((n) => /^cs2-/.test(n));
+    expect(drawn).toEqual(["cs2-01", "cs2-02"]);
+    expect(listed).toEqual(drawn);
   });
   it("a bad cluster file exits 2 with the key, the line and the limit, and no stack trace", () => {
     const dir = mkdtempSync(join(tmpdir(), "wsc-"));

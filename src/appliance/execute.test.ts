@@ -55,9 +55,13 @@ describe("run CSX execution", () => {
       "Input workers have begun streaming input data",
       "Beginning appliance run",
     ];
+    // every status line carries run.py's log prefix, on the console as in the log file
+    const PREFIX = /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} INFO: {3}/;
+    for (const l of lines) expect(l).toMatch(PREFIX);
+    const messages = lines.map((l) => l.replace(PREFIX, ""));
     let at = -1;
     for (const o of order) {
-      const i = lines.findIndex((l, k) => k > at && l.startsWith(o));
+      const i = messages.findIndex((l, k) => k > at && l.startsWith(o));
       expect(i, o).toBeGreaterThan(at);
       at = i;
     }
@@ -71,7 +75,7 @@ describe("run CSX execution", () => {
     expect(lines.some((l) => /Processed 32 sample\(s\) in \d+\.\d{9} seconds\.$/.test(l))).toBe(true);
     expect(
       lines.some((l) =>
-        l.startsWith("Emulation: the times and rates above are the modeled CS-X device time"),
+        l.includes("INFO:   Emulation: the times and rates above are the modeled CS-X device time"),
       ),
     ).toBe(true);
     const md = join(dir, "md");
@@ -124,7 +128,7 @@ describe("run CSX execution", () => {
     const lines: string[] = [];
     const rest = await executeCsx(request(dir, paramsFile, text4, mgmt, "b"), (l) => lines.push(l));
     expect([rest.startStep, rest.step]).toEqual([2, 4]);
-    expect(lines.some((l) => l.startsWith('Found existing cached compile with hash: "cs_'))).toBe(true);
+    expect(lines.some((l) => l.includes('INFO:   Found existing cached compile with hash: "cs_'))).toBe(true);
     expect(lines.some((l) => /Loaded checkpoint .*checkpoint_2\.mdl \(step 2\)/.test(l))).toBe(true);
     const a = readCheckpoint(join(dir, "a", "checkpoint_4.mdl"));
     const b = readCheckpoint(join(dir, "b", "checkpoint_4.mdl"));
@@ -170,7 +174,7 @@ describe("run CSX execution", () => {
     const text = tinyGptParams();
     const { dir, paramsFile, mgmt } = tempAppliance(text);
     const say = (l: string) => {
-      if (l.startsWith("Compile artifacts successfully written")) {
+      if (l.includes("INFO:   Compile artifacts successfully written")) {
         const cj = mgmt.store.list().find((j) => j.kind === "compile")!;
         expect(mgmt.cancel(cj.id, "ann")).toBe("requested");
       }

@@ -15,6 +15,7 @@ import type { ClusterSpec } from "../hw/index.js";
 import { learningRateAt } from "../numerics/index.js";
 import type { Batch } from "../numerics/index.js";
 import { estimateStep } from "../perf/index.js";
+import { buildReport, reportSummary, writeCompileReport } from "../perf/report.js";
 import type { StepEstimate } from "../perf/index.js";
 import {
   LossScaler,
@@ -106,11 +107,9 @@ export async function executeCsx(
     mgmt.priorityValue(req.priority); // an unknown priority fails before anything is submitted
     const modelDir = resolve(run.modelDir);
     const dir = new ModelDir(modelDir);
-    const plain = (line: string) => {
-      dir.info(line);
-      say(line);
-    };
+    // every status line, on the console and in the run's logs, as run.py logs it: "<time> INFO:   <line>"
     const info = (msg: string) => say(dir.info(msg));
+    const plain = info;
     const workflowId = newWorkflowId();
     const detail = {
       params: resolve(params.file),
@@ -136,6 +135,7 @@ export async function executeCsx(
         detail,
       }),
     );
+    plain(`compile job id: ${cj.id}, workflow id: ${workflowId}, remote log path: ${dir.logDir}`);
     await cj.waitUntilRunning(plain);
     const input: CompileInput = {
       model,
@@ -170,6 +170,13 @@ export async function executeCsx(
     }
     cj.finish("SUCCEEDED", `compiled ${artifact.hash} (${artifact.decision.mode})`);
     plain("Compile was successful!");
+    // what --compile_only reports, for the run about to execute: the mode and why, the modeled rate, the files
+    const estimate = estimateStep(artifact, cluster);
+    const report = buildReport(artifact, estimate, cluster, compiled.cached);
+    for (const line of reportSummary(report)) info(line);
+    const { files } = writeCompileReport(modelDir, report, cluster);
+    dir.info(`Wrote ${files.join(", ")}`);
+    info(`Compile report: ${files[0]}`);
 
     // --- the execute job
     plain("Programming Cerebras Wafer Scale Cluster for execution.");
@@ -191,6 +198,7 @@ export async function executeCsx(
         },
       }),
     );
+    plain(`execute job id: ${xj.id}, workflow id: ${workflowId}, remote log path: ${dir.logDir}`);
     const running = await xj.waitUntilRunning(plain);
     xj.startHeartbeat();
     try {
@@ -201,6 +209,7 @@ export async function executeCsx(
         cluster,
         dir,
         compileSeconds: compiled.seconds,
+        estimate,
         plain,
         info,
       });
@@ -226,6 +235,7 @@ interface StepsContext {
   readonly cluster: ClusterSpec;
   readonly dir: ModelDir;
   readonly compileSeconds: number;
+  readonly estimate: StepEstimate;
   plain(line: string): void;
   info(line: string): void;
 }
@@ -254,7 +264,7 @@ async function executeSteps(req: CsxExecuteRequest, x: StepsContext): Promise<St
     x.info(`Loaded checkpoint ${from} (step ${step})`);
   }
   const startStep = step;
-  const estimate: StepEstimate = estimateStep(x.artifact, x.cluster);
+  const { estimate } = x;
   const t0 = performance.now();
   const data = training ? await req.openData(run.train!, trainPos ? { position: trainPos } : {}) : null;
   const evalData = req.mode !== "train" ? await req.openData(run.eval!, {}) : null;

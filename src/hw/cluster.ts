@@ -89,3 +89,15 @@ export const ALCF_CLUSTER: ClusterSpec = makeCluster(CS2, 2, "ALCF CS-2 cluster"
 export function jobCluster(c: ClusterSpec, n: number): ClusterSpec {
   return { ...c, numSystems: n };
 }
+
+/**
+ * Names of the cluster's systems, as the scheduler hands them out and every view shows them (`wsc system`,
+ * `wsc ctl`, the dashboard): `cs2-01`, `cs2-02`, ..., numbered from 1 in the order of the cluster file.
+ */
+export function systemNames(c: ClusterSpec): string[] {
+  const width = Math.max(2, String(c.numSystems).length);
+  return Array.from(
+    { length: c.numSystems },
+    (_, i) => `${c.system.kind}-${String(i + 1).padStart(width, "0")}`,
+  );
+}

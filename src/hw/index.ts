@@ -4,7 +4,7 @@ export { LINKS, WSE2, WSE3 } from "./wafer.js";
 export type { Link, NumberFormat, SimdOp, SimdWidths, WaferSpec } from "./wafer.js";
 export { CS2, CS3, SYSTEMS } from "./system.js";
 export type { SystemKind, SystemSpec } from "./system.js";
-export { ALCF_CLUSTER, DEFAULT_MANAGEMENT, jobCluster, makeCluster } from "./cluster.js";
+export { ALCF_CLUSTER, DEFAULT_MANAGEMENT, jobCluster, makeCluster, systemNames } from "./cluster.js";
 export type { ClusterSpec, ManagementSpec, MemoryXSpec, SwarmXSpec } from "./cluster.js";
 export {
   deriveCluster,

@@ -2,7 +2,11 @@
 // (compile_report.json), as text for the terminal (with a small map of the wafer) and as a PNG map of the
 // wafer: the placement of every stage (pipelined) or every layer's share of the step and of the peak (weight
 // streaming). Every time in it is modeled device time, what the CS-X would take, never this machine's.
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { kernelRect } from "../hw/index.js";
+import { WscError, errnoCode } from "../util/errors.js";
+import { makeDirs } from "../util/fs.js";
 import type { ClusterSpec } from "../hw/index.js";
 import type { CompileArtifact, MemoryPerPE, ModeCandidate, PassRecord } from "../compiler/index.js";
 import type { Bound, LayerTime, StepEstimate } from "./estimate.js";
@@ -473,4 +477,59 @@ export function reportPng(r: CompileReport, cluster: ClusterSpec): Buffer {
     }
   }
   return img.toPng();
+}
+
+/**
+ * What a run tells the user about its compile before it executes, in two lines: the execution mode and why
+ * the compiler chose it, and the modeled rate.
+ */
+export function reportSummary(r: CompileReport): string[] {
+  const e = r.estimate;
+  const why = r.forced
+    ? "forced by execution_strategy"
+    : r.candidates.every((c) => c.feasible)
+      ? r.why
+      : r.candidates
+          .filter((c) => !c.feasible)
+          .map((c) => `${c.mode} not possible: ${c.reason}`)
+          .join("; ");
+  return [
+    `Execution mode: ${r.mode} (${why})`,
+    `Estimated ${e.samplesPerSec.toPrecision(4)} samples/s, ${secs(e.deviceSecondsPerStep)} per step on ` +
+      `${r.cluster.numSystems} x ${r.cluster.system} (modeled device time, mostly ${e.bound}-bound); ` +
+      `micro-batch ${r.batch.microBatch}, ${bytes(r.memoryPerPE.total)} of ${bytes(r.memoryPerPE.limit)} SRAM per PE`,
+  ];
+}
+
+/** The files of a compile report in a model_dir. */
+export const REPORT_FILES = ["compile_report.txt", "compile_report.json", "wafer_map.png"] as const;
+
+/**
+ * Write the compile report to a model_dir: compile_report.txt (the terminal text), compile_report.json and
+ * wafer_map.png, plus any `extra` files ([name, body]). Returns the paths written and the text. A model_dir that
+ * cannot be written is bad input naming the folder and the flag.
+ */
+export function writeCompileReport(
+  dir: string,
+  r: CompileReport,
+  cluster: ClusterSpec,
+  extra: readonly (readonly [string, string])[] = [],
+): { files: string[]; text: string } {
+  const text = reportText(r, cluster);
+  const bodies: [string, string | Buffer][] = [
+    [REPORT_FILES[0], text + "\n"],
+    [REPORT_FILES[1], JSON.stringify(r, null, 1) + "\n"],
+    ...extra.map(([f, b]): [string, string] => [f, b]),
+    [REPORT_FILES[2], reportPng(r, cluster)],
+  ];
+  const files = bodies.map(([f]) => join(dir, f));
+  try {
+    makeDirs(dir);
+    bodies.forEach(([, body], i) => writeFileSync(files[i], body));
+  } catch (err) {
+    throw new WscError(
+      `cannot write the compile report to model_dir ${dir}: ${errnoCode(err)}; give a writable folder with -o/--model_dir`,
+    );
+  }
+  return { files, text };
 }

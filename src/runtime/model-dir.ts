@@ -39,6 +39,8 @@ function relink(target: string, link: string): void {
 
 export class ModelDir {
   readonly runLog: string;
+  /** cerebras_logs/{YYYYmmdd_HHMMSS}: this run's folder of logs (the jobs' log path). */
+  readonly logDir: string;
   private readonly logs: string[];
 
   constructor(readonly dir: string) {
@@ -51,6 +53,7 @@ export class ModelDir {
       throw new RuntimeError(`cannot create model_dir ${dir}: ${errnoCode(e)}`, 2);
     }
     this.runLog = join(dir, `run_${ts}.log`);
+    this.logDir = join(dir, "cerebras_logs", ts);
     this.logs = [this.runLog, join(dir, "cerebras_logs", ts, "run.log")];
     for (const f of this.logs) writeFileSync(f, "", { flag: "a" });
     relink(`run_${ts}.log`, join(dir, "latest_run.log"));

@@ -5,9 +5,12 @@ import { existsSync } from "node:fs";
 import { makeDirs } from "../../util/fs.js";
 import { homedir, userInfo } from "node:os";
 import { join, resolve } from "node:path";
+import { systemNames } from "../../hw/index.js";
 import type { ClusterSpec } from "../../hw/index.js";
 import { loadCluster } from "../../frontends/cluster-file.js";
 import { JobStoreError } from "./errors.js";
+
+export { systemNames };
 
 export interface WscHome {
   /** The folder: `$WSC_HOME`, or `~/.wsc`. */
@@ -46,15 +49,6 @@ export function wscHome(env: NodeJS.ProcessEnv = process.env): WscHome {
 /** The cluster management schedules onto: `$WSC_HOME/cluster.yaml`, or the default (2 CS-2). */
 export function homeCluster(home: WscHome): ClusterSpec {
   return loadCluster(home.clusterFile ?? undefined);
-}
-
-/** Names of the cluster's systems, as the scheduler hands them out: `cs2-01`, `cs2-02`, ... */
-export function systemNames(c: ClusterSpec): string[] {
-  const width = Math.max(2, String(c.numSystems).length);
-  return Array.from(
-    { length: c.numSystems },
-    (_, i) => `${c.system.kind}-${String(i + 1).padStart(width, "0")}`,
-  );
 }
 
 /** The OS user who owns jobs this process submits. */

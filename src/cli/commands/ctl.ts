@@ -45,15 +45,31 @@ function withManagement<T>(fn: (m: Management) => T): T {
   }
 }
 
-const JOB_COLUMNS = ["NAME", "AGE", "DURATION", "PHASE", "SYSTEMS", "USER", "LABELS", "DASHBOARD"];
+const JOB_COLUMNS = [
+  "NAME",
+  "AGE",
+  "DURATION",
+  "TYPE",
+  "PRIORITY",
+  "PHASE",
+  "SYSTEMS",
+  "USER",
+  "LABELS",
+  "DASHBOARD",
+];
 
-/** A job's row; `dashboard` is the base URL of the running dashboard, or null (the column then shows "-"). */
-function jobRow(j: JobRecord, now: number, dashboard: string | null): string[] {
+/**
+ * A job's row; `dashboard` is the base URL of the running dashboard, or null (the column then shows "-").
+ * TYPE is compile or execute (a run's two wsjobs), PRIORITY the bucket (P1..P3) as csctl prints it.
+ */
+function jobRow(m: Management, j: JobRecord, now: number, dashboard: string | null): string[] {
   const d = jobDurationMs(j, now);
   return [
     j.id,
     shortDuration(now - j.createdAt),
     d === null ? "-" : shortDuration(d),
+    j.kind,
+    m.priorityName(j.priority).toUpperCase(),
     j.phase,
     j.systems.length > 0 ? j.systems.join(",") : "-",
     j.owner,
@@ -71,7 +87,7 @@ function printJobs(m: Management, jobs: readonly JobRecord[], format: OutputForm
         ? "No resources found"
         : table(
             JOB_COLUMNS,
-            jobs.map((j) => jobRow(j, now, dashboard)),
+            jobs.map((j) => jobRow(m, j, now, dashboard)),
           ),
     );
   } else {

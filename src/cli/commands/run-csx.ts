@@ -2,9 +2,7 @@
 // what the hardware would do. `--validate_only` stops after kernel matching (what a login node can check);
 // `--compile_only` compiles (or finds the cached compile), writes the compile report, the wafer map and
 // performance.json to the model directory, and executes nothing.
-import { writeFileSync } from "node:fs";
-import { makeDirs } from "../../util/fs.js";
-import { join, resolve } from "node:path";
+import { resolve } from "node:path";
 import type { ClusterSpec, SystemKind } from "../../hw/index.js";
 import { compile, compileCached, NULL_TARGET } from "../../compiler/index.js";
 import type { CompileArtifact, ExecutionMode, RunSettings } from "../../compiler/index.js";
@@ -12,8 +10,8 @@ import { loadJobCluster } from "../../frontends/cluster-file.js";
 import { homeClusterFile } from "../../appliance/management/home.js";
 import type { ModelIR } from "../../model/index.js";
 import { estimateStep, perfTimeModel } from "../../perf/index.js";
-import { WscError, errnoCode } from "../../util/errors.js";
-import { buildReport, reportPng, reportText } from "../../perf/report.js";
+import { WscError } from "../../util/errors.js";
+import { buildReport, writeCompileReport } from "../../perf/report.js";
 import type { CompileReport } from "../../perf/report.js";
 
 export interface CsxOptions {
@@ -92,39 +90,20 @@ export function runCsx(job: CsxJob, o: CsxOptions, say: (line: string) => void):
   const e = estimateStep(c.artifact, cluster);
   const report = buildReport(c.artifact, e, cluster, c.cached);
   const dir = resolve(o.modelDir);
-  const text = reportText(report, cluster);
-  const files = [
-    [join(dir, "compile_report.txt"), text + "\n"],
-    [join(dir, "compile_report.json"), JSON.stringify(report, null, 1) + "\n"],
-    [
-      join(dir, "performance.json"),
-      JSON.stringify(
-        {
-          est_samples_per_sec: e.samplesPerSec,
-          est_device_seconds_per_step: e.deviceSecondsPerStep,
-          compile_time: compileSeconds,
-          compile_hash: c.artifact.hash,
-          execution_strategy: c.artifact.decision.mode,
-          num_csx: cluster.numSystems,
-        },
-        null,
-        2,
-      ) + "\n",
-    ],
-  ] as const;
-  const png = join(dir, "wafer_map.png");
-  try {
-    makeDirs(dir);
-    for (const [f, body] of files) writeFileSync(f, body);
-    writeFileSync(png, reportPng(report, cluster));
-  } catch (err) {
-    throw new WscError(
-      `cannot write the compile report to model_dir ${dir}: ${errnoCode(err)}; give a writable folder with -o/--model_dir`,
-    );
-  }
+  const perfJson = {
+    est_samples_per_sec: e.samplesPerSec,
+    est_device_seconds_per_step: e.deviceSecondsPerStep,
+    compile_time: compileSeconds,
+    compile_hash: c.artifact.hash,
+    execution_strategy: c.artifact.decision.mode,
+    num_csx: cluster.numSystems,
+  };
+  const { files, text } = writeCompileReport(dir, report, cluster, [
+    ["performance.json", JSON.stringify(perfJson, null, 2) + "\n"],
+  ]);
   say("");
   say(text);
   say("");
-  say(`Wrote ${files.map(([f]) => f).join(", ")} and ${png}`);
-  return { artifact: c.artifact, report, files: [...files.map(([f]) => f), png] };
+  say(`Wrote ${files.join(", ")}`);
+  return { artifact: c.artifact, report, files };
 }

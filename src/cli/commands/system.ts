@@ -1,6 +1,6 @@
 // `wsc system`: the cluster a user is about to use, drawn, and the figures of its wafer, systems and roles.
 import type { Command } from "commander";
-import { deriveCluster, kernelRect } from "../../hw/index.js";
+import { deriveCluster, kernelRect, systemNames } from "../../hw/index.js";
 import type { ClusterSpec, DerivedCluster } from "../../hw/index.js";
 import { loadCluster } from "../../frontends/cluster-file.js";
 import { bytes, int, si } from "../../util/units.js";
@@ -15,6 +15,7 @@ export function drawCluster(c: ClusterSpec, d: DerivedCluster): string {
   const io = si(d.system.hostIoBitsPerSec, "b/s");
   const n = c.numSystems;
   const shown = n <= 4 ? [...Array(n).keys()] : [0, 1, -1, n - 1];
+  const names = systemNames(c);
   const boxW = 17;
   const gap = 2;
   const width = Math.max(shown.length * boxW + (shown.length - 1) * gap, 50);
@@ -89,7 +90,7 @@ export function drawCluster(c: ClusterSpec, d: DerivedCluster): string {
       return;
     }
     cv.box(left, y, boxW, [
-      `${sys.name} #${shown[i]}`,
+      `${names[shown[i]]} (${sys.name})`,
       sys.wafer.name,
       `${sys.wafer.fabricWidth}x${sys.wafer.fabricHeight} PEs`,
     ]);
