@@ -1,9 +1,12 @@
 // `wsc run CSX` as a user runs it: the built CLI on the shipped Model Zoo configs.
-import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { ROOT, wsc } from "./helpers.js";
+import { tinyGptParams } from "../src/appliance/testing.js";
+import { checkpointDifferences, readCheckpoint } from "../src/runtime/checkpoint.js";
+import { ROOT, WSC, wsc } from "./helpers.js";
 
 const cfg = (p: string) => join(ROOT, "configs", p);
 
@@ -165,6 +168,46 @@ describe("wsc run CSX", () => {
       "checkpoint_40.mdl",
     ]);
   });
+  for (const strategy of ["pipeline", "weight_streaming"] as const) {
+    it(`${strategy}: killed for real (SIGKILL) during training, it resumes and ends with the uninterrupted run's weights and optimizer state`, async () => {
+      const params = join(dir, `kill-${strategy}.yaml`);
+      writeFileSync(params, tinyGptParams({ maxSteps: 24, checkpointSteps: 2, logSteps: 4, strategy }));
+      const home = mkdtempSync(join(tmpdir(), "wsc-home-"));
+      const env = { ...process.env, WSC_HOME: home };
+      const args = (md: string) => [
+        "run",
+        "CSX",
+        "-p",
+        params,
+        "-m",
+        "train",
+        "-o",
+        md,
+        "-c",
+        join(dir, "cache"),
+      ];
+      const full = join(dir, `kill-${strategy}-full`);
+      const r0 = wsc(args(full), { env });
+      expect(r0.code, r0.stderr).toBe(0);
+      const d = join(dir, `kill-${strategy}`);
+      const child = spawn(process.execPath, [WSC, ...args(d)], { cwd: ROOT, env, stdio: "ignore" });
+      const deadline = Date.now() + 60_000;
+      while (!existsSync(join(d, "checkpoint_6.mdl")) && Date.now() < deadline && child.exitCode === null)
+        await new Promise((r) => setTimeout(r, 5));
+      child.kill("SIGKILL");
+      await new Promise((r) => child.on("close", r));
+      expect(existsSync(join(d, "checkpoint_24.mdl"))).toBe(false);
+      const r = wsc(args(d), { env });
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout).toMatch(/Loaded checkpoint .*checkpoint_\d+\.mdl \(step \d+\)/);
+      expect(readdirSync(d).filter((n) => n.includes(".tmp-"))).toEqual([]);
+      expect(readCheckpoint(join(d, "checkpoint_24.mdl")).optimizer?.step).toBe(24);
+      expect(checkpointDifferences(join(full, "checkpoint_24.mdl"), join(d, "checkpoint_24.mdl"))).toEqual(
+        [],
+      );
+      expect(JSON.parse(readFileSync(join(d, "performance.json"), "utf8")).execution_strategy).toBe(strategy);
+    });
+  }
 });
 
 describe("wsc run CSX, executed", () => {

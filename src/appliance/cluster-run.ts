@@ -99,7 +99,9 @@ export class ClusterRun {
       );
     this.transport = o.transport ?? new InProcessTransport();
     const t = this.transport;
-    const store = new WeightStore(o.model, o.seed, this.mode === "weight_streaming" ? o.optimizer : null);
+    // MemoryX holds the run's starting point in both modes, optimizer state included: weight streaming
+    // updates it here, a pipelined run takes all of it (weights, moments, step count) onto the wafer.
+    const store = new WeightStore(o.model, o.seed, o.optimizer);
     if (o.initial) store.restore(o.initial.snapshot, o.initial.from);
     this.memoryx = new MemoryX(t, store);
     this.swarmx = this.mode === "weight_streaming" ? new SwarmX(t, o.cluster, this.numSystems) : null;

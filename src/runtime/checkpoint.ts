@@ -186,3 +186,40 @@ export function pruneCheckpoints(dir: string, keep: number): void {
   const all = listCheckpoints(dir);
   for (const c of all.slice(0, Math.max(0, all.length - keep))) unlinkSync(c.path);
 }
+
+/**
+ * What differs between two checkpoints' training state, one line per difference (empty: the same step, data
+ * position, loss scale, weights and optimizer state, bit for bit). `createdAt` is not compared.
+ */
+export function checkpointDifferences(a: string, b: string): string[] {
+  const x = readCheckpoint(a);
+  const y = readCheckpoint(b);
+  const out: string[] = [];
+  const same = (what: string, u: unknown, v: unknown) => {
+    if (JSON.stringify(u) !== JSON.stringify(v))
+      out.push(`${what}: ${JSON.stringify(u)} in ${a}, ${JSON.stringify(v)} in ${b}`);
+  };
+  const bits = (what: string, u: Float32Array, v: Float32Array | undefined) => {
+    if (!v) out.push(`${what}: in ${a} only`);
+    else if (
+      !Buffer.from(u.buffer, u.byteOffset, u.byteLength).equals(
+        Buffer.from(v.buffer, v.byteOffset, v.byteLength),
+      )
+    )
+      out.push(`${what}: the values differ`);
+  };
+  same("step", x.step, y.step);
+  same("data position", x.data, y.data);
+  same("loss scale", x.lossScale, y.lossScale);
+  same("seed", x.seed, y.seed);
+  same("weight names", [...x.weights.keys()], [...y.weights.keys()]);
+  for (const [name, t] of x.weights) bits(`weight ${name}`, t.data, y.weights.get(name)?.data);
+  const o = x.optimizer;
+  const p = y.optimizer;
+  same("optimizer", o && { kind: o.kind, step: o.step }, p && { kind: p.kind, step: p.step });
+  if (o && p) {
+    same("optimizer buffers", Object.keys(o.buffers).sort(), Object.keys(p.buffers).sort());
+    for (const [name, t] of Object.entries(o.buffers)) bits(`optimizer ${name}`, t, p.buffers[name]);
+  }
+  return out;
+}

@@ -9,6 +9,7 @@ export { HostWeights } from "./weights.js";
 export type { Phase, WeightHook } from "./weights.js";
 export {
   MAGIC,
+  checkpointDifferences,
   checkpointName,
   listCheckpoints,
   pruneCheckpoints,

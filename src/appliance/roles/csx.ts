@@ -6,7 +6,8 @@
 //   messages into its weight queue before executing it (MemoryX streams ahead of the compute, as the real
 //   one streams the next layer while the current one computes), and its gradient sends complete after it.
 //   Pipelined: the whole model lives here (weights, gradients, optimizer state), loaded once from MemoryX's
-//   initial weights and updated here at the step boundary.
+//   starting point (the seed's weights, or a checkpoint's weights with its optimizer moments and step count)
+//   and updated here at the step boundary.
 // Each system keeps a modeled device clock (seconds the real system would take, from perf's per-layer
 // estimate of the artifact) and checks the SRAM per PE the compiler assigned against the wafer's.
 import type { WaferSpec } from "../../hw/index.js";
