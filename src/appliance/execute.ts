@@ -110,6 +110,8 @@ export async function executeCsx(
     // every status line, on the console and in the run's logs, as run.py logs it: "<time> INFO:   <line>"
     const info = (msg: string) => say(dir.info(msg));
     const plain = info;
+    for (const n of dir.removedTemporaries)
+      info(`Removed ${n}: a partial checkpoint of a run stopped mid-write`);
     const workflowId = newWorkflowId();
     const detail = {
       params: resolve(params.file),
@@ -262,6 +264,7 @@ async function executeSteps(req: CsxExecuteRequest, x: StepsContext): Promise<St
     trainPos = c.data.train;
     scaler.load(c.lossScale);
     x.info(`Loaded checkpoint ${from} (step ${step})`);
+    for (const w of c.warnings) x.info(`WARNING: ${w}`);
   }
   const startStep = step;
   const { estimate } = x;

@@ -8,15 +8,18 @@ export type { HeadAccuracy, PassOptions, PassResult } from "./executor.js";
 export { HostWeights } from "./weights.js";
 export type { Phase, WeightHook } from "./weights.js";
 export {
+  CHECKPOINT_VERSION,
+  CheckpointError,
   MAGIC,
   checkpointDifferences,
   checkpointName,
   listCheckpoints,
   pruneCheckpoints,
   readCheckpoint,
+  removeStaleCheckpointTemps,
   writeCheckpoint,
 } from "./checkpoint.js";
-export type { CheckpointContent, CheckpointHeader, TensorEntry } from "./checkpoint.js";
+export type { CheckpointContent, CheckpointHeader, LoadedCheckpoint, TensorEntry } from "./checkpoint.js";
 export { ModelDir, logTime, stamp } from "./model-dir.js";
 export { EvalMetrics } from "./metrics.js";
 export { LossScaler } from "./loss-scale.js";

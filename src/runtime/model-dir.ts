@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { stringify } from "yaml";
 import { errnoCode } from "../util/errors.js";
 import { RuntimeError } from "./errors.js";
-import { checkpointName } from "./checkpoint.js";
+import { checkpointName, removeStaleCheckpointTemps } from "./checkpoint.js";
 
 const pad = (n: number, w = 2) => String(n).padStart(w, "0");
 
@@ -41,6 +41,8 @@ export class ModelDir {
   readonly runLog: string;
   /** cerebras_logs/{YYYYmmdd_HHMMSS}: this run's folder of logs (the jobs' log path). */
   readonly logDir: string;
+  /** Partial checkpoints of writers that were killed mid-write, removed when the folder was opened. */
+  readonly removedTemporaries: readonly string[];
   private readonly logs: string[];
 
   constructor(readonly dir: string) {
@@ -58,6 +60,7 @@ export class ModelDir {
     for (const f of this.logs) writeFileSync(f, "", { flag: "a" });
     relink(`run_${ts}.log`, join(dir, "latest_run.log"));
     relink(ts, join(dir, "cerebras_logs", "latest"));
+    this.removedTemporaries = removeStaleCheckpointTemps(dir);
   }
 
   /** Append a line to the run's logs. */

@@ -5,8 +5,8 @@
 import type { LoadedParams, OptimizerConfig, RunConfig } from "../frontends/index.js";
 import type { ModelIR } from "../model/index.js";
 import type { OptimizerConfig as NumericsOptimizerConfig } from "../numerics/index.js";
-import { listCheckpoints, readCheckpoint } from "./checkpoint.js";
-import type { CheckpointContent } from "./checkpoint.js";
+import { CheckpointError, listCheckpoints, readCheckpoint } from "./checkpoint.js";
+import type { CheckpointContent, LoadedCheckpoint } from "./checkpoint.js";
 import { RuntimeError } from "./errors.js";
 
 export type RunMode = "train" | "eval" | "train_and_eval";
@@ -50,21 +50,34 @@ export function checkpointModel(model: ModelIR): CheckpointContent["model"] {
   return { family: model.family, name: model.name, paramCount: model.paramCount };
 }
 
-/** The checkpoint a run starts from, read and checked against the model; null: start from the seed. */
+/**
+ * The checkpoint a run starts from, read, verified (readCheckpoint) and checked against the model: the same
+ * parameters by name and shape, nothing more. null: start from the seed.
+ */
 export function resumeCheckpoint(
   run: Pick<RunConfig, "checkpointPath" | "autoloadLastCheckpoint" | "modelDir">,
   model: ModelIR,
-): { from: string; checkpoint: CheckpointContent } | null {
+): { from: string; checkpoint: LoadedCheckpoint } | null {
   const from =
     run.checkpointPath ??
     (run.autoloadLastCheckpoint ? listCheckpoints(run.modelDir).at(-1)?.path : undefined);
   if (!from) return null;
   const checkpoint = readCheckpoint(from);
-  if (checkpoint.model.paramCount !== model.paramCount) {
-    throw new RuntimeError(
-      `${from} holds a model of ${checkpoint.model.paramCount} parameters (${checkpoint.model.name}); this one has ${model.paramCount}`,
-      2,
+  const fail = (why: string): never => {
+    throw new CheckpointError(
+      `${from}: ${why}; it was written for another model (${checkpoint.model.name}), this run's is ${model.name}: ` +
+        "give this model's checkpoint with --checkpoint_path, or another model_dir",
     );
+  };
+  if (checkpoint.model.paramCount !== model.paramCount)
+    fail(`it holds a model of ${checkpoint.model.paramCount} parameters; this one has ${model.paramCount}`);
+  const shapes = new Map(model.layers.flatMap((l) => l.params.map((p) => [p.fullName, p.shape] as const)));
+  for (const [name, t] of checkpoint.weights) {
+    const want = shapes.get(name);
+    if (!want) fail(`tensor '${name}' is not a parameter of this model`);
+    else if (want.join(",") !== t.shape.join(","))
+      fail(`tensor '${name}' has shape [${t.shape.join(", ")}]; the model's is [${want.join(", ")}]`);
   }
+  for (const name of shapes.keys()) if (!checkpoint.weights.has(name)) fail(`it has no tensor '${name}'`);
   return { from, checkpoint };
 }

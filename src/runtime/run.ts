@@ -57,6 +57,8 @@ export async function runCpu(o: CpuRunOptions): Promise<RunSummary> {
   info(`Running ${model.name} (${model.paramCount.toLocaleString("en-US")} parameters) on CPU, mode ${mode}`);
   for (const i of params.ignored) dir.info(`ignored ${i.path}: ${i.reason}`);
   for (const w of params.warnings) info(`WARNING: ${w}`);
+  for (const n of dir.removedTemporaries)
+    info(`Removed ${n}: a partial checkpoint of a run stopped mid-write`);
 
   const weights = new HostWeights(model, run.seed);
   const exec = new LayerExecutor(model, weights);
@@ -76,6 +78,7 @@ export async function runCpu(o: CpuRunOptions): Promise<RunSummary> {
     trainPos = c.data.train;
     scaler.load(c.lossScale);
     info(`Loaded checkpoint ${from} (step ${step})`);
+    for (const w of c.warnings) info(`WARNING: ${w}`);
   } else if (mode === "eval") {
     info("WARNING: no checkpoint in model_dir and no --checkpoint_path: evaluating the initial weights");
   }

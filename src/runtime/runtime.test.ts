@@ -19,7 +19,7 @@ describe("checkpoints", () => {
   it("round-trip weights, optimizer state, step, data position and loss scale exactly", () => {
     const dir = mkdtempSync(join(tmpdir(), "wsc-ckpt-"));
     const w = Float32Array.from([1.5, -2.25, Math.PI, 1e-30]);
-    const m = Float32Array.from([0.1, 0.2]);
+    const m = Float32Array.from([0.1, 0.2, -0.3, 4e-9]);
     const path = writeCheckpoint(join(dir, "checkpoint_7.mdl"), {
       step: 7,
       model: { family: "gpt2", name: "t", paramCount: 4 },
@@ -179,7 +179,7 @@ describe("what every run shares", () => {
     });
     const run = { checkpointPath: path, autoloadLastCheckpoint: true, modelDir: dir };
     expect(() => resumeCheckpoint(run, model)).toThrow(
-      `${path} holds a model of ${model.paramCount + 1} parameters (other); this one has ${model.paramCount}`,
+      `${path}: it holds a model of ${model.paramCount + 1} parameters; this one has ${model.paramCount}; it was written for another model (other)`,
     );
     const none = { checkpointPath: null, autoloadLastCheckpoint: false, modelDir: dir };
     expect(resumeCheckpoint(none, model)).toBeNull();

@@ -12,24 +12,10 @@ import { closeSync, fsyncSync, openSync, writeSync } from "node:fs";
 import { makeDirs } from "./fs.js";
 import { hostname } from "node:os";
 import { join } from "node:path";
+import { crc32c } from "./crc32c.js";
 import { WscError } from "./errors.js";
 
-const CRC32C_TABLE = (() => {
-  const t = new Uint32Array(256);
-  for (let i = 0; i < 256; i++) {
-    let c = i;
-    for (let k = 0; k < 8; k++) c = c & 1 ? (c >>> 1) ^ 0x82f63b78 : c >>> 1;
-    t[i] = c >>> 0;
-  }
-  return t;
-})();
-
-/** CRC-32C (Castagnoli, reflected polynomial 0x82F63B78) of `data`. */
-export function crc32c(data: Uint8Array): number {
-  let c = 0xffffffff;
-  for (let i = 0; i < data.length; i++) c = CRC32C_TABLE[(c ^ data[i]) & 0xff] ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
-}
+export { crc32c };
 
 /** The masked CRC TFRecord stores. */
 export function maskedCrc32c(data: Uint8Array): number {
