@@ -1,4 +1,4 @@
-// A damaged checkpoint through the CLI: `run CPU` exits 2 with the file, the tensor and the way out (the
+// A damaged checkpoint through the CLI: `run CPU` (and `run CSX`, before compiling) exits 2 with the file, the tensor and the way out (the
 // previous good checkpoint) and no stack trace; a checkpoint path that is not a regular file does not hang.
 import { mkdtempSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -35,6 +35,16 @@ describe("run CPU on a damaged checkpoint", () => {
       ),
     );
     expect(r.stderr).not.toMatch(/\n\s+at /);
+    // run CSX reads the same way, before it submits a compile job
+    const home = mkdtempSync(join(tmpdir(), "wsc-home-"));
+    const csx = wsc(
+      ["run", "CSX", "-p", params, "-m", "train", "-o", join(dir, "csx"), "--checkpoint_path", latest],
+      { env: { WSC_HOME: home } },
+    );
+    expect(csx.code).toBe(2);
+    expect(csx.stderr).toContain(`wsc: error: ${latest}: tensor '`);
+    expect(csx.stderr).not.toMatch(/\n\s+at /);
+    expect(csx.stdout).not.toContain("Compiling the model");
     const ok = run("--max_steps", "4", "--checkpoint_path", join(md, "checkpoint_1.mdl"));
     expect(ok.code, ok.stderr).toBe(0);
     expect(ok.stdout).toContain(`Loaded checkpoint ${join(md, "checkpoint_1.mdl")} (step 1)`);

@@ -99,6 +99,8 @@ export async function executeCsx(
   const { run, model } = params;
   const training = req.mode !== "eval";
   checkRunInputs(params, req.mode);
+  // the checkpoint to start from, verified before any job is submitted
+  const resume = resumeCheckpoint(run, model);
 
   const mgmt = req.management ?? new Management();
   try {
@@ -205,6 +207,7 @@ export async function executeCsx(
     xj.startHeartbeat();
     try {
       const r = await executeSteps(req, {
+        resume,
         job: xj,
         systems: running.systems,
         artifact,
@@ -231,6 +234,7 @@ export async function executeCsx(
 }
 
 interface StepsContext {
+  readonly resume: ReturnType<typeof resumeCheckpoint>;
   readonly job: OwnedJob;
   readonly systems: readonly string[];
   readonly artifact: CompileArtifact;
@@ -256,7 +260,7 @@ async function executeSteps(req: CsxExecuteRequest, x: StepsContext): Promise<St
   let step = 0;
   let trainPos: { epoch: number; offset: number } | null = null;
   let initial: { snapshot: WeightSnapshot; from: string } | undefined;
-  const resume = resumeCheckpoint(run, model);
+  const { resume } = x;
   if (resume) {
     const { from, checkpoint: c } = resume;
     initial = { snapshot: { weights: Object.fromEntries(c.weights), optimizer: c.optimizer }, from };
