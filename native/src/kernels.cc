@@ -88,4 +88,7 @@ void CrossEntropyRows(const float* logits, int64_t rows, int64_t v, const int32_
   WSC_DISPATCH(CrossEntropyRows, logits, rows, v, labels, mask, gradScale, dlogits, rowLoss);
 }
 
+void SliceLse(const float* x, int64_t n, float* maxOut, double* sumOut) { WSC_DISPATCH(SliceLse, x, n, maxOut, sumOut); }
+void SliceSoftmaxScaled(float* x, int64_t n, double lse, float k) { WSC_DISPATCH(SliceSoftmaxScaled, x, n, lse, k); }
+
 }  // namespace wsc

@@ -124,6 +124,38 @@ export interface NativeKernels {
     dlogits: Float32Array | null,
     rowLoss: Float64Array,
   ): void;
+  /**
+   * The fused LM head plus cross-entropy over logits = x W^T (+ b), x [rows, h], W [v, h], never holding the
+   * logits whole: lse[r] (log-sum-exp of row r) and rowLoss[r] = mask[r] (lse[r] - logit[r, label]).
+   */
+  vocabLossForward(
+    x: Float32Array,
+    rows: number,
+    h: number,
+    w: Float32Array,
+    b: Float32Array | null,
+    v: number,
+    labels: Int32Array,
+    mask: Float32Array | null,
+    lse: Float64Array,
+    rowLoss: Float64Array,
+  ): void;
+  /** Its backward from lse: dx [rows, h], dw [v, h], db [v] (overwritten) for dlogits scaled by `scale`. */
+  vocabLossBackward(
+    x: Float32Array,
+    rows: number,
+    h: number,
+    w: Float32Array,
+    b: Float32Array | null,
+    v: number,
+    labels: Int32Array,
+    mask: Float32Array | null,
+    lse: Float64Array,
+    scale: number,
+    dx: Float32Array,
+    dw: Float32Array,
+    db: Float32Array | null,
+  ): void;
   adamStep(
     w: Float32Array,
     g: Float32Array,
