@@ -60,6 +60,11 @@ void VocabLossForward(const VocabLossArgs& a, double* lse, double* rowLoss);
 // into dx [rows, h] = dlogits W, dw [v, h] = dlogits^T x and db [v] = column sums (all overwritten).
 void VocabLossBackward(const VocabLossArgs& a, const double* lse, float scale, float* dx, float* dw, float* db);
 
+// out += a; x *= k; sum of x^2 (float64, a fixed order) — gradient accumulation and clipping.
+void AddInto(float* out, const float* a, int64_t n);
+void ScaleInPlace(float* x, int64_t n, float k);
+double SumSquares(const float* x, int64_t n);
+
 struct AdamArgs {
   float gradScale, l2, shrink, beta1, beta2, eps, stepSize, sqrtBc2;
 };

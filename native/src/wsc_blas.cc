@@ -23,6 +23,7 @@
 #include <cstdint>
 #include <cstring>
 #include <string>
+#include <vector>
 
 namespace {
 
@@ -561,6 +562,39 @@ Napi::Value VocabLossBackwardJs(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// addInto(out, a): out += a over out's length (a at least as long)
+Napi::Value AddIntoJs(const Napi::CallbackInfo& info) {
+  Args a(info);
+  const int64_t n = info[0].IsTypedArray() ? static_cast<int64_t>(info[0].As<Napi::TypedArray>().ElementLength()) : 0;
+  float* out = a.F32("out", n);
+  const float* x = a.F32("a", n);
+  if (a.ok) Chunked(n, [&](int64_t i0, int64_t m) { wsc::AddInto(out + i0, x + i0, m); });
+  return info.Env().Undefined();
+}
+
+// scaleInPlace(x, k): x *= k
+Napi::Value ScaleInPlaceJs(const Napi::CallbackInfo& info) {
+  Args a(info);
+  const int64_t n = info[0].IsTypedArray() ? static_cast<int64_t>(info[0].As<Napi::TypedArray>().ElementLength()) : 0;
+  float* x = a.F32("x", n);
+  const float k = static_cast<float>(a.Num());
+  if (a.ok) Chunked(n, [&](int64_t i0, int64_t m) { wsc::ScaleInPlace(x + i0, m, k); });
+  return info.Env().Undefined();
+}
+
+// sumSquares(x): sum of x^2 in float64, summed per fixed chunk of elements, then over the chunks in order
+Napi::Value SumSquaresJs(const Napi::CallbackInfo& info) {
+  Args a(info);
+  const int64_t n = info[0].IsTypedArray() ? static_cast<int64_t>(info[0].As<Napi::TypedArray>().ElementLength()) : 0;
+  const float* x = a.F32("x", n);
+  if (!a.ok) return info.Env().Undefined();
+  std::vector<double> part((n + kElemChunk - 1) / kElemChunk, 0.0);
+  Chunked(n, [&](int64_t i0, int64_t m) { part[i0 / kElemChunk] = wsc::SumSquares(x + i0, m); });
+  double s = 0;
+  for (double p : part) s += p;
+  return Napi::Number::New(info.Env(), s);
+}
+
 // heads(qkv, b, t, h, n, q, k, v, cos | null, sin | null, rot, interleaved, split): split = true copies qkv
 // into head-major q, k, v (rotating q and k); split = false merges q, k, v (rotating q and k back in place)
 // into qkv.
@@ -621,6 +655,9 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("heads", Napi::Function::New(env, HeadsJs));
   exports.Set("crossEntropy", Napi::Function::New(env, CrossEntropyJs));
   exports.Set("fillRows", Napi::Function::New(env, FillRowsJs));
+  exports.Set("addInto", Napi::Function::New(env, AddIntoJs));
+  exports.Set("scaleInPlace", Napi::Function::New(env, ScaleInPlaceJs));
+  exports.Set("sumSquares", Napi::Function::New(env, SumSquaresJs));
   exports.Set("vocabLossForward", Napi::Function::New(env, VocabLossForwardJs));
   exports.Set("vocabLossBackward", Napi::Function::New(env, VocabLossBackwardJs));
   return exports;
