@@ -1,7 +1,10 @@
 #!/usr/bin/python3
-"""The benchmark GPT of bench/numerics.ts in PyTorch CPU, out of the box (default threads): one training step
-(forward, backward, AdamW) timed over several steps. Prints one JSON line: step_ms (median), peak_rss_mb,
-threads. Usage: numerics_torch.py D_MODEL LAYERS HEADS SEQ BATCH VOCAB FFN WARMUP STEPS"""
+"""The GPTs of bench/numerics.ts in PyTorch CPU, out of the box (default threads): one training step
+(forward, backward, clipping when asked, AdamW) timed over several steps. Prints one JSON line: step_ms
+(median), peak_rss_mb, threads.
+Usage: numerics_torch.py D_MODEL LAYERS HEADS SEQ BATCH VOCAB FFN WARMUP STEPS [TIED ACT BETA2 CLIP]
+  TIED 1 ties the head to the token embedding (default 0), ACT gelu or gelu_tanh (default gelu_tanh), BETA2
+  AdamW's second beta (default 0.999), CLIP the max gradient norm (default 0: no clipping)."""
 import json
 import math
 import resource
@@ -13,6 +16,9 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 H, L, NH, T, B, V, FF, WARMUP, STEPS = map(int, sys.argv[1:10])
+EXTRA = sys.argv[10:] + ["0", "gelu_tanh", "0.999", "0"][len(sys.argv[10:]):]
+TIED, ACT, BETA2, CLIP = EXTRA[0] == "1", EXTRA[1], float(EXTRA[2]), float(EXTRA[3])
+APPROX = "tanh" if ACT == "gelu_tanh" else "none"
 
 
 class Block(nn.Module):
@@ -33,7 +39,7 @@ class Block(nn.Module):
         s = q @ k.transpose(-1, -2) / math.sqrt(H // NH) + self.causal
         a = (torch.softmax(s, dim=-1) @ v).transpose(1, 2).reshape(b, t, H)
         x = x + self.out(a)
-        return x + self.fc2(F.gelu(self.fc1(self.ln2(x)), approximate="tanh"))
+        return x + self.fc2(F.gelu(self.fc1(self.ln2(x)), approximate=APPROX))
 
 
 class GPT(nn.Module):
@@ -44,6 +50,8 @@ class GPT(nn.Module):
         self.blocks = nn.ModuleList([Block() for _ in range(L)])
         self.ln_f = nn.LayerNorm(H)
         self.head = nn.Linear(H, V, bias=False)
+        if TIED:
+            self.head.weight = self.wte.weight
 
     def forward(self, ids, labels):
         x = self.wte(ids) + self.wpe.weight[: ids.shape[1]]
@@ -55,7 +63,7 @@ class GPT(nn.Module):
 
 torch.manual_seed(0)
 model = GPT()
-opt = torch.optim.AdamW(model.parameters(), lr=1e-4, weight_decay=0.01)
+opt = torch.optim.AdamW(model.parameters(), lr=1e-4, betas=(0.9, BETA2), weight_decay=0.01)
 ids = torch.randint(0, V, (B, T + 1))
 x, y = ids[:, :-1].contiguous(), ids[:, 1:].contiguous()
 times = []
@@ -64,6 +72,8 @@ for i in range(WARMUP + STEPS):
     opt.zero_grad(set_to_none=True)
     loss = model(x, y)
     loss.backward()
+    if CLIP > 0:
+        torch.nn.utils.clip_grad_norm_(model.parameters(), CLIP)
     opt.step()
     dt = (time.perf_counter() - t0) * 1000
     if i >= WARMUP:

@@ -88,4 +88,10 @@ void CrossEntropyRows(const float* logits, int64_t rows, int64_t v, const int32_
   WSC_DISPATCH(CrossEntropyRows, logits, rows, v, labels, mask, gradScale, dlogits, rowLoss);
 }
 
+void SliceLse(const float* x, int64_t n, float* maxOut, double* sumOut) { WSC_DISPATCH(SliceLse, x, n, maxOut, sumOut); }
+void SliceSoftmaxScaled(float* x, int64_t n, double lse, float k) { WSC_DISPATCH(SliceSoftmaxScaled, x, n, lse, k); }
+void AddInto(float* out, const float* a, int64_t n) { WSC_DISPATCH(AddInto, out, a, n); }
+void ScaleInPlace(float* x, int64_t n, float k) { WSC_DISPATCH(ScaleInPlace, x, n, k); }
+double SumSquares(const float* x, int64_t n) { WSC_DISPATCH(SumSquares, x, n); }
+
 }  // namespace wsc

@@ -37,6 +37,34 @@ void MergeHeads(float* dq, float* dk, const float* dv, int64_t b, int64_t t, int
 void CrossEntropyRows(const float* logits, int64_t rows, int64_t v, const int32_t* labels, const float* mask,
                       float gradScale, float* dlogits, double* rowLoss);
 
+// A row's slice of logits: its max and sum_j exp(x_j - max) (float64), for an online log-sum-exp.
+void SliceLse(const float* x, int64_t n, float* maxOut, double* sumOut);
+// In place: x_j = k * exp(x_j - lse).
+void SliceSoftmaxScaled(float* x, int64_t n, double lse, float k);
+
+// The fused LM head plus cross-entropy (vocab_loss.cc): logits = x W^T (+ b) over x [rows, h], W [v, h],
+// computed a block of rows by a slice of the vocabulary at a time and never held whole.
+struct VocabLossArgs {
+  const float* x;
+  int64_t rows, h;
+  const float* w;
+  const float* b;  // [v] or null
+  int64_t v;
+  const int32_t* labels;  // [rows]; checked by the caller for rows whose mask is not 0
+  const float* mask;      // [rows] or null
+};
+// lse[r] = logsumexp of row r's logits and rowLoss[r] = mask[r] * (lse[r] - logit[r, label[r]]) (both 0
+// where the mask is 0).
+void VocabLossForward(const VocabLossArgs& a, double* lse, double* rowLoss);
+// From the forward's lse: dlogits = scale * mask[r] * (softmax - onehot), recomputed slice by slice and fed
+// into dx [rows, h] = dlogits W, dw [v, h] = dlogits^T x and db [v] = column sums (all overwritten).
+void VocabLossBackward(const VocabLossArgs& a, const double* lse, float scale, float* dx, float* dw, float* db);
+
+// out += a; x *= k; sum of x^2 (float64, a fixed order) — gradient accumulation and clipping.
+void AddInto(float* out, const float* a, int64_t n);
+void ScaleInPlace(float* x, int64_t n, float k);
+double SumSquares(const float* x, int64_t n);
+
 struct AdamArgs {
   float gradScale, l2, shrink, beta1, beta2, eps, stepSize, sqrtBc2;
 };

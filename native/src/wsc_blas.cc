@@ -10,8 +10,8 @@
 //                beta, C, cOff, ldc, strideC, batch)
 //     the same for `batch` matrices spaced by the strides (elements)
 //   setNumThreads(n), getNumThreads() (the tile pool's threads; OpenBLAS itself runs single-threaded), config()
-// and the element-wise kernels of kernels.h (activations, norms, attention softmax, Adam), each checking that
-// its arrays hold the elements it will touch.
+// and the element-wise kernels of kernels.h (activations, norms, attention softmax, Adam, the fused vocabulary
+// loss of vocab_loss.cc), each checking that its arrays hold the elements it will touch.
 
 #include <napi.h>
 #include <cblas.h>
@@ -23,6 +23,7 @@
 #include <cstdint>
 #include <cstring>
 #include <string>
+#include <vector>
 
 namespace {
 
@@ -491,6 +492,109 @@ Napi::Value CrossEntropyJs(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+// Reads the arguments the fused vocabulary loss shares: (x, rows, h, w, b | null, v, labels, mask | null),
+// checking every extent and the labels of the rows that count.
+bool ReadVocabLoss(const Napi::CallbackInfo& info, Args& a, wsc::VocabLossArgs* out) {
+  Napi::Env env = info.Env();
+  const int64_t rows = a.PeekInt(1), h = a.PeekInt(2), v = a.PeekInt(5);
+  out->x = a.F32("x", rows * h);
+  out->rows = a.Int("rows");
+  out->h = a.Int("h");
+  out->w = a.F32("w", v * h);
+  out->b = a.F32("b", v, true);
+  out->v = a.Int("v");
+  if (!a.ok) return false;
+  if (!info[6].IsTypedArray() || info[6].As<Napi::TypedArray>().TypedArrayType() != napi_int32_array ||
+      static_cast<int64_t>(info[6].As<Napi::TypedArray>().ElementLength()) < rows) {
+    Napi::TypeError::New(env, "labels must be an Int32Array of at least rows elements").ThrowAsJavaScriptException();
+    return false;
+  }
+  out->labels = info[6].As<Napi::Int32Array>().Data();
+  a.Skip();
+  out->mask = a.F32("mask", rows, true);
+  if (!a.ok) return false;
+  for (int64_t r = 0; r < rows; ++r) {
+    if ((!out->mask || out->mask[r] != 0.0f) && (out->labels[r] < 0 || out->labels[r] >= v)) {
+      Napi::RangeError::New(env, "label " + std::to_string(out->labels[r]) + " at position " + std::to_string(r) +
+                                     " is outside the " + std::to_string(v) + " classes")
+          .ThrowAsJavaScriptException();
+      return false;
+    }
+  }
+  return true;
+}
+
+double* F64At(const Napi::CallbackInfo& info, size_t k, const char* name, int64_t need) {
+  if (!info[k].IsTypedArray() || info[k].As<Napi::TypedArray>().TypedArrayType() != napi_float64_array ||
+      static_cast<int64_t>(info[k].As<Napi::TypedArray>().ElementLength()) < need) {
+    Napi::TypeError::New(info.Env(), std::string(name) + " must be a Float64Array of at least " +
+                                         std::to_string(need) + " elements")
+        .ThrowAsJavaScriptException();
+    return nullptr;
+  }
+  return info[k].As<Napi::Float64Array>().Data();
+}
+
+// vocabLossForward(x, rows, h, w, b | null, v, labels, mask | null, lse: Float64Array, rowLoss: Float64Array)
+Napi::Value VocabLossForwardJs(const Napi::CallbackInfo& info) {
+  Args a(info);
+  wsc::VocabLossArgs va;
+  if (info.Length() != 10 || !ReadVocabLoss(info, a, &va)) return info.Env().Undefined();
+  double* lse = F64At(info, 8, "lse", va.rows);
+  double* rowLoss = lse ? F64At(info, 9, "rowLoss", va.rows) : nullptr;
+  if (rowLoss) wsc::VocabLossForward(va, lse, rowLoss);
+  return info.Env().Undefined();
+}
+
+// vocabLossBackward(x, rows, h, w, b | null, v, labels, mask | null, lse: Float64Array, scale, dx, dw, db | null)
+Napi::Value VocabLossBackwardJs(const Napi::CallbackInfo& info) {
+  Args a(info);
+  wsc::VocabLossArgs va;
+  if (info.Length() != 13 || !ReadVocabLoss(info, a, &va)) return info.Env().Undefined();
+  const double* lse = F64At(info, 8, "lse", va.rows);
+  if (!lse) return info.Env().Undefined();
+  a.Skip();
+  const float scale = static_cast<float>(a.Num());
+  float* dx = a.F32("dx", va.rows * va.h);
+  float* dw = a.F32("dw", va.v * va.h);
+  float* db = a.F32("db", va.v, true);
+  if (a.ok) wsc::VocabLossBackward(va, lse, scale, dx, dw, db);
+  return info.Env().Undefined();
+}
+
+// addInto(out, a): out += a over out's length (a at least as long)
+Napi::Value AddIntoJs(const Napi::CallbackInfo& info) {
+  Args a(info);
+  const int64_t n = info[0].IsTypedArray() ? static_cast<int64_t>(info[0].As<Napi::TypedArray>().ElementLength()) : 0;
+  float* out = a.F32("out", n);
+  const float* x = a.F32("a", n);
+  if (a.ok) Chunked(n, [&](int64_t i0, int64_t m) { wsc::AddInto(out + i0, x + i0, m); });
+  return info.Env().Undefined();
+}
+
+// scaleInPlace(x, k): x *= k
+Napi::Value ScaleInPlaceJs(const Napi::CallbackInfo& info) {
+  Args a(info);
+  const int64_t n = info[0].IsTypedArray() ? static_cast<int64_t>(info[0].As<Napi::TypedArray>().ElementLength()) : 0;
+  float* x = a.F32("x", n);
+  const float k = static_cast<float>(a.Num());
+  if (a.ok) Chunked(n, [&](int64_t i0, int64_t m) { wsc::ScaleInPlace(x + i0, m, k); });
+  return info.Env().Undefined();
+}
+
+// sumSquares(x): sum of x^2 in float64, summed per fixed chunk of elements, then over the chunks in order
+Napi::Value SumSquaresJs(const Napi::CallbackInfo& info) {
+  Args a(info);
+  const int64_t n = info[0].IsTypedArray() ? static_cast<int64_t>(info[0].As<Napi::TypedArray>().ElementLength()) : 0;
+  const float* x = a.F32("x", n);
+  if (!a.ok) return info.Env().Undefined();
+  std::vector<double> part((n + kElemChunk - 1) / kElemChunk, 0.0);
+  Chunked(n, [&](int64_t i0, int64_t m) { part[i0 / kElemChunk] = wsc::SumSquares(x + i0, m); });
+  double s = 0;
+  for (double p : part) s += p;
+  return Napi::Number::New(info.Env(), s);
+}
+
 // heads(qkv, b, t, h, n, q, k, v, cos | null, sin | null, rot, interleaved, split): split = true copies qkv
 // into head-major q, k, v (rotating q and k); split = false merges q, k, v (rotating q and k back in place)
 // into qkv.
@@ -551,6 +655,11 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("heads", Napi::Function::New(env, HeadsJs));
   exports.Set("crossEntropy", Napi::Function::New(env, CrossEntropyJs));
   exports.Set("fillRows", Napi::Function::New(env, FillRowsJs));
+  exports.Set("addInto", Napi::Function::New(env, AddIntoJs));
+  exports.Set("scaleInPlace", Napi::Function::New(env, ScaleInPlaceJs));
+  exports.Set("sumSquares", Napi::Function::New(env, SumSquaresJs));
+  exports.Set("vocabLossForward", Napi::Function::New(env, VocabLossForwardJs));
+  exports.Set("vocabLossBackward", Napi::Function::New(env, VocabLossBackwardJs));
   return exports;
 }
 

@@ -124,6 +124,44 @@ export interface NativeKernels {
     dlogits: Float32Array | null,
     rowLoss: Float64Array,
   ): void;
+  /** out += a over out's length. */
+  addInto(out: Float32Array, a: Float32Array): void;
+  /** x *= k. */
+  scaleInPlace(x: Float32Array, k: number): void;
+  /** sum of x^2 in float64, per fixed chunk of elements and then over the chunks in order. */
+  sumSquares(x: Float32Array): number;
+  /**
+   * The fused LM head plus cross-entropy over logits = x W^T (+ b), x [rows, h], W [v, h], never holding the
+   * logits whole: lse[r] (log-sum-exp of row r) and rowLoss[r] = mask[r] (lse[r] - logit[r, label]).
+   */
+  vocabLossForward(
+    x: Float32Array,
+    rows: number,
+    h: number,
+    w: Float32Array,
+    b: Float32Array | null,
+    v: number,
+    labels: Int32Array,
+    mask: Float32Array | null,
+    lse: Float64Array,
+    rowLoss: Float64Array,
+  ): void;
+  /** Its backward from lse: dx [rows, h], dw [v, h], db [v] (overwritten) for dlogits scaled by `scale`. */
+  vocabLossBackward(
+    x: Float32Array,
+    rows: number,
+    h: number,
+    w: Float32Array,
+    b: Float32Array | null,
+    v: number,
+    labels: Int32Array,
+    mask: Float32Array | null,
+    lse: Float64Array,
+    scale: number,
+    dx: Float32Array,
+    dw: Float32Array,
+    db: Float32Array | null,
+  ): void;
   adamStep(
     w: Float32Array,
     g: Float32Array,

@@ -4,7 +4,7 @@
 // delivers the layer's gradients through the same hook. Heads (lm_head, mlm_head, nsp_head, classifier_head)
 // read the current activation and leave it in place; their input gradients add up.
 import type { LayerIR, ModelIR } from "../model/index.js";
-import { fullParamName, layerKernel } from "../numerics/index.js";
+import { addInto, fullParamName, layerKernel } from "../numerics/index.js";
 import type { Batch, StepContext, Tensor } from "../numerics/index.js";
 import { RuntimeError } from "./errors.js";
 import type { WeightHook } from "./weights.js";
@@ -95,11 +95,8 @@ export class LayerExecutor {
       for (const [local, t] of r.grads) grads.set(tiedTo.get(local) ?? fullParamName(l.name, local), t);
       this.weights.deliver(l, grads);
       if (k.isHead) {
-        if (r.dx && g) {
-          const a = g.data;
-          const b = r.dx.data;
-          for (let j = 0; j < a.length; j++) a[j] += b[j];
-        } else if (r.dx) g = r.dx;
+        if (r.dx && g) addInto(g.data, r.dx.data);
+        else if (r.dx) g = r.dx;
       } else g = r.dx;
     }
     return { loss, headLosses, headAccuracy };

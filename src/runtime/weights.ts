@@ -3,7 +3,7 @@
 // MemoryX stands behind the same interface (streaming each layer's weights out through SwarmX for its
 // forward and again for its backward, and receiving the summed gradients).
 import type { LayerIR, ModelIR } from "../model/index.js";
-import { Tensor, paramsFromDecls } from "../numerics/index.js";
+import { Tensor, addInto, paramsFromDecls } from "../numerics/index.js";
 import type { OptimParam, ParamMap } from "../numerics/index.js";
 import { RuntimeError } from "./errors.js";
 
@@ -54,9 +54,7 @@ export class HostWeights implements WeightHook {
         this.grads.set(name, g);
         continue;
       }
-      const a = have.data;
-      const b = g.data;
-      for (let i = 0; i < a.length; i++) a[i] += b[i];
+      addInto(have.data, g.data);
     }
   }
 

@@ -1,11 +1,14 @@
 // Loss heads: lm_head (GPT), mlm_head and nsp_head (BERT), classifier_head (MLP family). Each returns its
-// loss as this batch's share of the global loss: masked sum / global denominator * loss weight. The logits
-// of lm_head are computed in row chunks and never kept whole when large; the gradient of the cross-entropy is
-// computed in the forward (the head's backward follows it directly) and recomputed per chunk when it was too
-// large to keep. A `saved` value is consumed by its backward.
-import { sgemm } from "../gemm.js";
+// loss as this batch's share of the global loss: masked sum / global denominator * loss weight. The vocabulary
+// loss of lm_head and mlm_head runs fused on the OpenBLAS backend (the addon's vocabLossForward/Backward: tiles
+// of logits, an online log-sum-exp, dlogits fed straight into the GEMMs of dx and dW; see docs/numerics.md).
+// The reference beside it, and the path of the TypeScript backend, computes the logits in row chunks, never
+// kept whole when large; the gradient of the cross-entropy is computed in the forward (the head's backward
+// follows it directly) and recomputed per chunk when it was too large to keep. A `saved` value is consumed by
+// its backward.
+import { nativeKernels, sgemm } from "../gemm.js";
 import { activation } from "../ops/activations.js";
-import { countCorrect, crossEntropy } from "../ops/cross-entropy.js";
+import { checkLabels, countCorrect, crossEntropy } from "../ops/cross-entropy.js";
 import { linearForward } from "../ops/linear.js";
 import { give, take } from "../pool.js";
 import { Tensor } from "../tensor.js";
@@ -30,21 +33,59 @@ import type { Batch, LayerKind } from "./spec.js";
  */
 export const LOGITS_LIMITS = { keep: 16 * 1024 * 1024, chunk: 4 * 1024 * 1024 };
 
+/**
+ * `fused: false` runs the reference path on the OpenBLAS backend too (tests compare the two); the TypeScript
+ * backend always runs the reference.
+ */
+export const VOCAB_LOSS = { fused: true };
+
 interface VocabSaved {
   readonly x: Float32Array;
   readonly rows: number;
   /** Row indices into the labels and mask (the rows of x), or null for rows 0..R-1. */
   readonly rowIdx: Int32Array | null;
-  /** d(loss share)/d(logits) for all rows, when kept. */
+  /** d(loss share)/d(logits) for all rows, when kept (reference path). */
   readonly dlogits: Float32Array | null;
   readonly gradScale: number;
+  /** The fused path's per-row log-sum-exp, or null on the reference path. */
+  readonly lse: Float64Array | null;
 }
 
 /**
  * Cross-entropy over logits = x W^T (+ b) for `rows` rows of x [rows, H]; labels and mask are looked up through
- * rowIdx. Returns the masked sum; keeps the gradient of the logits when small enough.
+ * rowIdx. Returns the masked sum; fused where the backend has it, else the reference.
  */
 function vocabLossForward(
+  x: Float32Array,
+  rows: number,
+  h: number,
+  w: Float32Array,
+  b: Float32Array | null,
+  v: number,
+  labels: Int32Array,
+  mask: Float32Array | null,
+  rowIdx: Int32Array | null,
+  gradScale: number,
+  count: boolean,
+): { sum: number; saved: VocabSaved; accuracy?: { correct: number; counted: number } } {
+  // an evaluation pass counts top-1 hits on the logits: the reference path, which holds each chunk of them
+  const nk = VOCAB_LOSS.fused && !count ? nativeKernels() : null;
+  if (!nk) return vocabLossForwardReference(x, rows, h, w, b, v, labels, mask, rowIdx, gradScale, count);
+  const { lab, msk } = chunkTargets(labels, mask, rowIdx, 0, rows);
+  checkLabels(lab, msk, rows, v);
+  const lse = new Float64Array(rows);
+  const rowLoss = new Float64Array(rows);
+  nk.vocabLossForward(x, rows, h, w, b, v, lab, msk, lse, rowLoss);
+  let sum = 0;
+  for (let r = 0; r < rows; r++) sum += rowLoss[r];
+  return { sum, saved: { x, rows, rowIdx, dlogits: null, gradScale, lse } };
+}
+
+/**
+ * The reference: logits in row chunks by linearForward and crossEntropy, the gradient of the logits kept when
+ * small enough (else recomputed in the backward).
+ */
+function vocabLossForwardReference(
   x: Float32Array,
   rows: number,
   h: number,
@@ -74,7 +115,11 @@ function vocabLossForward(
     }
     sum += crossEntropy(buf, n, v, lab, msk, gradScale, buf);
   }
-  return { sum, saved: { x, rows, rowIdx, dlogits: kept, gradScale }, ...(accuracy && { accuracy }) };
+  return {
+    sum,
+    saved: { x, rows, rowIdx, dlogits: kept, gradScale, lse: null },
+    ...(accuracy && { accuracy }),
+  };
 }
 
 function chunkTargets(
@@ -95,8 +140,30 @@ function chunkTargets(
   return { lab, msk };
 }
 
-/** dx [rows, H] (overwritten), dW [V, H] and db [V] (overwritten) from the saved or recomputed dlogits. */
+/** dx [rows, H] (overwritten), dW [V, H] and db [V] (overwritten), by the path its forward took. */
 function vocabLossBackward(
+  s: VocabSaved,
+  h: number,
+  w: Float32Array,
+  b: Float32Array | null,
+  v: number,
+  labels: Int32Array,
+  mask: Float32Array | null,
+  lossScale: number,
+  dx: Float32Array,
+  dw: Float32Array,
+  db: Float32Array | null,
+): void {
+  const nk = s.lse ? nativeKernels() : null;
+  // (the reference recomputes the logits when it kept none, so it also serves a fused forward whose backward
+  // runs after a switch to the TypeScript backend)
+  if (!s.lse || !nk) return vocabLossBackwardReference(s, h, w, b, v, labels, mask, lossScale, dx, dw, db);
+  const { lab, msk } = chunkTargets(labels, mask, s.rowIdx, 0, s.rows);
+  nk.vocabLossBackward(s.x, s.rows, h, w, b, v, lab, msk, s.lse, s.gradScale * lossScale, dx, dw, db);
+}
+
+/** The reference's backward: from the saved or recomputed dlogits, chunk by chunk. */
+function vocabLossBackwardReference(
   s: VocabSaved,
   h: number,
   w: Float32Array,

@@ -4,4 +4,4 @@ export * from "./spec.js";
 export { LAYER_KERNELS, layerKernel } from "./registry.js";
 export type { BackwardResult, ForwardResult, GradMap, LayerKernel, ParamMap, SpecOf } from "./kernel.js";
 export { fullParamName, initLayerParams, paramsFromDecls } from "./init.js";
-export { LOGITS_LIMITS } from "./heads.js";
+export { LOGITS_LIMITS, VOCAB_LOSS } from "./heads.js";

@@ -20,7 +20,7 @@ export function crossEntropy(
 ): number {
   const nk = nativeKernels();
   if (nk) {
-    for (let r = 0; r < rows; r++) if (!mask || mask[r] !== 0) checkLabel(labels[r], r, v);
+    checkLabels(labels, mask, rows, v);
     const rowLoss = new Float64Array(rows);
     nk.crossEntropy(logits, rows, v, labels, mask, gradScale, dlogits, rowLoss);
     let sum = 0;
@@ -49,6 +49,11 @@ export function crossEntropy(
     }
   }
   return total;
+}
+
+/** Every label of a row whose mask is not 0 lies in [0, v), else a NumericsValueError naming it. */
+export function checkLabels(labels: Int32Array, mask: Float32Array | null, rows: number, v: number): void {
+  for (let r = 0; r < rows; r++) if (!mask || mask[r] !== 0) checkLabel(labels[r], r, v);
 }
 
 function checkLabel(label: number, r: number, v: number): void {

@@ -71,8 +71,10 @@ export function add(a: Float32Array, b: Float32Array, out: Float32Array): void {
   for (let i = 0; i < out.length; i++) out[i] = a[i] + b[i];
 }
 
-/** out += a. */
+/** out += a (the same bits on both backends: one float32 add per element). Gradient accumulation. */
 export function addInto(out: Float32Array, a: Float32Array): void {
+  const nk = nativeKernels();
+  if (nk) return nk.addInto(out, a);
   for (let i = 0; i < out.length; i++) out[i] += a[i];
 }
 

@@ -2,7 +2,10 @@
 // by hand for one parameter), and state save/restore.
 import { describe, expect, it } from "vitest";
 import { NumericsValueError } from "../errors.js";
+import { GEMM_BACKENDS, gemmBackend, useGemmBackend } from "../gemm.js";
+import { addInto } from "../ops/linear.js";
 import { Tensor } from "../tensor.js";
+import { relMaxError } from "../testing.js";
 import { clipGradNorm, globalGradNorm } from "./clip.js";
 import type { OptimParam } from "./optimizers.js";
 import { Optimizer } from "./optimizers.js";
@@ -208,5 +211,46 @@ describe("learning-rate schedules as Model Zoo computes them", () => {
     });
     expect(learningRateAt(e(false), 15)).toBeCloseTo(0.5 ** 1.5, 12);
     expect(learningRateAt(e(true), 15)).toBe(0.5);
+  });
+});
+
+describe.runIf(GEMM_BACKENDS.has("openblas"))("clipping and accumulation on the OpenBLAS backend", () => {
+  const n = 300_001; // several chunks of 65,536 elements and a partial one
+  const grad = () => Tensor.randn([n], 0.5, 3, "g");
+
+  it("carries the kernels", () => {
+    const k = GEMM_BACKENDS.get("openblas")!.kernels!;
+    expect(typeof k.sumSquares).toBe("function");
+    expect(typeof k.addInto).toBe("function");
+  });
+
+  it("the norm equals the TypeScript's to 1e-12 and is the same for 1 and 2 threads; clipping and addInto match it", () => {
+    const be = GEMM_BACKENDS.get("openblas")!;
+    const prev = gemmBackend().name;
+    const prevThreads = be.threads();
+    try {
+      useGemmBackend("typescript");
+      const ts = grad();
+      const tsNorm = clipGradNorm([ts], 1);
+      const tsSum = grad();
+      addInto(tsSum.data, ts.data);
+      useGemmBackend("openblas");
+      const norms = [1, 2].map((t) => {
+        be.setThreads(t);
+        return globalGradNorm([grad()]);
+      });
+      expect(norms[0]).toBe(norms[1]);
+      expect(Math.abs(norms[0] - tsNorm) / tsNorm).toBeLessThan(1e-12);
+      const nat = grad();
+      clipGradNorm([nat], 1);
+      const natSum = grad();
+      addInto(natSum.data, nat.data);
+      expect(relMaxError(nat.data, ts.data)).toBeLessThan(1e-6);
+      // the clipped values differ at most by the rounding of the coefficient (the norms differ by ~1e-16)
+      expect(relMaxError(natSum.data, tsSum.data)).toBeLessThan(1e-6);
+    } finally {
+      useGemmBackend(prev);
+      be.setThreads(prevThreads);
+    }
   });
 });
