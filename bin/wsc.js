@@ -10,5 +10,14 @@ if (!existsSync(fileURLToPath(entry))) {
   );
   process.exit(1);
 }
+// A reader that goes away (`wsc ctl get jobs | head -1`) ends the command quietly, with the status a shell
+// reports for a command ended by SIGPIPE (141, as `ls | head` gives); Node ignores SIGPIPE and would otherwise
+// die of an unhandled EPIPE error with a stack trace.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on("error", (e) => {
+    if (e.code === "EPIPE") process.exit(141);
+    throw e;
+  });
+}
 const { main } = await import(entry.href);
 process.exitCode = await main(process.argv);

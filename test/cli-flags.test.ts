@@ -2,13 +2,14 @@
 // `wsc model`, `run CPU` and `run CSX` alike, and a usage error (a value out of range, an unknown option) is
 // bad input: exit 2, commander's one-line message, no stack trace. A path that cannot be written is a clear
 // error too.
+import { spawnSync } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { buildProgram } from "../src/cli/main.js";
 import { FAMILY_NAMES } from "../src/frontends/index.js";
-import { wsc } from "./helpers.js";
+import { WSC, wsc } from "./helpers.js";
 
 const STACK = /\n\s+at .*:\d+:\d+/;
 
@@ -67,5 +68,49 @@ describe("shared flags", () => {
     expect(r.stderr).toBe(
       `wsc: error: cannot write ${join(file, "x.png")}: ENOTDIR; give a writable path with --png\n`,
     );
+  });
+});
+
+describe("counts and paths are read strictly", () => {
+  it.each(["0x10", " 3", "1e2", "3.0", "+4", "99999999999999999999"])(
+    "--max_steps %j is refused: decimal digits only",
+    (v) => {
+      const r = wsc(["run", "CPU", "-p", "configs/tiny/mlp.yaml", "-m", "train", "--max_steps", v]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain(
+        `${JSON.stringify(v)} must be an integer in 1..1000000000000, in decimal digits`,
+      );
+      expect(r.stderr).not.toMatch(STACK);
+    },
+  );
+
+  it.each([["-o"], ["--checkpoint_path"], ["-p"]])(
+    "%s '' is refused, not read as the current folder",
+    (flag) => {
+      const args = ["run", "CPU", "-p", "configs/tiny/mlp.yaml", "-m", "train", flag, ""];
+      const r = wsc(args);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(
+        /argument '' is invalid\. "" is not a path: give the .* \(an empty value is often an unset shell variable\)/,
+      );
+    },
+  );
+});
+
+describe("a reader that goes away", () => {
+  it("ends the command quietly with status 141, as a SIGPIPE does", () => {
+    // `wsc ctl get cluster | head -c 1`: the reader closes after one byte; ten tries, as the race is timing
+    for (let i = 0; i < 10; i++) {
+      const r = spawnSync(
+        "bash",
+        ["-o", "pipefail", "-c", `"${process.execPath}" "${WSC}" ctl get cluster | head -c 1 >/dev/null`],
+        {
+          encoding: "utf8",
+          env: { ...process.env, WSC_HOME: mkdtempSync(join(tmpdir(), "wsc-pipe-")) },
+        },
+      );
+      expect(r.stderr).toBe("");
+      expect([0, 141]).toContain(r.status);
+    }
   });
 });

@@ -1,7 +1,7 @@
 // The `wsc` command: one entry point, each command registered from its own module.
 import { Command, CommanderError } from "commander";
 import { createRequire } from "node:module";
-import { WscError } from "../util/errors.js";
+import { WscError, printable } from "../util/errors.js";
 import { registerCtl } from "./commands/ctl.js";
 import { registerFabric } from "./commands/fabric.js";
 import { registerData } from "./commands/data.js";
@@ -52,11 +52,12 @@ export async function main(argv: readonly string[]): Promise<number> {
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
     if (e instanceof WscError) {
-      process.stderr.write(`wsc: error: ${e.message}\n`);
+      // messages quote files and flags: whatever they hold, it is printed escaped
+      process.stderr.write(`wsc: error: ${printable(e.message)}\n`);
       return e.exitCode;
     }
     if (isSystemError(e)) {
-      process.stderr.write(`wsc: error: ${e.message}\n`);
+      process.stderr.write(`wsc: error: ${printable(e.message)}\n`);
       return 1;
     }
     throw e;

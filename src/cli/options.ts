@@ -22,13 +22,32 @@ export function parseSystemKind(value: string): SystemKind {
   return v;
 }
 
-/** An integer option within [min, max]. */
+/**
+ * An integer option within [min, max], written in decimal digits only: `0x10`, `1e3`, ` 3` and `3.0` are
+ * refused (JavaScript's Number() would read them as 16, 1000 and 3), as run.py's argparse `type=int` does.
+ */
 export function intOption(min: number, max: number): (value: string) => number {
   return (value: string) => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < min || n > max) {
-      throw new InvalidArgumentError(`"${value}" must be an integer in ${min}..${max}.`);
+    const n = /^-?[0-9]+$/.test(value) ? Number(value) : NaN;
+    if (!Number.isSafeInteger(n) || n < min || n > max) {
+      throw new InvalidArgumentError(
+        `${JSON.stringify(value)} must be an integer in ${min}..${max}, in decimal digits.`,
+      );
     }
     return n;
+  };
+}
+
+/**
+ * A file or folder option: an empty value (`-o ""`, often an unset shell variable) is refused rather than
+ * read as the current folder, and so is one holding a NUL byte (no path can).
+ */
+export function pathOption(what: string): (value: string) => string {
+  return (value: string) => {
+    if (value === "" || value.includes("\0"))
+      throw new InvalidArgumentError(
+        `${JSON.stringify(value)} is not a path: give the ${what}${value === "" ? " (an empty value is often an unset shell variable)" : ""}.`,
+      );
+    return value;
   };
 }

@@ -129,7 +129,7 @@ describe("cluster file errors name the key, the value and the limit", () => {
   });
   it("a duplicated key is a syntax error", () => {
     expect(errorOf("system: cs2\nsystem: cs3\n").issues[0].message).toMatch(
-      /YAML syntax error: Map keys must be unique/,
+      /YAML syntax error: the key "system" appears twice in one mapping; keep one/,
     );
   });
   it("a fabric too small for the halo", () => {

@@ -10,12 +10,11 @@
 //   memoryx: { capacity_tb: 4, io_gbps: 1200 }
 //   swarmx: { fanout: 4, nic_gbps: 100 }
 //   input_workers_per_system: 0   # 0 = automatic
-import { readFileSync } from "node:fs";
 import { z } from "zod";
 import { ALCF_CLUSTER, SYSTEMS, jobCluster, makeCluster } from "../hw/index.js";
 import type { ClusterSpec, SimdWidths, SystemKind, SystemSpec, WaferSpec } from "../hw/index.js";
-import { WscError, errnoCode } from "../util/errors.js";
-import { loadYamlConfig } from "./yaml-config.js";
+import { WscError } from "../util/errors.js";
+import { loadYamlConfig, readConfigFile } from "./yaml-config.js";
 
 const MAX_SYSTEMS = ALCF_CLUSTER.swarmx.maxSystems;
 
@@ -153,13 +152,7 @@ export function parseClusterFile(file: string, text: string, o: ClusterOverrides
 /** The cluster `--cluster FILE` names, or the default (ALCF's 2 x CS-2), with command-line overrides. */
 export function loadCluster(file: string | undefined, o: ClusterOverrides = {}): ClusterSpec {
   if (file === undefined) return clusterFromFile({}, o);
-  let text: string;
-  try {
-    text = readFileSync(file, "utf8");
-  } catch (e) {
-    throw new WscError(`cannot read cluster file ${file}: ${errnoCode(e)}`);
-  }
-  return parseClusterFile(file, text, o);
+  return parseClusterFile(file, readConfigFile(file, "cluster file", "--cluster"), o);
 }
 
 /** A job asks for more systems than the cluster has: it could never run, so it fails at submission. */

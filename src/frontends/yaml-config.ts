@@ -1,29 +1,138 @@
 // Load a YAML configuration file and validate it with a zod schema, reporting every problem at once with its
 // key path, line, value and the allowed range or values. Shared by every YAML way in (cluster files, Model Zoo
 // params files).
-import { LineCounter, isMap, isScalar, parseDocument } from "yaml";
-import type { Document } from "yaml";
+import { LineCounter, isAlias, isMap, isScalar, parseDocument, visit } from "yaml";
+import type { Document, Node as YamlNode, Scalar, YAMLMap } from "yaml";
 import type { z } from "zod";
-import { ConfigError } from "../util/errors.js";
+import { ConfigError, WscError, printable } from "../util/errors.js";
 import type { ConfigIssue } from "../util/errors.js";
+import { FileRefusedError, readRegularFile } from "../util/fs.js";
 
 type PathKey = string | number;
+
+/**
+ * The largest YAML configuration file read, bytes. Model Zoo's params files are a few kilobytes (the largest
+ * in its history under 20 KB); a file far larger is a wrong path (a data file, a device), not a config.
+ */
+export const MAX_CONFIG_BYTES = 4 << 20;
+
+/**
+ * Aliases a document may resolve, in all (yaml's own guard against an exponential "billion laughs" file; a
+ * params file that uses anchors uses a handful).
+ */
+export const MAX_ALIAS_COUNT = 1_000;
+
+/**
+ * The text of a YAML configuration file: a regular file of at most MAX_CONFIG_BYTES (a device, a FIFO or a
+ * folder is refused without reading it). `what` names it ("params file") and `flag` the option that gave it.
+ */
+export function readConfigFile(file: string, what: string, flag: string): string {
+  try {
+    return readRegularFile(file, { maxBytes: MAX_CONFIG_BYTES }).toString("utf8");
+  } catch (e) {
+    if (!(e instanceof FileRefusedError)) throw e;
+    const fix =
+      e.refusal === "ENOENT"
+        ? ` (no such file; check the ${flag} path)`
+        : e.refusal === "not-regular" || e.refusal === "too-large"
+          ? `; ${flag} takes a YAML file (a ${what} is a few kilobytes)`
+          : "";
+    throw new WscError(`cannot read ${what} ${file}: ${e.reason}${fix}`);
+  }
+}
+
+/** 1-based line of a node's start, when it has a position. */
+function nodeLine(node: { range?: [number, number, number] | null } | null | undefined, lines: LineCounter) {
+  return node?.range ? lines.linePos(node.range[0]).line : undefined;
+}
+
+/**
+ * Keys repeated within one mapping, each reported at its second occurrence. One pass with a set per mapping
+ * (yaml's own `uniqueKeys` compares every key with every earlier one: 40,000 keys took seconds).
+ */
+function duplicateKeys(doc: Document, lines: LineCounter): ConfigIssue[] {
+  const out: ConfigIssue[] = [];
+  visit(doc, {
+    Map(_, map) {
+      const seen = new Set<unknown>();
+      for (const pair of map.items) {
+        const k = isScalar(pair.key) ? pair.key.value : pair.key;
+        if (!isScalar(pair.key)) continue; // complex keys: compared by identity only, never equal
+        if (seen.has(k)) {
+          out.push({
+            path: "",
+            line: nodeLine(pair.key, lines),
+            message: `YAML syntax error: the key ${formatValue(k)} appears twice in one mapping; keep one`,
+          });
+        } else seen.add(k);
+      }
+    },
+  });
+  return out;
+}
+
+/** An alias whose anchor is not defined before it, with its line. */
+function undefinedAlias(doc: Document, lines: LineCounter): ConfigIssue | undefined {
+  const anchors = new Set<string>();
+  let found: ConfigIssue | undefined;
+  visit(doc, (_key, node) => {
+    if (isAlias(node)) {
+      if (!anchors.has(node.source)) {
+        found = {
+          path: "",
+          line: nodeLine(node, lines),
+          message: `YAML alias *${node.source} has no anchor &${node.source} before it: define the anchor first or write the value out`,
+        };
+        return visit.BREAK;
+      }
+    } else if (node && typeof node === "object" && "anchor" in node) {
+      const a = (node as YamlNode).anchor;
+      if (a) anchors.add(a);
+    }
+    return undefined;
+  });
+  return found;
+}
 
 /** Parse YAML text into a document with line information; syntax errors become a ConfigError. */
 export function parseYaml(file: string, text: string): { doc: Document; lines: LineCounter; data: unknown } {
   const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true });
-  if (doc.errors.length > 0) {
-    throw new ConfigError(
-      file,
-      doc.errors.map((e) => ({
+  const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: false });
+  const issues: ConfigIssue[] = doc.errors.map((e) => ({
+    path: "",
+    line: e.linePos?.[0]?.line,
+    message: `YAML syntax error: ${e.message.split("\n")[0]}`,
+  }));
+  if (issues.length === 0) issues.push(...duplicateKeys(doc, lines));
+  if (issues.length > 0) throw new ConfigError(file, issues);
+  let data: unknown;
+  try {
+    data = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (e) {
+    if (!(e instanceof ReferenceError)) throw e;
+    const alias = undefinedAlias(doc, lines);
+    throw new ConfigError(file, [
+      alias ?? {
         path: "",
-        line: e.linePos?.[0]?.line,
-        message: `YAML syntax error: ${e.message.split("\n")[0]}`,
-      })),
-    );
+        message:
+          `YAML aliases expand to more than ${MAX_ALIAS_COUNT} nodes (an alias of an alias of ...); ` +
+          `a params file needs no such nesting: write the values out`,
+      },
+    ]);
   }
-  return { doc, lines, data: doc.toJS() ?? {} };
+  return { doc, lines, data: data ?? {} };
+}
+
+/** Each mapping's scalar keys by value, built once per mapping (so locating 40,000 keys is one pass, not 40,000). */
+const keyIndexes = new WeakMap<YAMLMap, Map<unknown, Scalar>>();
+function keyIndex(map: YAMLMap): Map<unknown, Scalar> {
+  let index = keyIndexes.get(map);
+  if (!index) {
+    index = new Map();
+    for (const p of map.items) if (isScalar(p.key) && !index.has(p.key.value)) index.set(p.key.value, p.key);
+    keyIndexes.set(map, index);
+  }
+  return index;
 }
 
 /** 1-based line of the value at `path` (or of the key `key` inside it), when the document has it. */
@@ -35,8 +144,7 @@ export function lineOf(
 ): number | undefined {
   const node = path.length === 0 ? doc.contents : doc.getIn(path, true);
   if (key !== undefined && isMap(node)) {
-    const pair = node.items.find((p) => isScalar(p.key) && p.key.value === key);
-    const range = isScalar(pair?.key) ? pair.key.range : undefined;
+    const range = keyIndex(node).get(key)?.range;
     if (range) return lines.linePos(range[0]).line;
   }
   const range = (node as { range?: [number, number, number] } | null | undefined)?.range;
@@ -45,7 +153,9 @@ export function lineOf(
 
 /** Dotted form of a key path: `optimizer.learning_rate[0].steps`. */
 export function formatPath(path: readonly PathKey[]): string {
-  return path.map((k, i) => (typeof k === "number" ? `[${k}]` : i === 0 ? k : `.${k}`)).join("");
+  return path
+    .map((k, i) => (typeof k === "number" ? `[${k}]` : i === 0 ? printable(k) : `.${printable(k)}`))
+    .join("");
 }
 
 /** Short, quoted rendering of a value for an error message. */
@@ -230,6 +340,9 @@ function collectLiterals(issue: z.core.$ZodIssue): unknown[] | undefined {
   return undefined;
 }
 
+/** Issues given a "did you mean" suggestion (a ConfigError lists the first MAX_LISTED_ISSUES by line). */
+const DETAILED_ISSUES = 200;
+
 /** Turn zod issues into ConfigIssues with key paths, lines, values and allowed ranges. */
 export function toConfigIssues(
   issues: readonly z.core.$ZodIssue[],
@@ -250,17 +363,16 @@ export function toConfigIssues(
     switch (issue.code) {
       case "unrecognized_keys": {
         const allowed = allowedKeys(schema, path);
+        const list = allowed.length
+          ? ` Allowed keys${path.length ? ` under ${formatPath(path)}` : ""}: ${allowed.join(", ")}`
+          : "";
         for (const key of issue.keys) {
-          const hint = suggestKey(key, allowed);
+          // a suggestion only for the keys a message can list: 40,000 unknown keys are counted, not spelled
+          const hint = out.length < DETAILED_ISSUES ? suggestKey(key, allowed) : undefined;
           out.push({
             path: formatPath([...path, key]),
             line: line(path, key),
-            message:
-              `unknown key` +
-              (hint ? `; did you mean "${hint}"?` : "") +
-              (allowed.length
-                ? ` Allowed keys${path.length ? ` under ${formatPath(path)}` : ""}: ${allowed.join(", ")}`
-                : ""),
+            message: `unknown key` + (hint ? `; did you mean "${hint}"?` : "") + list,
           });
         }
         break;

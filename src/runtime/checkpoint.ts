@@ -20,25 +20,14 @@
 // tensor or field and what is wrong, and pointing at the newest other good checkpoint of the folder.
 // Version 1 (magic "WSCMDL1\n", header at byte 12, no checksums) is still read, with every structural check
 // and a warning that its data could not be verified.
-import {
-  closeSync,
-  constants,
-  fstatSync,
-  fsyncSync,
-  openSync,
-  readSync,
-  readdirSync,
-  renameSync,
-  unlinkSync,
-  writeSync,
-} from "node:fs";
-import type { Stats } from "node:fs";
+import { closeSync, fsyncSync, openSync, readdirSync, renameSync, unlinkSync, writeSync } from "node:fs";
 import { constants as bufferConstants } from "node:buffer";
 import { basename, dirname, join } from "node:path";
 import type { DataPosition } from "../data/index.js";
 import type { OptimizerState } from "../numerics/index.js";
 import { crc32c, hex32 } from "../util/crc32c.js";
 import { errnoCode } from "../util/errors.js";
+import { FileRefusedError, openRegularFile, readRange } from "../util/fs.js";
 import { RuntimeError } from "./errors.js";
 import type { LossScaleState } from "./loss-scale.js";
 
@@ -230,47 +219,30 @@ function wayOut(path: string, damaged: boolean): string {
         "to start from the initial weights";
 }
 
-function kindOf(st: Stats): string {
-  if (st.isDirectory()) return "a directory";
-  if (st.isCharacterDevice()) return "a character device";
-  if (st.isBlockDevice()) return "a block device";
-  if (st.isFIFO()) return "a FIFO (named pipe)";
-  if (st.isSocket()) return "a socket";
-  return "not a regular file";
-}
-
 /**
- * The bytes of a checkpoint file: a regular file (checked on the open descriptor, which is opened without
- * blocking, so a FIFO is refused instead of waited on) of at most MAX_CHECKPOINT_BYTES.
+ * The bytes of a checkpoint file: a regular file of at most MAX_CHECKPOINT_BYTES (the shared check of
+ * util/fs.ts, made on the open descriptor, so a FIFO is refused instead of waited on and /dev/zero by kind).
  */
 function readCheckpointFile(path: string): Buffer {
   let fd: number;
+  let size: number;
   try {
-    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+    ({ fd, size } = openRegularFile(path, { maxBytes: MAX_CHECKPOINT_BYTES }));
   } catch (e) {
-    const code = errnoCode(e);
+    if (!(e instanceof FileRefusedError)) throw e;
+    if (e.refusal === "not-regular" || e.refusal === "too-large")
+      throw new Damaged(e.reason.replace("allowed", "a checkpoint may have"), false);
     throw new CheckpointError(
-      `cannot read checkpoint ${path}: ${code}${code === "ENOENT" ? " (no such file; check the --checkpoint_path)" : ""}`,
+      `cannot read checkpoint ${path}: ${e.refusal}${e.refusal === "ENOENT" ? " (no such file; check the --checkpoint_path)" : ""}`,
     );
   }
   try {
-    const st = fstatSync(fd);
-    if (!st.isFile()) throw new Damaged(`it is ${kindOf(st)}, not a regular file`, false);
-    if (st.size > MAX_CHECKPOINT_BYTES)
-      throw new Damaged(
-        `it is ${st.size} bytes, more than the ${MAX_CHECKPOINT_BYTES} bytes a checkpoint may have`,
-        false,
-      );
-    const buf = Buffer.allocUnsafe(st.size);
-    let got = 0;
-    while (got < st.size) {
-      const n = readSync(fd, buf, got, st.size - got, got);
-      if (n === 0) throw new Damaged(`it shrank from ${st.size} to ${got} bytes while it was read`);
-      got += n;
-    }
+    const buf = readRange(fd, 0, size);
+    if (buf.length < size)
+      throw new Damaged(`it shrank from ${size} to ${buf.length} bytes while it was read`);
     return buf;
   } catch (e) {
-    if (e instanceof Damaged || e instanceof CheckpointError) throw e;
+    if (e instanceof Damaged) throw e;
     throw new CheckpointError(`cannot read checkpoint ${path}: ${errnoCode(e)}`);
   } finally {
     closeSync(fd);

@@ -26,14 +26,31 @@ export interface ConfigIssue {
   readonly message: string;
 }
 
+/** Problems a ConfigError lists; the rest are counted ("... and 39,980 more"). */
+export const MAX_LISTED_ISSUES = 20;
+
+/**
+ * Text from a file, safe to print: control characters (an escape sequence in a YAML key, a carriage return)
+ * are shown escaped (`\u001b`), so a message cannot move the cursor, recolour or rewrite the terminal.
+ */
+export function printable(s: string): string {
+  return s.replace(
+    // eslint-disable-next-line no-control-regex
+    /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  );
+}
+
 /** A configuration file with one or more problems, all reported at once. */
 export class ConfigError extends WscError {
   readonly file: string;
   readonly issues: readonly ConfigIssue[];
   constructor(file: string, issues: readonly ConfigIssue[]) {
-    const lines = issues.map(
-      (i) => `  ${file}${i.line ? `:${i.line}` : ""}: ${i.path || "(top level)"}: ${i.message}`,
-    );
+    const lines = issues
+      .slice(0, MAX_LISTED_ISSUES)
+      .map((i) => `  ${file}${i.line ? `:${i.line}` : ""}: ${i.path || "(top level)"}: ${i.message}`);
+    const more = issues.length - MAX_LISTED_ISSUES;
+    if (more > 0) lines.push(`  ... and ${more.toLocaleString("en-US")} more; fix these first`);
     super(`${file}: ${issues.length} problem${issues.length === 1 ? "" : "s"}\n${lines.join("\n")}`);
     this.file = file;
     this.issues = issues;

@@ -27,6 +27,7 @@ import { swarmxTree } from "../../hw/index.js";
 import { formatData, parseOutputFormat } from "../output.js";
 import type { OutputFormat } from "../output.js";
 import { table } from "../../util/table.js";
+import { pathOption } from "../options.js";
 
 const require = createRequire(import.meta.url);
 const { version } = require("../../../package.json") as { version: string };
@@ -270,7 +271,12 @@ export function registerCtl(program: Command): void {
   ctl
     .command("log-export <id>")
     .description("write <id>.tar.gz with the job's record, its event log and the logs of its model_dir")
-    .option("-p, --path <dir>", "folder to write the archive to", ".")
+    .option(
+      "-p, --path <dir>",
+      "folder to write the archive to",
+      pathOption("folder to write the archive to"),
+      ".",
+    )
     .action((id: string, o: { path: string }) => {
       withManagement((m) => {
         const j = m.store.get(id);

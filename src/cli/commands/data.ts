@@ -11,7 +11,7 @@ import {
   tokenizer,
 } from "../../data/index.js";
 import { int } from "../../util/units.js";
-import { intOption } from "../options.js";
+import { intOption, pathOption } from "../options.js";
 
 export function registerData(program: Command): void {
   const data = program
@@ -23,7 +23,7 @@ export function registerData(program: Command): void {
       "tokenize text files into a Model Zoo GPT HDF5 dataset (a folder of *.h5 and data_params.json)",
     )
     .requiredOption("-i, --input <files...>", "text files; each is one document")
-    .requiredOption("-o, --output <dir>", "folder to write")
+    .requiredOption("-o, --output <dir>", "folder to write", pathOption("folder to write"))
     .option(
       "-t, --tokenizer <name>",
       "gpt2 (GPT-2 BPE, 50257 tokens) or byte (260 tokens, with BERT's specials)",

@@ -13,7 +13,7 @@ import { WscError } from "../../util/errors.js";
 import { bytes, int, seconds, si } from "../../util/units.js";
 import { writeOutput, writeOutputFile } from "../output.js";
 import { table } from "../../util/table.js";
-import { parseSystemKind } from "../options.js";
+import { parseSystemKind, pathOption } from "../options.js";
 
 /** "750x994" -> { width, height }. */
 export function parseSize(value: string): { width: number; height: number } {
@@ -147,10 +147,18 @@ export function registerFabric(program: Command): void {
       parseSize,
     )
     .option("--system <kind>", "system type: cs2 or cs3 (overrides the cluster file)", parseSystemKind)
-    .option("--cluster <file>", "cluster file (YAML) with what-if wafer figures")
+    .option("--cluster <file>", "cluster file (YAML) with what-if wafer figures", pathOption("cluster file"))
     .option("--param <name=int>", "kernel parameter (repeatable), e.g. --param n=16", collectParam)
-    .option("--trace <file>", "write a Chrome trace (Perfetto) of every task and vector operation")
-    .option("--png <file>", "where to write the wafer picture (default fabric-KERNEL-WxH.png)")
+    .option(
+      "--trace <file>",
+      "write a Chrome trace (Perfetto) of every task and vector operation",
+      pathOption("trace file"),
+    )
+    .option(
+      "--png <file>",
+      "where to write the wafer picture (default fabric-KERNEL-WxH.png)",
+      pathOption("picture file"),
+    )
     .option("--no-png", "do not write the picture")
     .option("--json", "print the result as JSON")
     .action(async (kernel: string, opts: RunOpts) => {

@@ -6,7 +6,7 @@ import { loadParams } from "../../frontends/index.js";
 import type { LoadedParams } from "../../frontends/index.js";
 import type { LayerIR } from "../../model/index.js";
 import { int, si } from "../../util/units.js";
-import { PARAMS_HELP, modelFamilyOption } from "../options.js";
+import { modelFamilyOption, PARAMS_HELP, pathOption } from "../options.js";
 import { table } from "../../util/table.js";
 
 /** Layers as rows, with runs of identical blocks folded into one row ("block.0..11 x12"). */
@@ -142,7 +142,7 @@ export function registerModel(program: Command): void {
     .description(
       "summarise the model a Model Zoo params file describes: family, layers, exact parameter count, FLOPs",
     )
-    .requiredOption("-p, --params <file>", PARAMS_HELP)
+    .requiredOption("-p, --params <file>", PARAMS_HELP, pathOption("params file"))
     .addOption(modelFamilyOption())
     .option("--json", "print JSON")
     .action((o: { params: string; model?: string; json?: boolean }) => {

@@ -6,7 +6,7 @@ import type { Command } from "commander";
 import type { LoadedParams } from "../../frontends/index.js";
 import type { ExecutionMode } from "../../compiler/index.js";
 import { WscError } from "../../util/errors.js";
-import { intOption, parseSystemKind } from "../options.js";
+import { intOption, parseSystemKind, pathOption } from "../options.js";
 import { runCsx } from "./run-csx.js";
 import { addRunPyOptions, loadRunParams } from "./run-flags.js";
 import type { RunPyFlags } from "./run-flags.js";
@@ -62,9 +62,18 @@ export function registerRunCsx(run: Command): void {
     .option("--num_csx <n>", "CS-X systems the job uses (default 1)", intOption(1, 192))
     .option("--validate_only", "stop after kernel matching: check the model against the wafer (no appliance)")
     .option("--compile_only", "compile (or find the cached compile), estimate and report; execute nothing")
-    .option("-c, --compile_dir <dir>", "compile cache directory", "./compile_dir")
+    .option(
+      "-c, --compile_dir <dir>",
+      "compile cache directory",
+      pathOption("compile cache folder"),
+      "./compile_dir",
+    )
     .option("--system <kind>", "system type: cs2 or cs3 (overrides the cluster file)", parseSystemKind)
-    .option("--cluster <file>", "cluster file (YAML) for what-if hardware; default ALCF's 2 x CS-2")
+    .option(
+      "--cluster <file>",
+      "cluster file (YAML) for what-if hardware; default ALCF's 2 x CS-2",
+      pathOption("cluster file"),
+    )
     .addOption(
       new Option(
         "--execution_strategy <mode>",

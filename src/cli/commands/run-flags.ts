@@ -5,7 +5,7 @@ import { Option } from "commander";
 import type { Command } from "commander";
 import { MAX_COUNT, loadParams } from "../../frontends/index.js";
 import type { LoadedParams } from "../../frontends/index.js";
-import { PARAMS_HELP, intOption, modelFamilyOption } from "../options.js";
+import { intOption, modelFamilyOption, PARAMS_HELP, pathOption } from "../options.js";
 
 export interface RunPyFlags {
   params: string;
@@ -19,16 +19,18 @@ export interface RunPyFlags {
 /** Adds the shared run.py flags to a `run` target; `modes` are the --mode values the target takes. */
 export function addRunPyOptions(cmd: Command, modes: readonly string[]): Command {
   return cmd
-    .requiredOption("-p, --params <file>", PARAMS_HELP)
+    .requiredOption("-p, --params <file>", PARAMS_HELP, pathOption("params file"))
     .addOption(new Option("-m, --mode <mode>", "what to run").choices(modes).makeOptionMandatory())
     .addOption(modelFamilyOption())
     .option(
       "-o, --model_dir <dir>",
       "where checkpoints, logs, reports and performance.json go (default: the params file's model_dir, else ./model_dir)",
+      pathOption("model_dir folder"),
     )
     .option(
       "--checkpoint_path <file>",
       "initialise the weights from this checkpoint instead of model_dir's latest",
+      pathOption("checkpoint file"),
     )
     .option("--max_steps <n>", "training steps (overrides the params file)", intOption(1, MAX_COUNT))
     .option("--eval_steps <n>", "evaluation batches (overrides the params file)", intOption(1, MAX_COUNT));

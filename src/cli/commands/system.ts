@@ -6,7 +6,7 @@ import { loadCluster } from "../../frontends/cluster-file.js";
 import { bytes, int, si } from "../../util/units.js";
 import { Canvas } from "../canvas.js";
 import { table } from "../../util/table.js";
-import { parseSystemKind } from "../options.js";
+import { parseSystemKind, pathOption } from "../options.js";
 
 /** The roles of the cluster and their links, as a box diagram. */
 export function drawCluster(c: ClusterSpec, d: DerivedCluster): string {
@@ -197,7 +197,11 @@ export function registerSystem(program: Command): void {
   program
     .command("system")
     .description("describe the cluster: a diagram of its roles and the figures of its wafer and systems")
-    .option("--cluster <file>", "cluster file (YAML); default: ALCF's layout, 2 CS-2 systems")
+    .option(
+      "--cluster <file>",
+      "cluster file (YAML); default: ALCF's layout, 2 CS-2 systems",
+      pathOption("cluster file"),
+    )
     .option("--system <kind>", "system type: cs2 or cs3 (overrides the cluster file)", parseSystemKind)
     .option("--json", "print the cluster and its derived figures as JSON")
     .action((opts: { cluster?: string; system?: "cs2" | "cs3"; json?: boolean }) => {

@@ -1,11 +1,10 @@
 // loadParams: a Model Zoo params file (either layout) -> { model IR, run config, ignored keys, warnings }.
 // Every problem of the file (unknown keys, wrong types, values out of range, unsupported options and
 // inconsistent values) is collected and thrown at once as one ConfigError with paths and lines.
-import { readFileSync } from "node:fs";
 import type { ModelFamily, ModelIR } from "../../model/index.js";
-import { ConfigError, WscError, errnoCode } from "../../util/errors.js";
+import { ConfigError } from "../../util/errors.js";
 import type { ConfigIssue } from "../../util/errors.js";
-import { parseYaml, toConfigIssues, formatPath, formatValue } from "../yaml-config.js";
+import { parseYaml, readConfigFile, toConfigIssues, formatPath, formatValue } from "../yaml-config.js";
 import { MODEL_BUILDERS } from "./build-model.js";
 import type { ModelInputs } from "./build-model.js";
 import { ParamsContext } from "./context.js";
@@ -217,14 +216,5 @@ function applyOverrides(run: RunConfig, o: ParamsOverrides): RunConfig {
 
 /** Read and check a params file: the one function the other layers call. */
 export function loadParams(file: string, overrides: ParamsOverrides = {}): LoadedParams {
-  let text: string;
-  try {
-    text = readFileSync(file, "utf8");
-  } catch (e) {
-    const code = errnoCode(e);
-    throw new WscError(
-      `cannot read params file ${file}: ${code}${code === "ENOENT" ? " (no such file; check the --params path)" : ""}`,
-    );
-  }
-  return parseParams(file, text, overrides);
+  return parseParams(file, readConfigFile(file, "params file", "--params"), overrides);
 }
