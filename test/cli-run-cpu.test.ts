@@ -149,3 +149,36 @@ describe("wsc run CPU", () => {
     expect(r.stderr).not.toMatch(/\n\s+at .*:\d+:\d+/);
   });
 });
+
+describe("run CPU refuses what the host cannot hold, before allocating", () => {
+  const gpt2 = readFileSync(join(ROOT, "configs/tiny/gpt2.yaml"), "utf8").replaceAll(
+    "../../datasets",
+    join(ROOT, "datasets"),
+  );
+  const dir = mkdtempSync(join(tmpdir(), "wsc-mem-"));
+
+  it("a tensor over the typed-array limit names the tensor, its shape and the limit", () => {
+    const f = join(dir, "wide.yaml");
+    writeFileSync(f, gpt2.replace("hidden_size: 64", "hidden_size: 100000"));
+    const r = wsc(["run", "CPU", "-p", f, "-m", "train", "-o", join(dir, "a")]);
+    expect(r.code).toBe(2);
+    // 50257 x 100000 = 5.03e9 > 2^32
+    expect(r.stderr).toContain(
+      "parameter embedding.wte [50257, 100000] has 5.03e+9 elements, more than the 4294967296 one host tensor can hold",
+    );
+    expect(r.stderr).not.toMatch(/\n\s+at .*:\d+:\d+/);
+  });
+
+  it("a model larger than the machine's memory gives the figure, the limit and the fix", () => {
+    const f = join(dir, "deep.yaml");
+    writeFileSync(f, gpt2.replace("num_hidden_layers: 2", "num_hidden_layers: 100000"));
+    const r = wsc(["run", "CPU", "-p", f, "-m", "train", "-o", join(dir, "b")]);
+    expect(r.code).toBe(2);
+    // 5.0e9 parameters x 16 bytes (weight, gradient, two Adam moments) = 74.5 GiB before activations
+    const m = /needs at least ([\d.]+) GiB .* this machine has ([\d.]+) GiB: make the model smaller/.exec(
+      r.stderr,
+    );
+    expect(m, r.stderr).not.toBeNull();
+    expect(Number(m![1])).toBeGreaterThan(74.5);
+  });
+});

@@ -2,6 +2,7 @@
 // `run CSX` through the appliance): check that the file has what the mode needs, turn its optimizer section
 // into the numerics optimizer, and find the checkpoint to start from (--checkpoint_path, else the latest
 // checkpoint of model_dir when autoload is on, else none: the seed's initial weights).
+import { totalmem } from "node:os";
 import type { LoadedParams, OptimizerConfig, RunConfig } from "../frontends/index.js";
 import type { ModelIR } from "../model/index.js";
 import type { OptimizerConfig as NumericsOptimizerConfig } from "../numerics/index.js";
@@ -27,6 +28,54 @@ export function checkRunInputs(params: LoadedParams, mode: RunMode): void {
       "training needs max_steps: set runconfig.max_steps (or trainer.init.loop.max_steps) or pass --max_steps",
     );
   if (training && !run.optimizer) fail(`--mode ${mode} needs an optimizer section with a learning rate`);
+  checkHostMemory(params, mode);
+}
+
+/** Elements a Float32Array can hold (V8's limit). */
+export const MAX_TENSOR_ELEMENTS = 2 ** 32;
+
+/**
+ * Bytes a host run needs at least, fp32: the weights, and when training their gradients and the optimizer's
+ * buffers (Adam 2 per weight, SGD with momentum 1), plus one batch's activations (each layer's output and
+ * what it keeps for backward, from the model IR's savedElements and outputElements).
+ */
+export function hostRunBytes(params: LoadedParams, mode: RunMode): number {
+  const { model, run } = params;
+  const training = mode !== "eval";
+  const o = run.optimizer;
+  const buffers = !training || !o ? 0 : o.kind === "sgd" ? (o.momentum ? 1 : 0) : 2;
+  const batch = Math.max(run.train?.batchSize ?? 0, run.eval?.batchSize ?? 0, 1);
+  const perSample = model.layers.reduce((a, l) => a + l.outputElements + (training ? l.savedElements : 0), 0);
+  return 4 * (model.paramCount * (1 + (training ? 1 + buffers : 0)) + batch * perSample);
+}
+
+/**
+ * Refuse, before anything is allocated, a run the host cannot hold: a tensor larger than a typed array can
+ * be, or more bytes than the machine's memory, with the figure, the limit and the fix.
+ */
+function checkHostMemory(params: LoadedParams, mode: RunMode): void {
+  const fix =
+    "make the model smaller for a host run (hidden_size, num_hidden_layers, vocab_size, batch_size), " +
+    "or see what the wafer would do with `wsc run CSX ... --compile_only`";
+  for (const l of params.model.layers)
+    for (const p of l.params) {
+      const n = p.shape.reduce((a, b) => a * b, 1);
+      if (n > MAX_TENSOR_ELEMENTS)
+        throw new RuntimeError(
+          `${params.file}: parameter ${p.fullName} [${p.shape.join(", ")}] has ${n.toExponential(2)} elements, ` +
+            `more than the ${MAX_TENSOR_ELEMENTS} one host tensor can hold: ${fix}`,
+          2,
+        );
+    }
+  const need = hostRunBytes(params, mode);
+  const have = totalmem();
+  if (need > have)
+    throw new RuntimeError(
+      `${params.file}: a host run of this model needs at least ${(need / 2 ** 30).toFixed(1)} GiB ` +
+        `(weights, gradients, optimizer state and one batch's activations in fp32); this machine has ` +
+        `${(have / 2 ** 30).toFixed(1)} GiB: ${fix}`,
+      2,
+    );
 }
 
 const OPTIMIZER_CLASS = { adamw: "AdamW", adam: "Adam", sgd: "SGD" } as const;
