@@ -3,6 +3,7 @@
 // values, and the compile report cross-checked with the one `--compile_only` writes for the same compile.
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { hostname, tmpdir } from "node:os";
+import { request as httpRequest } from "node:http";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -319,5 +320,29 @@ describe("the dashboard's address", () => {
       `port ${port} on 127.0.0.1 is in use (wsc serve, pid ${process.pid}, is serving ${server.url} for this ` +
         `WSC_HOME): choose another with --port N, or --port 0 for any free port`,
     );
+  });
+});
+
+describe("the Host header", () => {
+  const get = (host: string) =>
+    new Promise<number>((resolve, reject) => {
+      const u = new URL(server.url);
+      const req = httpRequest(
+        { host: "127.0.0.1", port: u.port, path: "/api/jobs", headers: { host } },
+        (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        },
+      );
+      req.on("error", reject);
+      req.end();
+    });
+
+  it("names of this server are served; any other is refused with 403 (DNS rebinding)", async () => {
+    const port = new URL(server.url).port;
+    for (const ok of [`127.0.0.1:${port}`, `localhost:${port}`, "LOCALHOST", `[::1]:${port}`])
+      expect(await get(ok), ok).toBe(200);
+    for (const bad of [`evil.example.com:${port}`, "evil.example.com", `127.0.0.1.evil.example.com:${port}`])
+      expect(await get(bad), bad).toBe(403);
   });
 });

@@ -6,7 +6,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { createServer } from "node:http";
 import type { IncomingMessage, Server, ServerResponse } from "node:http";
-import { hostname } from "node:os";
+import { hostname, networkInterfaces } from "node:os";
 import { fileURLToPath } from "node:url";
 import {
   JobNotFoundError,
@@ -88,6 +88,30 @@ const decodeSafe = (p: string) => {
   }
 };
 
+/**
+ * The names a request's Host header may give (without the port): the address the server listens on, the
+ * loopback names, and, when it listens on every interface, this machine's name and addresses. Any other
+ * name is refused with 403, so a web page whose own name an attacker points at this machine (DNS
+ * rebinding) cannot read the job list, as development servers refuse such requests.
+ */
+export function allowedHosts(listenHost: string): Set<string> {
+  const names = new Set(["localhost", "127.0.0.1", "[::1]", listenHost.toLowerCase()]);
+  if (listenHost.includes(":")) names.add(`[${listenHost.toLowerCase()}]`);
+  if (listenHost === "0.0.0.0" || listenHost === "::" || listenHost === "") {
+    names.add(hostname().toLowerCase());
+    for (const addrs of Object.values(networkInterfaces()))
+      for (const a of addrs ?? []) names.add(a.family === "IPv6" ? `[${a.address}]` : a.address);
+  }
+  return names;
+}
+
+/** The name part of a Host header ("[::1]:8080" -> "[::1]", "Example.com." -> "example.com"). */
+function hostName(header: string): string {
+  const h = header.trim().toLowerCase();
+  const name = h.startsWith("[") ? h.slice(0, h.indexOf("]") + 1) : h.replace(/:\d*$/, "");
+  return name.replace(/\.$/, "");
+}
+
 /** The URL people use to reach a server listening on host:port. */
 export function publicUrl(host: string, port: number): string {
   const h = host === "0.0.0.0" || host === "::" || host === "" ? hostname() : host;
@@ -100,6 +124,7 @@ export class DashboardServer {
   private readonly routes: { pattern: RegExp; handler: Handler }[] = [];
   private buildDir: string | null = null;
   private server: Server | null = null;
+  private hosts = new Set<string>();
   url = "";
 
   private constructor(
@@ -144,6 +169,7 @@ export class DashboardServer {
         const addr = server.address();
         const actual = typeof addr === "object" && addr ? addr.port : port;
         this.url = publicUrl(host, actual);
+        this.hosts = allowedHosts(host);
         this.server = server;
         resolve();
       });
@@ -242,6 +268,13 @@ export class DashboardServer {
     const url = new URL(req.url ?? "/", "http://dashboard");
     const isApi = url.pathname.startsWith("/api/");
     try {
+      const host = req.headers.host;
+      if (host === undefined || !this.hosts.has(hostName(host)))
+        throw new HttpError(
+          403,
+          `the Host ${JSON.stringify(host ?? "")} is not a name of this server: open ${this.url} ` +
+            `(or localhost); other names are refused so that no other web site can read the dashboard`,
+        );
       if (req.method !== "GET" && req.method !== "HEAD") {
         res.setHeader("allow", "GET, HEAD");
         throw new HttpError(405, `${req.method} ${url.pathname}: the dashboard is read-only; use GET`);
