@@ -3,11 +3,39 @@
 // ran (its modification time within the job's start and end, with a few seconds of slack for the last
 // writes). performance.json, checkpoints and the run log are read with the runtime's own names and layout
 // (src/runtime/model-dir.ts, checkpoint.ts).
-import { closeSync, openSync, readFileSync, readSync, readdirSync, statSync } from "node:fs";
-import { basename, join } from "node:path";
+import { closeSync, readdirSync, statSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
 import type { JobRecord } from "../appliance/management/index.js";
 import { listCheckpoints } from "../runtime/index.js";
+import { FileRefusedError, openRegularFile, readRange, readRegularFile } from "../util/fs.js";
 import type { CheckpointInfo } from "./client/types.js";
+
+/** The largest file of a model_dir the dashboard reads whole (a report, performance.json, a picture). */
+export const MAX_SERVED_BYTES = 64 << 20;
+
+/**
+ * A file of a job's model_dir as the dashboard may read it: a regular file whose real location is inside
+ * the model_dir, not itself a symbolic link (util/fs.ts checks it on the open descriptor). Anything else
+ * (a link to /etc/passwd, a device, a folder) reads as absent, so the routes answer 404.
+ */
+export function readJobFile(modelDir: string, name: string, maxBytes = MAX_SERVED_BYTES): Buffer | null {
+  try {
+    return readRegularFile(join(modelDir, name), { maxBytes, within: modelDir });
+  } catch (e) {
+    if (e instanceof FileRefusedError) return null;
+    throw e;
+  }
+}
+
+/** Open a job's file for ranged reads under the same rules as readJobFile; null when refused. */
+function openJobFile(path: string): { fd: number; size: number } | null {
+  try {
+    return openRegularFile(path, { maxBytes: Number.MAX_SAFE_INTEGER, within: dirname(path) });
+  } catch (e) {
+    if (e instanceof FileRefusedError) return null;
+    throw e;
+  }
+}
 
 /** Slack after a job's end for the files it wrote last (the final checkpoint and performance.json), ms. */
 export const WRITE_SLACK_MS = 5_000;
@@ -34,7 +62,9 @@ export function jobPerformance(j: JobRecord, now = Date.now()): Record<string, u
   const t = mtime(file);
   if (t === null || t < span.from || t > span.to) return null;
   try {
-    const p = JSON.parse(readFileSync(file, "utf8")) as Record<string, unknown>;
+    const bytes = readJobFile(j.modelDir, "performance.json");
+    if (!bytes) return null;
+    const p = JSON.parse(bytes.toString("utf8")) as Record<string, unknown>;
     const hash = j.detail.compileHash;
     if (typeof hash === "string" && p.compile_hash !== undefined && p.compile_hash !== hash) return null;
     return p;
@@ -94,19 +124,14 @@ export function jobLogFile(j: JobRecord): string | null {
 
 /** Lines of a growing text file from byte `offset`: complete lines only, and the offset after them. */
 export function readLines(path: string, offset: number): { lines: string[]; end: number } {
-  let size: number;
+  const f = openJobFile(path);
+  if (!f) return { lines: [], end: offset };
+  let buf: Buffer;
   try {
-    size = statSync(path).size;
-  } catch {
-    return { lines: [], end: offset };
-  }
-  if (size <= offset) return { lines: [], end: offset };
-  const buf = Buffer.alloc(size - offset);
-  const fd = openSync(path, "r");
-  try {
-    readSync(fd, buf, 0, buf.length, offset);
+    if (f.size <= offset) return { lines: [], end: offset };
+    buf = readRange(f.fd, offset, f.size - offset);
   } finally {
-    closeSync(fd);
+    closeSync(f.fd);
   }
   const last = buf.lastIndexOf(0x0a);
   if (last < 0) return { lines: [], end: offset };
@@ -116,19 +141,15 @@ export function readLines(path: string, offset: number): { lines: string[]; end:
 
 /** Where to start reading a log so that at most `maxLines` of its last `maxBytes` are shown. */
 export function tailStart(path: string, maxBytes = 256 * 1024): number {
-  let size: number;
+  const f = openJobFile(path);
+  if (!f) return 0;
+  const size = f.size;
+  let buf: Buffer;
   try {
-    size = statSync(path).size;
-  } catch {
-    return 0;
-  }
-  if (size <= maxBytes) return 0;
-  const buf = Buffer.alloc(maxBytes);
-  const fd = openSync(path, "r");
-  try {
-    readSync(fd, buf, 0, maxBytes, size - maxBytes);
+    if (size <= maxBytes) return 0;
+    buf = readRange(f.fd, size - maxBytes, maxBytes);
   } finally {
-    closeSync(fd);
+    closeSync(f.fd);
   }
   const nl = buf.indexOf(0x0a);
   return size - maxBytes + (nl < 0 ? 0 : nl + 1);

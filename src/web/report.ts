@@ -2,7 +2,7 @@
 // rebuilt from the job's compile artifact (the compile job records its path) with the performance model's
 // estimate on the cluster of $WSC_HOME, or, when the compile cache no longer holds the artifact, read from
 // model_dir/compile_report.json if that file is of the same compile. Reports and wafer maps are kept by hash.
-import { existsSync, readFileSync } from "node:fs";
+import { readJobFile } from "./job-files.js";
 import { dirname, join } from "node:path";
 import type { JobRecord, Management } from "../appliance/management/index.js";
 import { readCachedArtifact } from "../compiler/index.js";
@@ -106,14 +106,15 @@ export class ReportCache {
     }
     // the report a --compile_only run wrote to the same model_dir, if it is of this compile
     const file = j.modelDir ? join(j.modelDir, "compile_report.json") : null;
-    if (file && existsSync(file)) {
+    const bytes = file && j.modelDir ? readJobFile(j.modelDir, "compile_report.json") : null;
+    if (file && bytes && j.modelDir) {
+      const modelDir = j.modelDir;
       try {
-        const report = JSON.parse(readFileSync(file, "utf8")) as CompileReport;
+        const report = JSON.parse(bytes.toString("utf8")) as CompileReport;
         if (report.hash === hash) {
-          const pngFile = join(dirname(file), "wafer_map.png");
           const built: Built = {
             payload: payload(report, file, this.m.cluster),
-            png: () => (existsSync(pngFile) ? readFileSync(pngFile) : null),
+            png: () => readJobFile(modelDir, "wafer_map.png"),
           };
           this.byHash.set(hash, built);
           return { ok: true, built };
