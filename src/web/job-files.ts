@@ -27,10 +27,13 @@ export function readJobFile(modelDir: string, name: string, maxBytes = MAX_SERVE
   }
 }
 
-/** Open a job's file for ranged reads under the same rules as readJobFile; null when refused. */
-function openJobFile(path: string): { fd: number; size: number } | null {
+/**
+ * Open a job's file for ranged reads under the same rules as readJobFile (inside `within`, by default the
+ * file's own folder); null when refused.
+ */
+export function openJobFile(path: string, within = dirname(path)): { fd: number; size: number } | null {
   try {
-    return openRegularFile(path, { maxBytes: Number.MAX_SAFE_INTEGER, within: dirname(path) });
+    return openRegularFile(path, { maxBytes: Number.MAX_SAFE_INTEGER, within });
   } catch (e) {
     if (e instanceof FileRefusedError) return null;
     throw e;

@@ -3,9 +3,11 @@
 // file_version record starts a run, and every scalar Event becomes a named point. The wall rate (this
 // machine's samples/s) is derived here from the events' wall times and the global batch; every other figure
 // is the value the run wrote (the modeled CS-X device rates, the loss).
-import { closeSync, openSync, readSync, readdirSync, statSync } from "node:fs";
-import { join } from "node:path";
+import { closeSync, readdirSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { readRange } from "../util/fs.js";
 import { decodeEvent, readTfRecordPrefix } from "../util/tfevents.js";
+import { openJobFile } from "./job-files.js";
 import type { MetricPoint, MetricRun } from "./client/types.js";
 
 /** Tags the runtime writes (src/appliance/execute.ts, src/runtime), by the name the API gives them. */
@@ -40,12 +42,17 @@ class EventFileTail {
 
   /** Read what was appended since the last call. Returns true when the file was truncated (runs restart). */
   poll(globalBatch: number | null): boolean {
-    let size: number;
+    // the model_dir's train/ or eval/ events file, read only as a regular file inside the model_dir
+    const f = openJobFile(this.path, dirname(dirname(this.path)));
+    if (!f) return false;
     try {
-      size = statSync(this.path).size;
-    } catch {
-      return false;
+      return this.read(f.fd, f.size, globalBatch);
+    } finally {
+      closeSync(f.fd);
     }
+  }
+
+  private read(fd: number, size: number, globalBatch: number | null): boolean {
     let reset = false;
     if (size < this.offset + this.pending.length) {
       this.offset = 0;
@@ -55,14 +62,7 @@ class EventFileTail {
     }
     const from = this.offset + this.pending.length;
     if (size > from) {
-      const chunk = Buffer.alloc(size - from);
-      const fd = openSync(this.path, "r");
-      try {
-        readSync(fd, chunk, 0, chunk.length, from);
-      } finally {
-        closeSync(fd);
-      }
-      this.pending = Buffer.concat([this.pending, chunk]);
+      this.pending = Buffer.concat([this.pending, readRange(fd, from, size - from)]);
     }
     const { records, end } = readTfRecordPrefix(this.pending);
     for (const r of records) this.add(decodeEvent(r), globalBatch);
