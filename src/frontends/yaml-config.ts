@@ -56,8 +56,8 @@ function duplicateKeys(doc: Document, lines: LineCounter): ConfigIssue[] {
     Map(_, map) {
       const seen = new Set<unknown>();
       for (const pair of map.items) {
-        const k = isScalar(pair.key) ? pair.key.value : pair.key;
-        if (!isScalar(pair.key)) continue; // complex keys: compared by identity only, never equal
+        if (!isScalar(pair.key)) continue; // a complex key is never equal to another
+        const k = pair.key.value;
         if (seen.has(k)) {
           out.push({
             path: "",
@@ -147,8 +147,7 @@ export function lineOf(
     const range = keyIndex(node).get(key)?.range;
     if (range) return lines.linePos(range[0]).line;
   }
-  const range = (node as { range?: [number, number, number] } | null | undefined)?.range;
-  return range ? lines.linePos(range[0]).line : undefined;
+  return nodeLine(node as { range?: [number, number, number] } | null | undefined, lines);
 }
 
 /** Dotted form of a key path: `optimizer.learning_rate[0].steps`. */
