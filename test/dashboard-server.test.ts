@@ -240,25 +240,8 @@ describe("the dashboard API", () => {
 
   it("the job's stream sends the whole state, then the points appended to its event file", async () => {
     const ac = new AbortController();
-    const res = await fetch(`${server.url}/api/jobs/${running.id}/stream`, { signal: ac.signal });
+    const { res, next } = await openStream(`${server.url}/api/jobs/${running.id}/stream`, ac.signal);
     expect(res.headers.get("content-type")).toContain("text/event-stream");
-    const reader = res.body!.getReader();
-    let buf = "";
-    const next = async (): Promise<{ event: string; data: unknown }> => {
-      for (;;) {
-        const i = buf.indexOf("\n\n");
-        if (i >= 0) {
-          const block = buf.slice(0, i);
-          buf = buf.slice(i + 2);
-          const ev = /^event: (.*)$/m.exec(block);
-          const data = /^data: (.*)$/m.exec(block);
-          if (ev && data) return { event: ev[1], data: JSON.parse(data[1]) };
-          continue;
-        }
-        const { value } = await reader.read();
-        buf += new TextDecoder().decode(value);
-      }
-    };
     const first = [await next(), await next(), await next()];
     expect(first.map((e) => e.event)).toEqual(["job", "metrics", "log"]);
     expect((first[1].data as MetricsPayload).reset).toBe(true);
@@ -279,6 +262,118 @@ describe("the dashboard API", () => {
       ],
     });
     ac.abort();
+  });
+});
+
+/** Open a server-sent event stream; `next` reads its next event. */
+async function openStream(url: string, signal: AbortSignal) {
+  const res = await fetch(url, { signal });
+  const reader = res.body!.getReader();
+  let buf = "";
+  const next = async (): Promise<{ event: string; data: unknown }> => {
+    for (;;) {
+      const i = buf.indexOf("\n\n");
+      if (i >= 0) {
+        const block = buf.slice(0, i);
+        buf = buf.slice(i + 2);
+        const ev = /^event: (.*)$/m.exec(block);
+        const data = /^data: (.*)$/m.exec(block);
+        if (ev && data) return { event: ev[1], data: JSON.parse(data[1]) };
+        continue;
+      }
+      const { value } = await reader.read();
+      buf += new TextDecoder().decode(value);
+    }
+  };
+  return { res, next };
+}
+
+describe("the live streams", () => {
+  it("a server holds at most max_streams open: one more gets 503 with Retry-After, and a closed one frees its place", async () => {
+    const s = await DashboardServer.start({
+      home: m.home,
+      port: 0,
+      pollMs: 50,
+      record: false,
+      maxStreams: 2,
+    });
+    const acs = [new AbortController(), new AbortController()];
+    try {
+      const a = await openStream(`${s.url}/api/stream`, acs[0].signal);
+      const b = await openStream(`${s.url}/api/jobs/${running.id}/stream`, acs[1].signal);
+      expect([a.res.status, b.res.status]).toEqual([200, 200]);
+      await a.next();
+      await b.next();
+      expect(s.live.size).toBe(2);
+      const refused = await fetch(`${s.url}/api/stream`);
+      expect(refused.status).toBe(503);
+      expect(refused.headers.get("retry-after")).toBe("5");
+      expect(((await refused.json()) as { error: string }).error).toContain("--max_streams 2");
+      // the JSON routes still answer
+      expect((await fetch(`${s.url}/api/jobs`)).status).toBe(200);
+      acs[0].abort();
+      for (let k = 0; k < 100 && s.live.size > 1; k++) await new Promise((r) => setTimeout(r, 10));
+      expect(s.live.size).toBe(1);
+      const again = new AbortController();
+      acs.push(again);
+      const c = await openStream(`${s.url}/api/stream`, again.signal);
+      expect(c.res.status).toBe(200);
+      expect((await c.next()).event).toBe("jobs");
+    } finally {
+      for (const ac of acs) ac.abort();
+      await s.close();
+    }
+  });
+
+  it("a tick builds each watched job's payload, the job list and the cluster once, however many stream them", async () => {
+    const s = await DashboardServer.start({ home: m.home, port: 0, pollMs: 100, record: false });
+    const calls = { jobPayload: 0, jobs: 0, cluster: 0 };
+    for (const k of Object.keys(calls) as (keyof typeof calls)[]) {
+      const f = (s.api[k] as (...a: unknown[]) => unknown).bind(s.api);
+      (s.api as unknown as Record<string, unknown>)[k] = (...a: unknown[]) => {
+        calls[k]++;
+        return f(...a);
+      };
+    }
+    const N = 20;
+    const ac = new AbortController();
+    try {
+      const jobStreams = [];
+      const overviews = [];
+      for (let i = 0; i < N; i++) {
+        jobStreams.push(await openStream(`${s.url}/api/jobs/${running.id}/stream`, ac.signal));
+        overviews.push(await openStream(`${s.url}/api/stream`, ac.signal));
+      }
+      // every stream got the whole state
+      for (const st of jobStreams) expect((await st.next()).event).toBe("job");
+      for (const st of overviews) expect((await st.next()).event).toBe("jobs");
+      const before = { ...calls };
+      const t = Date.now();
+      await new Promise((r) => setTimeout(r, 1_000));
+      const ticks = Math.ceil((Date.now() - t) / 100) + 1;
+      expect(calls.jobPayload - before.jobPayload).toBeGreaterThan(0);
+      expect(calls.jobPayload - before.jobPayload).toBeLessThanOrEqual(ticks);
+      expect(calls.jobs - before.jobs).toBeLessThanOrEqual(ticks);
+      expect(calls.cluster - before.cluster).toBeLessThanOrEqual(ticks);
+      // a new point reaches every job stream, each with the same bytes
+      events.scalars(
+        40,
+        { loss: 1.125, local_samples_per_sec: 1024.5, avg_samples_per_sec: 1010 },
+        t0 + 6_200,
+      );
+      const got = [];
+      for (const st of jobStreams) {
+        let e = await st.next();
+        while (e.event !== "metrics" || (e.data as MetricsPayload).reset) e = await st.next();
+        got.push(e.data);
+      }
+      expect(new Set(got.map((d) => JSON.stringify(d))).size).toBe(1);
+      const runs = (got[0] as MetricsPayload).runs;
+      expect(runs.flatMap((r) => r.points.map((p) => p.step))).toEqual([40]);
+    } finally {
+      ac.abort();
+      await s.close();
+    }
   });
 });
 

@@ -13,8 +13,24 @@ import type { MetricRun } from "./client/types.js";
 /** A comment line goes out when a stream was quiet this long, so proxies and browsers keep it open, ms. */
 export const KEEPALIVE_MS = 15_000;
 
-/** JSON of a payload without its `now`, to tell whether anything but the clock changed. */
-const stateKey = (p: { now: number }) => JSON.stringify({ ...p, now: 0 });
+/** Streams one server holds open at most; one more is answered 503 with Retry-After. */
+export const DEFAULT_MAX_STREAMS = 256;
+
+/** Seconds a refused stream is told to wait before it tries again (Retry-After). */
+export const STREAM_RETRY_S = 5;
+
+/** A payload as it goes out, serialized once per tick however many listeners send it. */
+interface Wire {
+  /** JSON of the payload without its `now`, to tell whether anything but the clock changed. */
+  readonly key: string;
+  /** The `data:` line's JSON. */
+  readonly json: string;
+}
+
+const wire = <T extends { now: number }>(p: T): Wire => ({
+  key: JSON.stringify({ ...p, now: 0 }),
+  json: JSON.stringify(p),
+});
 
 abstract class Listener {
   private lastWrite = Date.now();
@@ -28,8 +44,9 @@ abstract class Listener {
     res.write("retry: 2000\n\n");
   }
 
-  send(event: string, data: unknown): void {
-    this.res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+  /** Send one event whose data is already JSON. */
+  send(event: string, json: string): void {
+    this.res.write(`event: ${event}\ndata: ${json}\n\n`);
     this.lastWrite = Date.now();
   }
 
@@ -46,19 +63,89 @@ abstract class Listener {
   abstract update(now: number, tick: Tick): void;
 }
 
-/** What one tick computed once for every listener. */
+/** One job as every listener to it sees it in a tick. */
+interface JobView {
+  readonly job: ReturnType<DashboardApi["job"]>;
+  readonly payload: Wire;
+  readonly runs: MetricRun[];
+  readonly generation: number | null;
+  readonly globalBatch: number | null;
+  readonly logFile: string | null;
+}
+
+/**
+ * What one tick computes once for all its listeners: the job list, the cluster, each watched job's payload,
+ * runs and log file, the new log lines read from an offset, and every serialized event (listeners in the same
+ * state send the same bytes, so 1,000 streams of one job cost one read and one JSON.stringify).
+ */
 class Tick {
-  private jobs?: ReturnType<DashboardApi["jobs"]>;
-  private cluster?: ReturnType<DashboardApi["cluster"]>;
+  private jobs?: Wire;
+  private cluster?: Wire;
+  private readonly views = new Map<string, JobView>();
+  private readonly logs = new Map<string, { lines: string[]; end: number }>();
+  private readonly metrics = new Map<string, string>();
+
   constructor(
     private readonly api: DashboardApi,
     private readonly now: number,
   ) {}
-  jobsPayload() {
-    return (this.jobs ??= this.api.jobs({}, this.now));
+
+  jobsPayload(): Wire {
+    return (this.jobs ??= wire(this.api.jobs({}, this.now)));
   }
-  clusterPayload() {
-    return (this.cluster ??= this.api.cluster(this.now));
+
+  clusterPayload(): Wire {
+    return (this.cluster ??= wire(this.api.cluster(this.now)));
+  }
+
+  jobView(id: string): JobView {
+    let v = this.views.get(id);
+    if (!v) {
+      const payload = wire(this.api.jobPayload(id, this.now));
+      const job = this.api.job(id);
+      const runs = this.api.runs(job, this.now);
+      const s = this.api.scalarsOf(job, this.now);
+      v = {
+        job,
+        payload,
+        runs,
+        generation: s ? s.generation : null,
+        globalBatch: this.api.globalBatch(job),
+        logFile: jobLogFile(job),
+      };
+      this.views.set(id, v);
+    }
+    return v;
+  }
+
+  /**
+   * The metrics event of job `id` holding each run's points from `from(run)` on (`reset`: everything); the
+   * JSON is built once for every listener that has sent the same counts.
+   */
+  metricsJson(id: string, reset: boolean, runs: MetricRun[], from: (r: MetricRun) => number): string {
+    const key = `${id} ${reset} ${runs.map((r) => `${r.id}:${from(r)}`).join(",")}`;
+    let json = this.metrics.get(key);
+    if (json === undefined) {
+      const v = this.jobView(id);
+      json = JSON.stringify({
+        globalBatch: v.globalBatch,
+        reset,
+        runs: runs.map((r) => ({ ...r, points: r.points.slice(from(r)) })),
+      });
+      this.metrics.set(key, json);
+    }
+    return json;
+  }
+
+  /** The lines of a log from `offset` (null: its tail), read once per tick for every listener at `offset`. */
+  logLines(path: string, offset: number | null): { lines: string[]; end: number } {
+    const key = `${offset ?? "tail"} ${path}`;
+    let r = this.logs.get(key);
+    if (!r) {
+      r = readLines(path, offset ?? tailStart(path));
+      this.logs.set(key, r);
+    }
+    return r;
   }
 }
 
@@ -68,16 +155,14 @@ class OverviewListener extends Listener {
 
   update(_now: number, tick: Tick): void {
     const jobs = tick.jobsPayload();
-    const jk = stateKey(jobs);
-    if (jk !== this.jobsKey) {
-      this.send("jobs", jobs);
-      this.jobsKey = jk;
+    if (jobs.key !== this.jobsKey) {
+      this.send("jobs", jobs.json);
+      this.jobsKey = jobs.key;
     }
     const cluster = tick.clusterPayload();
-    const ck = stateKey(cluster);
-    if (ck !== this.clusterKey) {
-      this.send("cluster", cluster);
-      this.clusterKey = ck;
+    if (cluster.key !== this.clusterKey) {
+      this.send("cluster", cluster.json);
+      this.clusterKey = cluster.key;
     }
   }
 }
@@ -92,57 +177,61 @@ class JobListener extends Listener {
 
   constructor(
     res: ServerResponse,
-    private readonly api: DashboardApi,
     private readonly jobId: string,
   ) {
     super(res);
   }
 
-  update(now: number): void {
-    const payload = this.api.jobPayload(this.jobId, now);
-    const key = stateKey(payload);
-    if (key !== this.jobKey) {
-      this.send("job", payload);
-      this.jobKey = key;
+  update(_now: number, tick: Tick): void {
+    const v = tick.jobView(this.jobId);
+    if (v.payload.key !== this.jobKey) {
+      this.send("job", v.payload.json);
+      this.jobKey = v.payload.key;
     }
-    const j = this.api.job(this.jobId);
-    const runs = this.api.runs(j, now);
-    const s = this.api.scalarsOf(j, now);
-    const globalBatch = this.api.globalBatch(j);
-    if (s && s.generation !== this.generation) {
-      this.generation = s.generation;
+    if (v.generation !== null && v.generation !== this.generation) {
+      this.generation = v.generation;
       this.sent.clear();
-      this.send("metrics", { globalBatch, reset: true, runs: runs.map((r) => this.mark(r, 0)) });
-    } else if (!s && this.generation === -1) {
+      this.send(
+        "metrics",
+        tick.metricsJson(this.jobId, true, v.runs, () => 0),
+      );
+      this.remember(v.runs);
+    } else if (v.generation === null && this.generation === -1) {
       this.generation = 0;
-      this.send("metrics", { globalBatch, reset: true, runs: [] });
+      this.send(
+        "metrics",
+        tick.metricsJson(this.jobId, true, [], () => 0),
+      );
     } else {
-      const fresh = runs
-        .filter((r) => !this.sent.has(r.id) || r.points.length > this.sent.get(r.id)!)
-        .map((r) => this.mark(r, this.sent.get(r.id) ?? 0));
-      if (fresh.length > 0) this.send("metrics", { globalBatch, reset: false, runs: fresh });
+      const fresh = v.runs.filter((r) => !this.sent.has(r.id) || r.points.length > this.sent.get(r.id)!);
+      if (fresh.length > 0) {
+        this.send(
+          "metrics",
+          tick.metricsJson(this.jobId, false, fresh, (r) => this.sent.get(r.id) ?? 0),
+        );
+        this.remember(fresh);
+      }
     }
-    const logFile = jobLogFile(j);
-    if (logFile !== this.logFile || !this.logStarted) {
-      this.logFile = logFile;
+    const j = v.job;
+    if (v.logFile !== this.logFile || !this.logStarted) {
+      this.logFile = v.logFile;
       this.logStarted = true;
-      const path = logFile && j.modelDir ? join(j.modelDir, logFile) : null;
-      const r = path ? readLines(path, tailStart(path)) : { lines: [], end: 0 };
+      const path = v.logFile && j.modelDir ? join(j.modelDir, v.logFile) : null;
+      const r = path ? tick.logLines(path, null) : { lines: [], end: 0 };
       this.logOffset = r.end;
-      this.send("log", { file: logFile, reset: true, lines: r.lines });
-    } else if (logFile && j.modelDir) {
-      const r = readLines(join(j.modelDir, logFile), this.logOffset);
+      this.send("log", JSON.stringify({ file: v.logFile, reset: true, lines: r.lines }));
+    } else if (v.logFile && j.modelDir) {
+      const r = tick.logLines(join(j.modelDir, v.logFile), this.logOffset);
       if (r.lines.length > 0) {
         this.logOffset = r.end;
-        this.send("log", { file: logFile, reset: false, lines: r.lines });
+        this.send("log", JSON.stringify({ file: v.logFile, reset: false, lines: r.lines }));
       }
     }
   }
 
-  /** The run with the points not yet sent, and remember what was. */
-  private mark(r: MetricRun, from: number): MetricRun {
-    this.sent.set(r.id, r.points.length);
-    return { ...r, points: r.points.slice(from) };
+  /** Remember how many points of each run this listener has sent. */
+  private remember(runs: MetricRun[]): void {
+    for (const r of runs) this.sent.set(r.id, r.points.length);
   }
 }
 
@@ -150,20 +239,46 @@ export class LiveHub {
   private readonly listeners = new Set<Listener>();
   private timer: NodeJS.Timeout | null = null;
 
+  /** The last tick, which streams opening within the same poll share rather than each building one. */
+  private current: { at: number; tick: Tick } | null = null;
+
   constructor(
     private readonly api: DashboardApi,
     private readonly pollMs: number,
     private readonly onError: (e: unknown) => void,
+    readonly maxStreams = DEFAULT_MAX_STREAMS,
   ) {}
 
   /** /api/stream: the job list and the cluster. */
   overview(req: IncomingMessage, res: ServerResponse): void {
+    if (this.refuse(res)) return;
     this.add(req, new OverviewListener(res));
   }
 
   /** /api/jobs/:id/stream: one job (the caller has checked that it exists). */
   job(req: IncomingMessage, res: ServerResponse, jobId: string): void {
-    this.add(req, new JobListener(res, this.api, jobId));
+    if (this.refuse(res)) return;
+    this.add(req, new JobListener(res, jobId));
+  }
+
+  /**
+   * At the cap, answer 503 with Retry-After: each open stream costs the server a little on every tick, and a
+   * page left open in many tabs (or a client that never closes) must not starve the JSON routes.
+   */
+  private refuse(res: ServerResponse): boolean {
+    if (this.listeners.size < this.maxStreams) return false;
+    const body = JSON.stringify({
+      error:
+        `this server has ${this.listeners.size} live streams open, its limit (--max_streams ${this.maxStreams}); ` +
+        `close some dashboard pages, or start wsc serve with a larger --max_streams. Retry in ${STREAM_RETRY_S} s.`,
+    });
+    res.writeHead(503, {
+      "content-type": "application/json; charset=utf-8",
+      "retry-after": String(STREAM_RETRY_S),
+      "cache-control": "no-store",
+    });
+    res.end(body);
+    return true;
   }
 
   get size(): number {
@@ -177,7 +292,9 @@ export class LiveHub {
       if (this.listeners.size === 0) this.stop();
     });
     const now = Date.now();
-    this.run(l, now, new Tick(this.api, now));
+    if (!this.current || now - this.current.at >= Math.min(this.pollMs, 250))
+      this.current = { at: now, tick: new Tick(this.api, now) };
+    this.run(l, now, this.current.tick);
     if (!this.timer) {
       this.timer = setInterval(() => this.tick(), this.pollMs);
       this.timer.unref();
@@ -196,12 +313,14 @@ export class LiveHub {
   private tick(): void {
     const now = Date.now();
     const tick = new Tick(this.api, now);
+    this.current = { at: now, tick };
     for (const l of this.listeners) this.run(l, now, tick);
   }
 
   private stop(): void {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
+    this.current = null;
   }
 
   /** End every stream (the server is closing). */

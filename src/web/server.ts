@@ -35,6 +35,8 @@ export interface ServeOptions {
   readonly home?: WscHome;
   /** How often live streams look for changes, ms. Default 1000. */
   readonly pollMs?: number;
+  /** Live streams held open at most; one more gets 503 with Retry-After. Default DEFAULT_MAX_STREAMS. */
+  readonly maxStreams?: number;
   /** Record the address in $WSC_HOME/dashboard.json for `wsc ctl get jobs`. Default true. */
   readonly record?: boolean;
   /** Where unexpected errors are reported. Default: stderr. */
@@ -133,7 +135,7 @@ export class DashboardServer {
   ) {
     this.api = new DashboardApi(m);
     const onError = o.onError ?? ((e) => process.stderr.write(`wsc serve: ${(e as Error).stack ?? e}\n`));
-    this.live = new LiveHub(this.api, o.pollMs ?? 1000, onError);
+    this.live = new LiveHub(this.api, o.pollMs ?? 1000, onError, o.maxStreams);
     this.defineRoutes();
   }
 

@@ -13,9 +13,15 @@ export function registerServe(program: Command): void {
     )
     .option("--port <n>", "TCP port (0 = any free port)", intOption(0, 65535), 8080)
     .option("--host <address>", "address to listen on (0.0.0.0 = every interface)", "127.0.0.1")
-    .action(async (o: { port: number; host: string }) => {
+    .option(
+      "--max_streams <n>",
+      "live streams (open dashboard pages) served at once; one more is answered 503, retry in 5 s",
+      intOption(1, 100_000),
+      256,
+    )
+    .action(async (o: { port: number; host: string; max_streams: number }) => {
       const { DashboardServer } = await import("../../web/index.js");
-      const s = await DashboardServer.start({ port: o.port, host: o.host });
+      const s = await DashboardServer.start({ port: o.port, host: o.host, maxStreams: o.max_streams });
       process.stdout.write(
         `Dashboard of ${s.m.store.file} at ${s.url}/ (jobs), ${s.url}/cluster\n` +
           `Recorded in ${s.m.home.dir}/dashboard.json for 'wsc ctl get jobs'. Ctrl-C stops it.\n`,

@@ -88,21 +88,32 @@ export function labelList(labels: Readonly<Record<string, string>>): Child {
 
 export const jobLink = (id: string) => h("a", { href: `/jobs/${id}`, class: "mono" }, id);
 
+/** Seconds before a page tries again when the server refused its stream (503 at its stream limit). */
+const REFUSED_RETRY_S = 5;
+
 /**
  * Listen to a server-sent event stream, with the header's indicator showing whether it is live. The browser
- * reconnects by itself after a drop; the server then sends the whole state again.
+ * reconnects by itself after a drop; the server then sends the whole state again. A stream the server refused
+ * (503: it holds its limit of streams) is closed for good by the browser, so the page opens a new one after
+ * REFUSED_RETRY_S (the server's Retry-After).
  */
-export function stream(url: string, handlers: Record<string, (data: unknown) => void>): EventSource {
-  const es = new EventSource(url);
+export function stream(url: string, handlers: Record<string, (data: unknown) => void>): void {
   const dot = document.getElementById("live");
   const state = (cls: string, text: string) => {
     if (!dot) return;
     dot.className = `live ${cls}`;
     dot.textContent = text;
   };
-  es.onopen = () => state("on", "live");
-  es.onerror = () => state("off", "reconnecting");
-  for (const [event, fn] of Object.entries(handlers))
-    es.addEventListener(event, (e) => fn(JSON.parse((e as MessageEvent<string>).data)));
-  return es;
+  const open = () => {
+    const es = new EventSource(url);
+    es.onopen = () => state("on", "live");
+    es.onerror = () => {
+      if (es.readyState !== EventSource.CLOSED) return state("off", "reconnecting");
+      state("off", "server busy");
+      setTimeout(open, REFUSED_RETRY_S * 1000);
+    };
+    for (const [event, fn] of Object.entries(handlers))
+      es.addEventListener(event, (e) => fn(JSON.parse((e as MessageEvent<string>).data)));
+  };
+  open();
 }
