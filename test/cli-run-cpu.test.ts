@@ -167,6 +167,7 @@ describe("run CPU refuses what the host cannot hold, before allocating", () => {
       "parameter embedding.wte [50257, 100000] has 5.03e+9 elements, more than the 4294967296 one host tensor can hold",
     );
     expect(r.stderr).not.toMatch(/\n\s+at .*:\d+:\d+/);
+    expect(existsSync(join(dir, "a")), "the model_dir is not created").toBe(false);
   });
 
   it("a model larger than the machine's memory gives the figure, the limit and the fix", () => {
@@ -180,5 +181,6 @@ describe("run CPU refuses what the host cannot hold, before allocating", () => {
     );
     expect(m, r.stderr).not.toBeNull();
     expect(Number(m![1])).toBeGreaterThan(74.5);
+    expect(existsSync(join(dir, "b")), "the model_dir is not created").toBe(false);
   });
 });

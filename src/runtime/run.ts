@@ -48,11 +48,12 @@ export interface RunSummary {
 export async function runCpu(o: CpuRunOptions): Promise<RunSummary> {
   const { params, mode } = o;
   const { model, run } = params;
+  // refuse what cannot run before anything is written: the model_dir is not even created
+  checkRunInputs(params, mode);
   const dir = new ModelDir(run.modelDir);
   const info = (msg: string) => o.console.line(dir.info(msg));
   const paramsDir = dirname(params.file);
   const training = mode !== "eval";
-  checkRunInputs(params, mode);
   dir.writeParams(params.raw);
   info(`Running ${model.name} (${model.paramCount.toLocaleString("en-US")} parameters) on CPU, mode ${mode}`);
   for (const i of params.ignored) dir.info(`ignored ${i.path}: ${i.reason}`);
