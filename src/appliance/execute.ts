@@ -127,8 +127,7 @@ export async function executeCsx(
     // --- the compile job
     plain("Compiling the model. This may take a few minutes.");
     plain("Initiating a new compile wsjob...");
-    const cj = new OwnedJob(
-      mgmt,
+    const cj = new OwnedJob(mgmt, () =>
       mgmt.submit({
         workflowId,
         kind: "compile",
@@ -185,8 +184,7 @@ export async function executeCsx(
     // --- the execute job
     plain("Programming Cerebras Wafer Scale Cluster for execution.");
     plain("Initiating a new execute wsjob...");
-    const xj = new OwnedJob(
-      mgmt,
+    const xj = new OwnedJob(mgmt, () =>
       mgmt.submit({
         workflowId,
         kind: "execute",

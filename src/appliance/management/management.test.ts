@@ -10,7 +10,9 @@ import {
   ClusterTooSmallError,
   JobPhaseError,
   LabelError,
+  JobEndedError,
   Management,
+  OwnedJob,
   heartbeatTimeoutSec,
   PriorityError,
   isJobId,
@@ -200,5 +202,26 @@ describe("cancel, labels and priority", () => {
     expect(a.priority).toBe(299);
     expect(m.setPriority(a.id, "p1").priority).toBe(199);
     expect(() => m.setPriority(a.id, "p0")).toThrow(PriorityError);
+  });
+});
+
+describe("a job owned by this process", () => {
+  it("a Ctrl-C that arrives as the job is submitted cancels it (the handler is in place before the submit)", async () => {
+    const m = new Management({ home: home() });
+    const a = m.submit(execute(2)); // holds both systems: the next job queues
+    const say: string[] = [];
+    // the signal is sent from inside the submit, after the record is written: the moment another process
+    // (the user's `wsc ctl get jobs`, or a test) can already see the job QUEUED
+    const b = new OwnedJob(m, () => {
+      const j = m.submit(execute(1));
+      process.kill(process.pid, "SIGINT");
+      return j;
+    });
+    await new Promise((r) => setTimeout(r, 50)); // the signal is delivered on a later turn of the event loop
+    await expect(b.waitUntilRunning((l) => say.push(l), 10)).rejects.toBeInstanceOf(JobEndedError);
+    expect(m.store.get(b.id).phase).toBe("CANCELLED");
+    expect(process.listenerCount("SIGINT")).toBe(0); // the handlers are removed with the job
+    m.finish(a.id, "SUCCEEDED", "");
+    m.close();
   });
 });

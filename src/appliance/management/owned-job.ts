@@ -36,15 +36,23 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 export class OwnedJob {
   readonly mgmt: Management;
-  readonly id: string;
+  readonly id: string = "";
   private timer: NodeJS.Timeout | null = null;
   private readonly signalHandlers = new Map<NodeJS.Signals, () => void>();
   /** The signal that asked this process to stop, if one has. */
   private interrupted: NodeJS.Signals | null = null;
 
-  constructor(mgmt: Management, job: JobRecord) {
+  /**
+   * `job`: the record, or the call that submits it. Given the call, the signal handlers are installed before
+   * it runs, so a Ctrl-C right after the job appears in the store (another process may already see it QUEUED)
+   * is caught and cancels the job, instead of Node's default ending the process with the job left behind.
+   */
+  constructor(mgmt: Management, job: JobRecord | (() => JobRecord)) {
     this.mgmt = mgmt;
-    this.id = job.id;
+    if (typeof job === "function") {
+      this.watchSignals();
+      this.id = job().id;
+    } else this.id = job.id;
   }
 
   get record(): JobRecord {
@@ -111,11 +119,12 @@ export class OwnedJob {
           return;
         }
         this.stop();
-        this.mgmt.finish(
-          this.id,
-          "FAILED",
-          `the process running the job (pid ${process.pid}) received ${sig}`,
-        );
+        if (this.id)
+          this.mgmt.finish(
+            this.id,
+            "FAILED",
+            `the process running the job (pid ${process.pid}) received ${sig}`,
+          );
         process.exit(sig === "SIGINT" ? 130 : 143);
       };
       this.signalHandlers.set(sig, h);
