@@ -82,7 +82,7 @@ class Tick {
   private jobs?: Wire;
   private cluster?: Wire;
   private readonly views = new Map<string, JobView>();
-  private readonly logs = new Map<string, { lines: string[]; end: number }>();
+  private readonly logs = new Map<string, { end: number; json: string | null }>();
   private readonly metrics = new Map<string, string>();
 
   constructor(
@@ -137,12 +137,19 @@ class Tick {
     return json;
   }
 
-  /** The lines of a log from `offset` (null: its tail), read once per tick for every listener at `offset`. */
-  logLines(path: string, offset: number | null): { lines: string[]; end: number } {
+  /**
+   * The log event of `file` (in `dir`) from byte `offset` (null: its tail, a reset), read and serialized once
+   * per tick for every listener at `offset`: where it ended, and the event's JSON (null when nothing is new).
+   */
+  logEvent(dir: string | null, file: string | null, offset: number | null) {
+    const path = file && dir ? join(dir, file) : null;
     const key = `${offset ?? "tail"} ${path}`;
     let r = this.logs.get(key);
     if (!r) {
-      r = readLines(path, offset ?? tailStart(path));
+      const got = path ? readLines(path, offset ?? tailStart(path)) : { lines: [], end: 0 };
+      const reset = offset === null;
+      const json = reset || got.lines.length > 0 ? JSON.stringify({ file, reset, lines: got.lines }) : null;
+      r = { end: got.end, json };
       this.logs.set(key, r);
     }
     return r;
@@ -212,21 +219,14 @@ class JobListener extends Listener {
         this.remember(fresh);
       }
     }
-    const j = v.job;
-    if (v.logFile !== this.logFile || !this.logStarted) {
-      this.logFile = v.logFile;
-      this.logStarted = true;
-      const path = v.logFile && j.modelDir ? join(j.modelDir, v.logFile) : null;
-      const r = path ? tick.logLines(path, null) : { lines: [], end: 0 };
-      this.logOffset = r.end;
-      this.send("log", JSON.stringify({ file: v.logFile, reset: true, lines: r.lines }));
-    } else if (v.logFile && j.modelDir) {
-      const r = tick.logLines(join(j.modelDir, v.logFile), this.logOffset);
-      if (r.lines.length > 0) {
-        this.logOffset = r.end;
-        this.send("log", JSON.stringify({ file: v.logFile, reset: false, lines: r.lines }));
-      }
-    }
+    const restart = v.logFile !== this.logFile || !this.logStarted;
+    if (!restart && !v.logFile) return;
+    this.logFile = v.logFile;
+    this.logStarted = true;
+    const r = tick.logEvent(v.job.modelDir ?? null, v.logFile, restart ? null : this.logOffset);
+    if (r.json === null) return;
+    this.logOffset = r.end;
+    this.send("log", r.json);
   }
 
   /** Remember how many points of each run this listener has sent. */
