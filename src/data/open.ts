@@ -59,6 +59,14 @@ const OPENERS: Readonly<Record<DataSourceKind, Opener>> = {
         `prepare text with wsc data prepare --tokenizer byte and use data_processor: BertHDF5DynamicMaskDataProcessor`,
     );
   },
+  tfrecords: (cfg) => {
+    throw new DataError(
+      `${cfg.section}.data_processor: ${cfg.processor} reads TensorFlow TFRecord files, which wsc does not read; ` +
+        `prepare the text as HDF5 with wsc data prepare and use data_processor: ` +
+        (cfg.processor.startsWith("Bert") ? "BertHDF5DynamicMaskDataProcessor" : "GptHDF5DataProcessor") +
+        " (wsc model and run CSX --compile_only need no data)",
+    );
+  },
   synthetic: (cfg, model, o) =>
     model.family === "mlp"
       ? new SyntheticClusters(cfg.numExamples ?? 4096, cfg.inputSize, cfg.numClasses, o.seed)

@@ -129,7 +129,7 @@ describe("cluster file errors name the key, the value and the limit", () => {
   });
   it("a duplicated key is a syntax error", () => {
     expect(errorOf("system: cs2\nsystem: cs3\n").issues[0].message).toMatch(
-      /YAML syntax error: the key "system" appears twice in one mapping; keep one/,
+      /YAML syntax error: the key "system" appears twice in one mapping \(lines 1 and 2\); keep one/,
     );
   });
   it("a fabric too small for the halo", () => {

@@ -47,29 +47,32 @@ function nodeLine(node: { range?: [number, number, number] | null } | null | und
 }
 
 /**
- * Keys repeated within one mapping, each reported at its second occurrence. One pass with a set per mapping
- * (yaml's own `uniqueKeys` compares every key with every earlier one: 40,000 keys took seconds).
+ * Keys repeated within one mapping, each reported at its later occurrence with the line of the one before.
+ * One pass with a map per mapping (yaml's own `uniqueKeys` compares every key with every earlier one: 40,000
+ * keys took seconds).
  */
-function duplicateKeys(doc: Document, lines: LineCounter): ConfigIssue[] {
-  const out: ConfigIssue[] = [];
+function duplicateKeys(doc: Document, lines: LineCounter): { key: unknown; first?: number; line?: number }[] {
+  const out: { key: unknown; first?: number; line?: number }[] = [];
   visit(doc, {
     Map(_, map) {
-      const seen = new Set<unknown>();
+      const seen = new Map<unknown, number | undefined>();
       for (const pair of map.items) {
         if (!isScalar(pair.key)) continue; // a complex key is never equal to another
         const k = pair.key.value;
-        if (seen.has(k)) {
-          out.push({
-            path: "",
-            line: nodeLine(pair.key, lines),
-            message: `YAML syntax error: the key ${formatValue(k)} appears twice in one mapping; keep one`,
-          });
-        } else seen.add(k);
+        const line = nodeLine(pair.key, lines);
+        if (seen.has(k)) out.push({ key: k, first: seen.get(k), line });
+        seen.set(k, line);
       }
     },
   });
   return out;
 }
+
+/**
+ * What a repeated key in one mapping does: `error` refuses the file (wsc's own formats); `last` takes the
+ * last value with a warning naming both lines, as PyYAML (and so Model Zoo) reads a params file.
+ */
+export type DuplicateKeys = "error" | "last";
 
 /** An alias whose anchor is not defined before it, with its line. */
 function undefinedAlias(doc: Document, lines: LineCounter): ConfigIssue | undefined {
@@ -95,7 +98,11 @@ function undefinedAlias(doc: Document, lines: LineCounter): ConfigIssue | undefi
 }
 
 /** Parse YAML text into a document with line information; syntax errors become a ConfigError. */
-export function parseYaml(file: string, text: string): { doc: Document; lines: LineCounter; data: unknown } {
+export function parseYaml(
+  file: string,
+  text: string,
+  duplicates: DuplicateKeys = "error",
+): { doc: Document; lines: LineCounter; data: unknown; warnings: string[] } {
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: false });
   const issues: ConfigIssue[] = doc.errors.map((e) => ({
@@ -103,7 +110,23 @@ export function parseYaml(file: string, text: string): { doc: Document; lines: L
     line: e.linePos?.[0]?.line,
     message: `YAML syntax error: ${e.message.split("\n")[0]}`,
   }));
-  if (issues.length === 0) issues.push(...duplicateKeys(doc, lines));
+  const warnings: string[] = [];
+  if (issues.length === 0) {
+    for (const d of duplicateKeys(doc, lines)) {
+      const at = d.first !== undefined ? `lines ${d.first} and ${d.line}` : `line ${d.line}`;
+      if (duplicates === "error")
+        issues.push({
+          path: "",
+          line: d.line,
+          message: `YAML syntax error: the key ${formatValue(d.key)} appears twice in one mapping (${at}); keep one`,
+        });
+      else
+        warnings.push(
+          `the key ${formatValue(d.key)} appears twice in one mapping (${at}); the last value (line ${d.line}) ` +
+            "is used, as PyYAML reads it",
+        );
+    }
+  }
   if (issues.length > 0) throw new ConfigError(file, issues);
   let data: unknown;
   try {
@@ -120,7 +143,7 @@ export function parseYaml(file: string, text: string): { doc: Document; lines: L
       },
     ]);
   }
-  return { doc, lines, data: data ?? {} };
+  return { doc, lines, data: data ?? {}, warnings };
 }
 
 /** Each mapping's scalar keys by value, built once per mapping (so locating 40,000 keys is one pass, not 40,000). */
@@ -394,9 +417,10 @@ export function toConfigIssues(
       }
       case "invalid_type": {
         const expected = issue.expected === "int" ? "integer" : issue.expected;
+        const key = path.length ? path[path.length - 1] : "";
         const message =
           value === undefined
-            ? `required key is missing (expected ${expected})${desc}`
+            ? `required key ${typeof key === "number" ? `[${key}]` : printable(key)} is missing (expected ${expected})${desc}`
             : `wrong type: expected ${expected}, got ${typeName(value)} ${formatValue(value)}${desc}`;
         out.push({ path: formatPath(path), line: line(path), message });
         break;
@@ -404,10 +428,23 @@ export function toConfigIssues(
       case "invalid_value":
       case "invalid_union": {
         const lits = collectLiterals(issue);
+        const k = path.length ? path[path.length - 1] : "";
+        const shown =
+          value === undefined
+            ? `required key ${typeof k === "number" ? `[${k}]` : printable(k)} is missing`
+            : formatValue(value);
         const message = lits
-          ? `${formatValue(value)} is not allowed: expected one of ${lits.map(formatValue).join(", ")}${desc}`
-          : `${formatValue(value)} is not valid${desc}: ${issue.message}`;
+          ? `${shown}${value === undefined ? ":" : " is not allowed:"} expected one of ${lits.map(formatValue).join(", ")}${desc}`
+          : `${shown}${value === undefined ? "" : " is not valid"}${desc}: ${issue.message}`;
         out.push({ path: formatPath(path), line: line(path), message });
+        break;
+      }
+      case "invalid_format": {
+        out.push({
+          path: formatPath(path),
+          line: line(path),
+          message: `${formatValue(value)} is not allowed: ${issue.message}${desc}`,
+        });
         break;
       }
       default:

@@ -23,6 +23,10 @@ export interface ModelInputs {
   readonly mlmPredictions?: number;
   /** No NSP pairs in the data (input `disable_nsp`). */
   readonly inputDisablesNsp: boolean;
+  /** The input normalises the MLM loss by each batch's masked tokens (`dynamic_mlm_scale`, `scale_mlm_weights`). */
+  readonly inputMlmPerMasked: boolean;
+  /** The vocabulary size the input's `vocab_file` gives (TensorFlow BERT reads the model's from it). */
+  readonly vocabFromFile?: { value: number; path: readonly PathKey[] };
   /** Precision from outside the model section (new layout `precision`): overrides the model's keys. */
   readonly precisionEnabled?: boolean;
   readonly fp16Type?: string;
@@ -99,7 +103,7 @@ function transformerSizes(ctx: ParamsContext, at: readonly PathKey[], inp: Model
     hidden: ctx.num(k("hidden_size")),
     heads: ctx.num(k("num_heads")),
     layers: ctx.num(k("num_hidden_layers")),
-    vocabSize: ctx.num(k("vocab_size")),
+    vocabSize: ctx.num(k("vocab_size")) ?? vocabFromInput(ctx, at, inp),
     ffn: ctx.num(k("filter_size")),
   };
   checkHeads(ctx, at, s.hidden, s.heads);
@@ -107,10 +111,37 @@ function transformerSizes(ctx: ParamsContext, at: readonly PathKey[], inp: Model
   return s;
 }
 
+/**
+ * A model section without vocab_size: TensorFlow's BERT takes the size from the input's vocab_size or its
+ * vocab_file (Model Zoo's get_vocab_size). Decoders require the key.
+ */
+function vocabFromInput(ctx: ParamsContext, at: readonly PathKey[], inp: ModelInputs): number | undefined {
+  const fromInput = inp.inputVocab[0]?.value ?? inp.vocabFromFile?.value;
+  if (fromInput !== undefined && ctx.get([...at, "vocab_size"]) === undefined) return fromInput;
+  return undefined;
+}
+
 /** The sizes when all are there and no problem was found so far; otherwise nothing is built. */
 function complete(ctx: ParamsContext, s: Partial<Sizes>): Sizes | undefined {
   const all = Object.values(s).every((v) => v !== undefined);
   return all && ctx.issues.length === 0 ? (s as Sizes) : undefined;
+}
+
+/** An initializer as a file gives it: a mapping, or TensorFlow's one-entry list of one. */
+function oneInitializer(
+  v: unknown,
+): { name?: string; a?: number; std?: number; stddev?: number } | undefined {
+  const one = Array.isArray(v) ? v[0] : v;
+  return one !== null && typeof one === "object" ? (one as { name?: string }) : undefined;
+}
+
+/** The std of a normal or truncated-normal initializer (`std`, or TensorFlow's `stddev`). */
+function initializerStd(ctx: ParamsContext, at: readonly PathKey[]): number | undefined {
+  const v = ctx.get(at);
+  const base = Array.isArray(v) ? [...at, 0] : at;
+  const init = oneInitializer(v);
+  if (init?.name !== "normal" && init?.name !== "truncated_normal") return undefined;
+  return ctx.num([...base, "std"]) ?? ctx.num([...base, "stddev"]);
 }
 
 /** Model Zoo's defaults for keys a decoder config leaves out, per family (from its model classes). */
@@ -129,6 +160,8 @@ const buildDecoder: Builder = (ctx, at, family, inp) => {
   const base = { ...DECODER_DEFAULTS[fam], ...DECODER_KEY_DEFAULTS[fam] };
   const sizes = transformerSizes(ctx, at, inp);
   const { hidden, heads } = sizes;
+  if (sizes.vocabSize === undefined && ctx.get(k("vocab_size")) === undefined)
+    ctx.issue(k("vocab_size"), "required key vocab_size is missing: give it here or in the input section");
 
   const rmsFlag = ctx.bool(k("use_rms_norm"));
   const normType = ctx.str(k("norm_type"));
@@ -143,6 +176,12 @@ const buildDecoder: Builder = (ctx, at, family, inp) => {
         : base.norm;
   const pos =
     (ctx.str(k("position_embedding_type")) as "learned" | "rotary" | undefined) ?? base.positionEmbedding;
+  if (ctx.bool(k("use_position_embeddings")) === false && pos === "learned")
+    ctx.issue(
+      k("use_position_embeddings"),
+      "false: a decoder without position embeddings is not implemented in wsc; give rotary positions " +
+        "(position_embedding_type: rotary) if that is the model",
+    );
   const maxPositions = ctx.num(k("max_position_embeddings")) ?? 1024;
   const seqLen = inp.seqLen ?? maxPositions;
   if (pos === "learned" && seqLen > maxPositions) {
@@ -193,15 +232,26 @@ const buildDecoder: Builder = (ctx, at, family, inp) => {
   const attentionDropout =
     ctx.num(k("attention_dropout_rate")) ?? ctx.num(k("dropout_rate")) ?? base.attentionDropout;
 
-  const std = (name: string) => ctx.num([...at, name, "std"]);
-  const truncated = ["embedding_initializer", "initializer", "output_layer_initializer"].filter((name) => {
-    const init = ctx.get(k(name)) as { name?: string; a?: number; b?: number } | undefined;
+  const std = (name: string) => initializerStd(ctx, k(name));
+  const inits = ["embedding_initializer", "initializer", "output_layer_initializer"];
+  const truncated = inits.filter((name) => {
+    const init = oneInitializer(ctx.get(k(name)));
     return init !== undefined && (init.name === "truncated_normal" || init.a !== undefined);
   });
   if (truncated.length) {
     ctx.warnings.push(
       `${truncated.map((n) => ctx.where(k(n))).join(", ")}: truncated normal initialisers are drawn as ` +
         `N(0, std^2) without the truncation (their std is kept)`,
+    );
+  }
+  const otherKinds = inits.filter((name) => {
+    const kind = oneInitializer(ctx.get(k(name)))?.name;
+    return kind !== undefined && kind !== "normal" && kind !== "truncated_normal";
+  });
+  if (otherKinds.length) {
+    ctx.warnings.push(
+      `${otherKinds.map((n) => `${ctx.where(k(n))} (${oneInitializer(ctx.get(k(n)))?.name})`).join(", ")}: ` +
+        `wsc draws these weights as N(0, initializer_range^2); the architecture and the parameter count are unchanged`,
     );
   }
   const initializerRange = std("initializer") ?? ctx.num(k("initializer_range")) ?? base.initializerRange;
@@ -255,6 +305,11 @@ const buildBertModel: Builder = (ctx, at, _family, inp) => {
     );
   }
   const mlmScaling = ctx.str(k("mlm_loss_scaling"));
+  if (sizes.vocabSize === undefined && ctx.get(k("vocab_size")) === undefined)
+    ctx.issue(
+      k("vocab_size"),
+      "required key vocab_size is missing: give it here, or the input's vocab_size, or a vocab_file Model Zoo ships",
+    );
   const ok = complete(ctx, sizes);
   if (!ok) return undefined;
   const d = BERT_DEFAULTS;
@@ -271,7 +326,12 @@ const buildBertModel: Builder = (ctx, at, _family, inp) => {
     nsp: !(ctx.bool(k("disable_nsp")) ?? inp.inputDisablesNsp),
     tiedEmbeddings: ctx.bool(k("share_embedding_weights")) ?? d.tiedEmbeddings,
     mlmPredictions: inp.mlmPredictions,
-    lossScaling: mlmScaling === "num_masked" ? "num_tokens" : d.lossScaling,
+    // the MLM loss per masked token: mlm_loss_scaling num_masked, or the input's dynamic_mlm_scale
+    // (PyTorch) / scale_mlm_weights (TensorFlow), which scale each batch's MLM weights by 1 / masked tokens
+    lossScaling:
+      mlmScaling === "num_masked" || (mlmScaling === undefined && inp.inputMlmPerMasked)
+        ? "num_tokens"
+        : d.lossScaling,
     lossWeight: ctx.num(k("mlm_loss_weight")) ?? d.lossWeight,
     nspLossWeight: ctx.num(k("nsp_loss_weight")) ?? 1,
     initializerRange: ctx.num(k("initializer_range")) ?? d.initializerRange,

@@ -21,27 +21,67 @@ export const FAMILY_NAMES: Readonly<Record<string, ModelFamily>> = {
   mlp: "mlp",
 };
 
-/** Model Zoo families that exist but that wsc does not build, so the error can say so plainly. */
-const KNOWN_UNBUILT = [
-  "gpt_neox",
-  "gptneox",
-  "falcon",
-  "bloom",
-  "mistral",
-  "mixtral",
-  "btlm",
-  "jais",
-  "starcoder",
-  "santacoder",
-  "mpt",
-  "t5",
-  "transformer",
-  "roberta",
-  "esm2",
-  "llava",
-  "dpr",
-  "gemma2",
-];
+/** Model Zoo families that exist but that wsc does not build, so the error names them as features. */
+const KNOWN_UNBUILT: Readonly<Record<string, string>> = {
+  gpt_neox: "the GPT-NeoX family",
+  gptneox: "the GPT-NeoX family",
+  falcon: "the Falcon family",
+  bloom: "the BLOOM family",
+  mistral: "the Mistral family",
+  mixtral: "the Mixtral family",
+  btlm: "the BTLM family",
+  jais: "the JAIS family",
+  starcoder: "the StarCoder family",
+  santacoder: "the SantaCoder family",
+  mpt: "the MPT family",
+  t5: "the T5 family",
+  transformer: "the encoder-decoder transformer",
+  roberta: "the RoBERTa family",
+  esm2: "the ESM-2 family",
+  llava: "the LLaVA family",
+  dpr: "the DPR family",
+  dpo: "DPO training",
+  gemma2: "the Gemma 2 family",
+  dit: "the DiT family",
+  vision_transformer: "the ViT family",
+  vit: "the ViT family",
+};
+
+/** BERT fine-tuning tasks, by the `model.name` 2.x files give and the data processors 1.x files name. */
+const FINE_TUNING_NAMES: Readonly<Record<string, string>> = {
+  "bert/classifier": "the sequence-classification head",
+  "bert/token_classifier": "the token-classification head",
+  "bert/extractive_summarization": "the extractive-summarization head",
+  "bert/qa": "the question-answering head",
+};
+const FINE_TUNING_PROCESSORS: Readonly<Record<string, string>> = {
+  SST2DataProcessor: "the sequence-classification head",
+  Sst2DataProcessor: "the sequence-classification head",
+  MNLIDataProcessor: "the sequence-classification head",
+  MnliDataProcessor: "the sequence-classification head",
+  BertTokenClassifierDataProcessor: "the token-classification head",
+  NerDataProcessor: "the token-classification head",
+  BertSumCSVDataProcessor: "the extractive-summarization head",
+  BertSumTfRecordsProcessor: "the extractive-summarization head",
+  BertQADataProcessor: "the question-answering head",
+  QuestionAnsweringDataProcessor: "the question-answering head",
+};
+/** Model keys only the fine-tuning heads take. */
+const FINE_TUNING_KEYS = ["num_labels", "problem_type", "task_dropout", "use_cls_bias", "cls_dropout_rate"];
+
+const fineTuning = (head: string) =>
+  `BERT fine-tuning (${head}) is not implemented in wsc; wsc builds BERT pre-training (MLM and NSP)`;
+
+/** The fine-tuning head a file describes, as the refusal message, or undefined for pre-training. */
+function fineTuningOf(model: Record<string, unknown>, processors: readonly string[]): string | undefined {
+  const name = typeof model.name === "string" ? FINE_TUNING_NAMES[model.name.toLowerCase()] : undefined;
+  if (name) return fineTuning(name);
+  const p = processors.map((x) => FINE_TUNING_PROCESSORS[x]).find((x) => x !== undefined);
+  if (p) return fineTuning(p);
+  const key = FINE_TUNING_KEYS.find((k) => model[k] !== undefined);
+  if (key) return fineTuning(`a task head, by its key ${key}`);
+  return undefined;
+}
 
 export type FamilySource = "flag" | "model.name" | "keys";
 
@@ -84,6 +124,8 @@ function inferFromKeys(model: Record<string, unknown>, processors: readonly stri
     return because("llama", "RMSNorm / SwiGLU are LLaMA's");
   if (model.position_embedding_type === "rotary")
     return because("gptj", "rotary positions without RMSNorm/SwiGLU are GPT-J's");
+  if (has("rotary_dim") && model.position_embedding_type === undefined)
+    return because("gptj", "rotary_dim without a position type: TensorFlow GPT-J's rotary positions");
   return because(
     "gpt2",
     "learned positions: the GPT-2/GPT-3 architecture (pass --model gpt3 to call it GPT-3)",
@@ -102,17 +144,22 @@ export function chooseFamily(
   nameLine: number | undefined,
 ): FamilyChoice | ConfigIssue {
   const known = Object.keys(FAMILY_NAMES).join(", ");
+  const tuning = fineTuningOf(model, processors);
+  if (tuning)
+    return model.name !== undefined
+      ? { path: namePath, line: nameLine, message: tuning }
+      : { path: namePath.replace(/\.name$/, ""), message: tuning };
   const rawName = model.name;
   const named = typeof rawName === "string" ? familyOfName(rawName) : undefined;
   if (rawName !== undefined && (typeof rawName !== "string" || named === undefined)) {
     const n = String(rawName);
-    const unbuilt = KNOWN_UNBUILT.includes(n.toLowerCase());
+    const unbuilt = KNOWN_UNBUILT[n.toLowerCase()];
     return {
       path: namePath,
       line: nameLine,
-      message:
-        `${JSON.stringify(rawName)} is ${unbuilt ? "a Model Zoo model wsc does not build" : "not a model family wsc knows"}; ` +
-        `use one of ${known}`,
+      message: unbuilt
+        ? `${JSON.stringify(rawName)}: ${unbuilt} is not implemented in wsc; wsc builds ${known}`
+        : `${JSON.stringify(rawName)} is not a model family wsc knows; use one of ${known}`,
     };
   }
   if (flag !== undefined) {

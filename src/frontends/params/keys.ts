@@ -2,14 +2,20 @@
 //   supported   - validated (type and range) and used to build the model or the run;
 //   ignored     - accepted because real configs carry them, but they only tune the real hardware's compiler,
 //                 runtime or logging; reported as ignored with the reason, never silently dropped;
-//   unsupported - Model Zoo options that change what is computed and that wsc does not implement: an error
-//                 naming the key, unless the value is the one that means "off".
-// Anything else is an unknown key: an error with a "did you mean" suggestion.
+//   unsupported - Model Zoo options that change what is computed and that wsc does not build: the file is
+//                 refused naming the feature the key belongs to, unless the value is the one that means "off".
+//                 Never "remove the key": dropping it would give a different model than the file describes.
+// The tables hold every key the params files of Model Zoo releases 1.8 to 2.10 (PyTorch and TensorFlow) use
+// for the families wsc builds; scripts/modelzoo-corpus.ts checks that against the real files. Anything else is
+// an unknown key: an error with a "did you mean" suggestion (a real typo).
 import { z } from "zod";
 
-/** A Model Zoo option wsc does not implement; `off` tells whether a value leaves it switched off. */
+/**
+ * A Model Zoo option wsc does not build; `feature` names what it belongs to (one of FEATURES), `off` tells
+ * whether a value leaves it switched off.
+ */
 export interface Unsupported {
-  readonly why: string;
+  readonly feature: string;
   readonly off?: (v: unknown) => boolean;
 }
 
@@ -32,15 +38,77 @@ const isFalse = (v: unknown) => v === false || v === undefined || v === null;
 const isNull = (v: unknown) => v === undefined || v === null;
 
 /** A Model Zoo initializer: `{name, mean, std, a, b}`. */
-export const initializerSchema = z
+/** Initializer kinds of Model Zoo (PyTorch) and its TensorFlow models; wsc draws normal ones (see build-model). */
+export const INITIALIZER_NAMES = [
+  "normal",
+  "truncated_normal",
+  "variance_scaling",
+  "scaled_init_normal",
+  "glorot_uniform",
+  "glorot_normal",
+  "xavier_uniform",
+  "xavier_normal",
+  "lecun_normal",
+  "lecun_uniform",
+  "uniform",
+  "zeros",
+  "ones",
+] as const;
+const oneInitializer = z
   .strictObject({
-    name: z.enum(["normal", "truncated_normal"]).describe("initializer kind"),
+    name: z.enum(INITIALIZER_NAMES).describe("initializer kind"),
     mean: num(-BIG, BIG, "mean").optional(),
     std: num(0, 100, "standard deviation").optional(),
+    stddev: num(0, 100, "standard deviation (TensorFlow's name)").optional(),
     a: num(-BIG, BIG, "lower truncation bound").optional(),
     b: num(-BIG, BIG, "upper truncation bound").optional(),
+    scale: num(0, BIG, "variance scale").optional(),
+    mode: z.enum(["fan_in", "fan_out", "fan_avg"]).describe("variance-scaling fan").optional(),
+    distribution: z
+      .enum(["truncated_normal", "normal", "untruncated_normal", "uniform"])
+      .describe("variance-scaling distribution")
+      .optional(),
+    scale_type: z.string().describe("scaled_init_normal's scaling").optional(),
+    key: z.string().describe("scaled_init_normal's reference key").optional(),
+    minval: num(-BIG, BIG, "uniform lower bound").optional(),
+    maxval: num(-BIG, BIG, "uniform upper bound").optional(),
+    gain: num(0, BIG, "gain").optional(),
   })
-  .describe("an initializer {name: normal|truncated_normal, mean, std, a, b}");
+  .describe("an initializer {name, mean, std, a, b, ...}");
+/** A Model Zoo initializer: `{name, mean, std, a, b}`, or TensorFlow's one-entry list of one. */
+export const initializerSchema = z
+  .union([oneInitializer, z.array(oneInitializer).length(1)])
+  .describe("an initializer {name, mean, std, ...} or a list of one");
+
+/** The Model Zoo features wsc does not build, by the names refusals give them (docs/configs.md counts them). */
+export const FEATURES = {
+  mup: "muP (keys mup_base_*, *_logits_alpha, embeddings_scale, output_logits_scale, scale_qk_dot_by_d, adjust_learning_rate)",
+  gqa: "grouped-query and multi-query attention (extra_attention_params.num_kv_groups, attention_module)",
+  ropeScaling: "RoPE position scaling (pos_scaling_factor, pos_scaling_type, pos_scaling_extra_args)",
+  slidingWindow: "sliding-window attention and attention sinks",
+  sparsity: "weight sparsity (section sparsity)",
+  untiedNorm: "parallel blocks with untied layer norms (GPT-NeoX, use_untied_layer_norm)",
+  moe: "mixture of experts (num_experts, moe)",
+  alibi: "ALiBi position biases",
+  sparseAttention: "fixed sparse attention (fixed_sparse_attention)",
+  embeddingNorm: "a layer norm after a decoder's embeddings (embedding_layer_norm)",
+  robertaPositions: "RoBERTa position ids that skip padding (mask_padding_in_positional_embed)",
+  segmentlessBert: "BERT without segment embeddings (use_segment_embedding false)",
+  fixedPositions: "fixed sinusoidal position embeddings (position_embedding_type fixed)",
+  bertNoBias: "BERT without attention or feed-forward biases",
+  clipByValue: "gradient clipping by value (max_gradient_value)",
+  sgdDampening: "SGD dampening",
+  amsgrad: "AMSGrad",
+  maximize: "maximising optimizers (maximize)",
+  epochs: "epoch-based run lengths (num_epochs, max_epochs)",
+  numSteps: "num_steps as the run length (give max_steps)",
+  samplers: "custom samplers",
+  optimizerAccum: "gradient accumulation as an optimizer setting (grad_accum_steps)",
+  wholeWordMasking: "whole-word masking",
+  cyclingSchedules: "cycling learning-rate schedules (cycle true)",
+  vsl: "variable sequence length packing (use_vsl)",
+  truncatedLoss: "loss over padding tokens (include_padding_in_loss)",
+} as const;
 
 // ---------------------------------------------------------------- model sections
 
@@ -52,6 +120,24 @@ const COMMON_MODEL_IGNORED: Record<string, string> = {
   tf_summary: "TensorBoard summaries of activations",
   enable_vts: "variable tensor shapes on the wafer (an optimisation)",
   use_vsl: "variable sequence length packing on the wafer (an optimisation)",
+  weight_initialization_seed: "seeds the TensorFlow initialisers; wsc seeds them from the run's seed",
+  enable_gpu_optimizations: "kernel choices of the GPU runner",
+  dropout_seed: "seeds TensorFlow's dropout; wsc seeds it from the run's seed",
+  fold_rope_consts: "folds RoPE constants into the wafer's kernels (an optimisation)",
+  use_cache: "caches keys and values for generation; training does not use it",
+  allow_multireplica: "replicates a small model over the wafer; the estimate is for one replica",
+};
+
+/** muP keys: every family Model Zoo gives muP to carries them the same way. */
+const MUP_KEYS: Record<string, Unsupported> = {
+  mup_base_hidden_size: { feature: FEATURES.mup, off: isNull },
+  mup_base_filter_size: { feature: FEATURES.mup, off: isNull },
+  output_logits_alpha: { feature: FEATURES.mup, off: isNull },
+  attention_logits_alpha: { feature: FEATURES.mup, off: isNull },
+  embeddings_scale: { feature: FEATURES.mup, off: (v) => isNull(v) || v === 1 },
+  output_logits_scale: { feature: FEATURES.mup, off: isNull },
+  scale_qk_dot_by_d: { feature: FEATURES.mup, off: isFalse },
+  scale_output_logits_by_d: { feature: FEATURES.mup, off: isFalse },
 };
 
 const PRECISION_KEYS = {
@@ -63,7 +149,11 @@ const PRECISION_KEYS = {
 const DECODER_MODEL: SectionKeys = {
   supported: {
     name: z.string().describe("model family").optional(),
-    vocab_size: int(1, 10_000_000, "vocabulary size"),
+    vocab_size: int(
+      1,
+      10_000_000,
+      "vocabulary size (else the input's vocab_size, as TensorFlow's GPT reads it)",
+    ).optional(),
     hidden_size: int(1, 1_000_000, "hidden size"),
     num_hidden_layers: int(1, 100_000, "decoder blocks"),
     num_heads: int(1, 100_000, "attention heads"),
@@ -71,6 +161,10 @@ const DECODER_MODEL: SectionKeys = {
     max_position_embeddings: int(1, 100_000_000, "positions of the learned table").optional(),
     position_embedding_type: z.enum(["learned", "rotary"]).describe("position embedding").optional(),
     use_position_embedding: z.literal(true).describe("position embeddings on (wsc needs them)").optional(),
+    use_position_embeddings: z
+      .boolean()
+      .describe("a learned position table (TensorFlow GPT-J's name; false with rotary positions)")
+      .optional(),
     rotary_dim: int(2, 1_000_000, "rotated dimensions per head").optional(),
     rope_theta: num(1, 1e12, "rotary base").optional(),
     share_embedding_weights: bool("LM head tied to the token embedding").optional(),
@@ -105,21 +199,22 @@ const DECODER_MODEL: SectionKeys = {
   },
   ignored: COMMON_MODEL_IGNORED,
   unsupported: {
-    fixed_sparse_attention: { why: "sparse attention patterns", off: isNull },
-    use_untied_layer_norm: {
-      why: "separate attention and MLP norms in parallel blocks (GPT-NeoX)",
-      off: isFalse,
-    },
-    embedding_layer_norm: { why: "a norm after the embeddings of a decoder", off: isFalse },
-    alibi_trainable_slopes: { why: "ALiBi position biases", off: isFalse },
-    scale_qk_dot_by_d: { why: "muP attention scaling", off: isFalse },
-    output_logits_scale: { why: "muP output scaling", off: isNull },
-    embeddings_scale: { why: "muP embedding scaling", off: (v) => isNull(v) || v === 1 },
-    num_experts: { why: "mixture-of-experts layers", off: (v) => isNull(v) || v === 1 },
-    sliding_window_length: { why: "sliding-window attention", off: isNull },
-    extra_attention_params: { why: "grouped-query attention and other attention variants", off: isNull },
+    fixed_sparse_attention: { feature: FEATURES.sparseAttention, off: isNull },
+    use_untied_layer_norm: { feature: FEATURES.untiedNorm, off: isFalse },
+    embedding_layer_norm: { feature: FEATURES.embeddingNorm, off: isFalse },
+    alibi_trainable_slopes: { feature: FEATURES.alibi, off: isFalse },
+    ...MUP_KEYS,
+    num_experts: { feature: FEATURES.moe, off: (v) => isNull(v) || v === 1 },
+    moe: { feature: FEATURES.moe, off: isNull },
+    sliding_window_length: { feature: FEATURES.slidingWindow, off: isNull },
+    attention_sliding_window_length: { feature: FEATURES.slidingWindow, off: isNull },
+    attention_sink_tokens: { feature: FEATURES.slidingWindow, off: (v) => isNull(v) || v === 0 },
+    pos_scaling_factor: { feature: FEATURES.ropeScaling, off: (v) => isNull(v) || v === 1 },
+    pos_scaling_type: { feature: FEATURES.ropeScaling, off: (v) => isNull(v) || v === "linear" },
+    pos_scaling_extra_args: { feature: FEATURES.ropeScaling, off: isNull },
+    extra_attention_params: { feature: FEATURES.gqa, off: isNull },
     attention_module: {
-      why: "multi-query / grouped-query attention",
+      feature: FEATURES.gqa,
       off: (v) => isNull(v) || v === "aiayn_attention",
     },
   },
@@ -128,14 +223,17 @@ const DECODER_MODEL: SectionKeys = {
 const BERT_MODEL: SectionKeys = {
   supported: {
     name: z.string().describe("model family").optional(),
-    vocab_size: int(1, 10_000_000, "vocabulary size"),
+    vocab_size: int(1, 10_000_000, "vocabulary size (else the input's vocab_size or vocab_file)").optional(),
     hidden_size: int(1, 1_000_000, "hidden size"),
     num_hidden_layers: int(1, 100_000, "encoder blocks"),
     num_heads: int(1, 100_000, "attention heads"),
     filter_size: int(1, 10_000_000, "feed-forward width"),
     max_position_embeddings: int(1, 100_000_000, "positions of the learned table").optional(),
-    position_embedding_type: z.enum(["learned"]).describe("position embedding").optional(),
+    position_embedding_type: z.enum(["learned", "fixed"]).describe("position embedding").optional(),
     num_segments: int(1, 1000, "token types (segments)").optional(),
+    use_position_embedding: z.literal(true).describe("position embeddings on (BERT needs them)").optional(),
+    use_segment_embedding: z.boolean().describe("segment (token type) embeddings").optional(),
+    embedding_size: int(1, 1_000_000, "embedding width (must equal hidden_size)").optional(),
     encoder_nonlinearity: z
       .enum(["gelu", "gelu_new", "relu", "silu"])
       .describe("feed-forward activation")
@@ -158,9 +256,14 @@ const BERT_MODEL: SectionKeys = {
   },
   ignored: COMMON_MODEL_IGNORED,
   unsupported: {
-    use_projection_bias_in_attention: { why: "BERT without attention biases", off: (v) => v !== false },
-    use_ffn_bias: { why: "BERT without feed-forward biases", off: (v) => v !== false },
-    num_experts: { why: "mixture-of-experts layers", off: (v) => isNull(v) || v === 1 },
+    use_projection_bias_in_attention: { feature: FEATURES.bertNoBias, off: (v) => v !== false },
+    use_ffn_bias_in_attention: { feature: FEATURES.bertNoBias, off: (v) => v !== false },
+    use_ffn_bias: { feature: FEATURES.bertNoBias, off: (v) => v !== false },
+    use_segment_embedding: { feature: FEATURES.segmentlessBert, off: (v) => v !== false },
+    position_embedding_type: { feature: FEATURES.fixedPositions, off: (v) => v !== "fixed" },
+    mask_padding_in_positional_embed: { feature: FEATURES.robertaPositions, off: isFalse },
+    num_experts: { feature: FEATURES.moe, off: (v) => isNull(v) || v === 1 },
+    ...MUP_KEYS,
   },
 };
 
@@ -214,11 +317,15 @@ export const INPUT_KEYS: SectionKeys = {
     // BERT MLM
     max_predictions_per_seq: int(1, 100_000_000, "masked positions per sample").optional(),
     masked_lm_prob: num(0, 1, "fraction of tokens masked").optional(),
-    whole_word_masking: z.literal(false).describe("whole-word masking (not implemented)").optional(),
-    mask_whole_word: z.literal(false).describe("whole-word masking (not implemented)").optional(),
+    whole_word_masking: bool("whole-word masking").optional(),
+    mask_whole_word: bool("whole-word masking").optional(),
     vocab_file: z.string().describe("WordPiece vocabulary (the data's tokenizer is used)").optional(),
     do_lower: bool("lower-case text").optional(),
     disable_nsp: bool("no next-sentence pairs").optional(),
+    dynamic_mlm_scale: bool("normalise the MLM loss by the masked tokens of each batch").optional(),
+    scale_mlm_weights: bool(
+      "normalise the MLM loss by the masked tokens of each batch (TensorFlow)",
+    ).optional(),
     // synthetic and MLP sources
     num_examples: int(1, 1_000_000_000, "samples of a synthetic source").optional(),
     input_size: int(1, 100_000_000, "features per sample").optional(),
@@ -235,10 +342,19 @@ export const INPUT_KEYS: SectionKeys = {
     mixed_precision: "input casting",
     to_float16: "input casting",
     num_workers_per_csx: "input workers per system",
+    buckets: "sequence-length buckets of the real input pipeline (variable sequence length)",
+    add_special_tokens: "special tokens the TensorFlow text readers add; wsc reads tokenized data",
+    use_multiple_workers: "TensorFlow input worker sharding",
+    num_parallel_calls: "TensorFlow input pipeline parallelism",
+    n_parallel_reads: "TensorFlow input pipeline parallelism",
+    split: "the MNIST split a folder holds; wsc reads the split files in data_dir",
   },
   unsupported: {
-    use_vsl: { why: "variable sequence length packing", off: isFalse },
-    sampler: { why: "custom samplers", off: isNull },
+    use_vsl: { feature: FEATURES.vsl, off: isFalse },
+    sampler: { feature: FEATURES.samplers, off: isNull },
+    data_transforms: { feature: FEATURES.slidingWindow, off: isNull },
+    whole_word_masking: { feature: FEATURES.wholeWordMasking, off: isFalse },
+    mask_whole_word: { feature: FEATURES.wholeWordMasking, off: isFalse },
   },
 };
 
@@ -271,6 +387,7 @@ const scheduleSegment = z
     decay_rate: num(0, 100, "exponential decay factor").optional(),
     staircase: bool("decay in whole periods").optional(),
     power: num(0, 100, "polynomial power").optional(),
+    alpha: num(0, 1, "cosine decay's final fraction of the initial rate (TensorFlow)").optional(),
     cycle: z.literal(false).describe("cycling schedules (not implemented)").optional(),
   })
   .describe("a scheduler segment {scheduler, initial_learning_rate, end_learning_rate, steps}");
@@ -292,10 +409,16 @@ const lossScaleKeys = {
 
 export const OLD_OPTIMIZER_KEYS: SectionKeys = {
   supported: {
-    optimizer_type: z.enum(["AdamW", "Adam", "SGD", "adamw", "adam", "sgd"]).describe("optimizer"),
+    optimizer_type: z
+      .string()
+      .regex(/^(adamw|adam|sgd|momentum)$/i, "one of AdamW, Adam, SGD, momentum (any case)")
+      .describe("optimizer (AdamW, Adam, SGD or TensorFlow's momentum; any case)")
+      .optional(),
     learning_rate: learningRateSchema,
     beta1: num(0, 1, "Adam beta1").optional(),
     beta2: num(0, 1, "Adam beta2").optional(),
+    beta_1: num(0, 1, "Adam beta1 (TensorFlow's name)").optional(),
+    beta_2: num(0, 1, "Adam beta2 (TensorFlow's name)").optional(),
     betas: z
       .tuple([num(0, 1, "beta1"), num(0, 1, "beta2")])
       .describe("Adam [beta1, beta2]")
@@ -315,13 +438,14 @@ export const OLD_OPTIMIZER_KEYS: SectionKeys = {
   ignored: {
     log_summaries: "TensorBoard summaries of optimizer state",
     ws_optimizer: "selects where the weight-streaming optimizer runs",
+    ws_summary: "weight-streaming optimizer summaries",
   },
   unsupported: {
-    max_gradient_value: { why: "gradient clipping by value", off: isNull },
-    dampening: { why: "SGD dampening", off: (v) => isNull(v) || v === 0 },
-    adjust_learning_rate: { why: "muP per-layer learning rates", off: isNull },
+    max_gradient_value: { feature: FEATURES.clipByValue, off: isNull },
+    dampening: { feature: FEATURES.sgdDampening, off: (v) => isNull(v) || v === 0 },
+    adjust_learning_rate: { feature: FEATURES.mup, off: isNull },
     grad_accum_steps: {
-      why: "gradient accumulation as an optimizer setting",
+      feature: FEATURES.optimizerAccum,
       off: (v) => isNull(v) || v === 1,
     },
   },
@@ -336,9 +460,31 @@ export const RUNCONFIG_KEYS: SectionKeys = {
     eval_frequency: int(1, BIG, "steps between evaluations in train_and_eval").optional(),
     checkpoint_steps: int(0, BIG, "steps between checkpoints (0 = only at the end)").optional(),
     save_checkpoint_steps: int(0, BIG, "steps between checkpoints (older name)").optional(),
+    save_checkpoints_steps: int(0, BIG, "steps between checkpoints (TensorFlow's name)").optional(),
+    num_steps: int(
+      1,
+      BIG,
+      "training steps (the run stops at the smaller of num_steps and max_steps)",
+    ).optional(),
+    num_epochs: int(1, BIG, "epochs (with steps_per_epoch: num_epochs x steps_per_epoch steps)").optional(),
+    steps_per_epoch: int(1, BIG, "steps per epoch").optional(),
+    tf_random_seed: int(0, 2 ** 32 - 1, "random seed (TensorFlow's name)").optional(),
+    max_checkpoints: int(0, BIG, "checkpoints kept in model_dir (0 = all)").optional(),
+    load_checkpoint_states: z
+      .string()
+      .regex(
+        /^(all|model|optimizer|grad_scaler|lr_scheduler|dataloader|global_step)(\s*,\s*(all|model|optimizer|grad_scaler|lr_scheduler|dataloader|global_step))*$/,
+        "a comma-separated list of all, model, optimizer, grad_scaler, lr_scheduler, dataloader, global_step",
+      )
+      .describe("which states checkpoint_path restores")
+      .optional(),
     log_steps: int(1, BIG, "steps between log lines").optional(),
     save_initial_checkpoint: bool("save checkpoint_0 before training").optional(),
-    keep_checkpoint_max: int(1, BIG, "checkpoints kept in model_dir").optional(),
+    keep_checkpoint_max: int(
+      0,
+      BIG,
+      "checkpoints kept in model_dir (0 = all, as TensorFlow reads it)",
+    ).optional(),
     seed: int(0, 2 ** 32 - 1, "random seed").optional(),
     model_dir: z.string().min(1).describe("output folder").optional(),
     checkpoint_path: z.string().min(1).describe("checkpoint to initialise from").optional(),
@@ -374,10 +520,30 @@ export const RUNCONFIG_KEYS: SectionKeys = {
     lazy_initialization: "deferred weight initialisation on the real runtime",
     experimental_api: "real runtime API selection",
     ini: "debug flags of the real runtime",
+    throttle_secs: "seconds between TensorFlow evaluations",
+    log_step_count_steps: "TensorFlow's steps/s log frequency",
+    cs_ip: "the CS-1/CS-2 address of TensorFlow runs",
+    multireplica: "replicates a small model over the wafer; the estimate is for one replica",
+    execute_crd_memory_gi: "memory requested for the real cluster's execute job",
+    compile_crd_memory_gi: "memory requested for the real cluster's compile job",
+    compile_only: "a run CSX flag here: give --compile_only",
+    validate_only: "a run CSX flag here: give --validate_only",
   },
   unsupported: {
-    num_epochs: { why: "epoch-based runs (give max_steps)", off: isNull },
-    sparsity: { why: "weight sparsity", off: isNull },
+    sparsity: { feature: FEATURES.sparsity, off: isNull },
+  },
+};
+
+/** Top-level keys of the old layout besides its five sections. */
+export const OLD_TOP_KEYS: SectionKeys = {
+  supported: {},
+  ignored: {
+    predict_input: "the input of predict mode, which wsc does not run",
+    csconfig: "settings of the CS-1 era runtime",
+    description: "a free-text description",
+  },
+  unsupported: {
+    sparsity: { feature: FEATURES.sparsity, off: isNull },
   },
 };
 
@@ -401,9 +567,9 @@ export const NEW_OPTIMIZER_KEYS: SectionKeys = {
   },
   ignored: {},
   unsupported: {
-    amsgrad: { why: "AMSGrad", off: isFalse },
-    dampening: { why: "SGD dampening", off: (v) => isNull(v) || v === 0 },
-    maximize: { why: "maximising", off: isFalse },
+    amsgrad: { feature: FEATURES.amsgrad, off: isFalse },
+    dampening: { feature: FEATURES.sgdDampening, off: (v) => isNull(v) || v === 0 },
+    maximize: { feature: FEATURES.maximize, off: isFalse },
   },
 };
 
@@ -440,7 +606,7 @@ export const NEW_PRECISION_KEYS: SectionKeys = {
     log_loss_scale: "TensorBoard loss-scale summaries",
   },
   unsupported: {
-    max_gradient_value: { why: "gradient clipping by value", off: isNull },
+    max_gradient_value: { feature: FEATURES.clipByValue, off: isNull },
   },
 };
 
@@ -454,8 +620,8 @@ export const NEW_LOOP_KEYS: SectionKeys = {
     grad_accum_steps: "micro-batching; the loss and gradients do not depend on it",
   },
   unsupported: {
-    num_steps: { why: "num_steps (give max_steps)", off: isNull },
-    max_epochs: { why: "epoch-based runs (give max_steps)", off: isNull },
+    num_steps: { feature: FEATURES.numSteps, off: isNull },
+    max_epochs: { feature: FEATURES.epochs, off: isNull },
   },
 };
 
@@ -495,7 +661,7 @@ export const NEW_INIT_KEYS: SectionKeys = {
     loggers: "TensorBoard and other loggers",
   },
   unsupported: {
-    sparsity: { why: "weight sparsity", off: isNull },
+    sparsity: { feature: FEATURES.sparsity, off: isNull },
   },
 };
 
@@ -518,6 +684,7 @@ export const NEW_BACKEND_KEYS: SectionKeys = {
 export function sectionSchema(keys: SectionKeys, extra: Record<string, z.ZodType> = {}) {
   const shape: Record<string, z.ZodType> = { ...keys.supported, ...extra };
   for (const k of Object.keys(keys.ignored)) shape[k] = z.unknown().optional();
-  for (const k of Object.keys(keys.unsupported)) shape[k] = z.unknown().optional();
+  for (const k of Object.keys(keys.unsupported))
+    if (!(k in keys.supported)) shape[k] = z.unknown().optional();
   return z.strictObject(shape);
 }

@@ -21,6 +21,7 @@ import {
   NEW_PRECISION_KEYS,
   NEW_SCHEDULER_NAMES,
   OLD_OPTIMIZER_KEYS,
+  OLD_TOP_KEYS,
   RUNCONFIG_KEYS,
   newSchedulerSchema,
   sectionSchema,
@@ -37,13 +38,18 @@ export function detectLayout(data: unknown): Layout {
 
 const inputSchema = sectionSchema(INPUT_KEYS);
 
+/** A class name as Model Zoo looks it up: the spelling of the class, or all lower case (`adamw`). */
+const anyCase = (names: readonly string[]) => [...names, ...names.map((n) => n.toLowerCase())];
+export const OPTIMIZER_CLASS_SPELLINGS = anyCase(NEW_OPTIMIZER_CLASSES);
+const SCHEDULER_SPELLINGS = anyCase(NEW_SCHEDULER_NAMES);
+
 const schedulerItem = z.strictObject(
-  Object.fromEntries(NEW_SCHEDULER_NAMES.map((n) => [n, newSchedulerSchema.optional()])),
+  Object.fromEntries(SCHEDULER_SPELLINGS.map((n) => [n, newSchedulerSchema.optional()])),
 );
 const schedulersSchema = z
   .array(
     z.strictObject({
-      ...Object.fromEntries(NEW_SCHEDULER_NAMES.map((n) => [n, newSchedulerSchema.optional()])),
+      ...Object.fromEntries(SCHEDULER_SPELLINGS.map((n) => [n, newSchedulerSchema.optional()])),
       SequentialLR: z
         .strictObject({
           schedulers: z.array(schedulerItem).min(1),
@@ -55,7 +61,7 @@ const schedulersSchema = z
   .describe(`a list of schedulers (${NEW_SCHEDULER_NAMES.join(", ")}, or SequentialLR of them)`);
 
 const newOptimizerSchema = z.strictObject(
-  Object.fromEntries(NEW_OPTIMIZER_CLASSES.map((n) => [n, sectionSchema(NEW_OPTIMIZER_KEYS).optional()])),
+  Object.fromEntries(OPTIMIZER_CLASS_SPELLINGS.map((n) => [n, sectionSchema(NEW_OPTIMIZER_KEYS).optional()])),
 );
 
 /** The whole-document schema of a layout, with the model section for the given family kind. */
@@ -68,6 +74,12 @@ export function documentSchema(layout: Layout, modelKind: ModelKeysKind): z.ZodT
       model,
       optimizer: sectionSchema(OLD_OPTIMIZER_KEYS).optional(),
       runconfig: sectionSchema(RUNCONFIG_KEYS).optional(),
+      ...Object.fromEntries(
+        [...Object.keys(OLD_TOP_KEYS.ignored), ...Object.keys(OLD_TOP_KEYS.unsupported)].map((k) => [
+          k,
+          z.unknown().optional(),
+        ]),
+      ),
     });
   }
   const valLoaders = z.union([inputSchema, z.array(inputSchema).min(1)]);
@@ -174,6 +186,7 @@ export function sectionsOf(layout: Layout, data: unknown, modelKind: ModelKeysKi
   addInput(io.train);
   addInput(io.eval);
   if (layout === "old") {
+    if (isMapping(data)) out.push({ path: [], value: data, keys: OLD_TOP_KEYS });
     add(["optimizer"], OLD_OPTIMIZER_KEYS);
     add(["runconfig"], RUNCONFIG_KEYS);
     return out;
@@ -185,6 +198,6 @@ export function sectionsOf(layout: Layout, data: unknown, modelKind: ModelKeysKi
   add([...init, "loop"], NEW_LOOP_KEYS);
   add([...init, "checkpoint"], NEW_CHECKPOINT_KEYS);
   add([...init, "logging"], NEW_LOGGING_KEYS);
-  for (const cls of NEW_OPTIMIZER_CLASSES) add([...init, "optimizer", cls], NEW_OPTIMIZER_KEYS);
+  for (const cls of OPTIMIZER_CLASS_SPELLINGS) add([...init, "optimizer", cls], NEW_OPTIMIZER_KEYS);
   return out;
 }

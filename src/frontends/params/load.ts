@@ -59,7 +59,7 @@ function isMapping(v: unknown): v is Record<string, unknown> {
 export function parseParams(file: string, text: string, overrides: ParamsOverrides = {}): LoadedParams {
   let parsed: ReturnType<typeof parseYaml>;
   try {
-    parsed = parseYaml(file, text);
+    parsed = parseYaml(file, text, "last");
   } catch (e) {
     // one syntax error makes the parser report several more after it: the first is the one to fix
     if (e instanceof ConfigError && e.issues.length > 1) throw new ConfigError(file, e.issues.slice(0, 1));
@@ -76,6 +76,7 @@ export function parseParams(file: string, text: string, overrides: ParamsOverrid
   }
   const layout = detectLayout(data);
   const ctx = new ParamsContext(data, doc, lines);
+  ctx.warnings.push(...parsed.warnings);
   const mPath = modelPath(layout);
   const modelSection = getIn(data, mPath);
   if (!isMapping(modelSection)) {
@@ -111,7 +112,8 @@ export function parseParams(file: string, text: string, overrides: ParamsOverrid
       if (u && !(u.off?.(value) ?? false)) {
         ctx.issue(
           [...s.path, key],
-          `${formatValue(value)}: ${u.why} is a Model Zoo option wsc does not implement; remove the key`,
+          `${formatValue(value)}: ${u.feature} is not implemented in wsc; the file describes what wsc ` +
+            `does not build, so it is refused rather than run as another model (docs/configs.md lists the features)`,
         );
       }
       const why = s.keys.ignored[key];
@@ -163,7 +165,7 @@ function tidy(issues: ConfigIssue[]): ConfigIssue[] {
     suggested.add(parent + m[1]);
     return { ...i, message: m[0] };
   });
-  return out.filter((i) => !(suggested.has(i.path) && i.message.startsWith("required key is missing")));
+  return out.filter((i) => !(suggested.has(i.path) && /^required key \S+ is missing/.test(i.message)));
 }
 
 function dedupe<T extends { path: string; message: string }>(xs: readonly T[]): T[] {
@@ -198,9 +200,38 @@ function modelInputs(
       .map((p) => ctx.num([...p, "max_predictions_per_seq"]))
       .find((v) => v !== undefined),
     inputDisablesNsp: seqSources.some((p) => ctx.bool([...p, "disable_nsp"]) === true),
+    inputMlmPerMasked: seqSources.some(
+      (p) => ctx.bool([...p, "dynamic_mlm_scale"]) === true || ctx.bool([...p, "scale_mlm_weights"]) === true,
+    ),
+    vocabFromFile: vocabFileSize(ctx, seqSources),
     precisionEnabled: layout === "new" ? ctx.bool([...prec, "enabled"]) : undefined,
     fp16Type: layout === "new" ? ctx.str([...prec, "fp16_type"]) : undefined,
   };
+}
+
+/**
+ * Entries of the vocabulary files Model Zoo ships (modelzoo/transformers/vocab, counted from the files of
+ * release 1.8.0), by file name: TensorFlow BERT configs give the vocabulary as one of these instead of a size.
+ */
+export const MODEL_ZOO_VOCAB_SIZES: Readonly<Record<string, number>> = {
+  "google_research_uncased_L-12_H-768_A-12.txt": 30522,
+  "google_research_cased_L-12_H-768_A-12.txt": 28996,
+  "google_research_wwm_uncased_L-24_H-1024_A-16.txt": 30522,
+  "Pubmed_fulltext_vocab.txt": 30522,
+  "uncased_pubmed_abstracts_and_fulltext_vocab.txt": 30522,
+  "uncased_pubmed_abstracts_only_vocab.txt": 28895,
+  "wikitext-103_50k_clean.txt": 50000,
+};
+
+/** The size of the first input section's vocab_file when it is one Model Zoo ships. */
+function vocabFileSize(ctx: ParamsContext, sources: readonly PathKey[][]) {
+  for (const p of sources) {
+    const file = ctx.str([...p, "vocab_file"]);
+    if (file === undefined) continue;
+    const size = MODEL_ZOO_VOCAB_SIZES[file.split(/[\\/]/).pop() ?? ""];
+    if (size !== undefined) return { value: size, path: [...p, "vocab_file"] };
+  }
+  return undefined;
 }
 
 function applyOverrides(run: RunConfig, o: ParamsOverrides): RunConfig {

@@ -10,7 +10,7 @@ import { NEW_OPTIMIZER_CLASSES, NEW_SCHEDULER_NAMES } from "./keys.js";
 export type ExecutionStrategy = "pipeline" | "weight_streaming";
 
 /** How a data source reads its samples (see src/data). */
-export type DataSourceKind = "gpt_hdf5" | "bert_mlm" | "bert_csv" | "synthetic" | "mnist";
+export type DataSourceKind = "gpt_hdf5" | "bert_mlm" | "bert_csv" | "tfrecords" | "synthetic" | "mnist";
 
 /** Data processor names a params file may give, and the source each means. */
 export const DATA_PROCESSORS: Readonly<Record<string, DataSourceKind>> = {
@@ -19,6 +19,12 @@ export const DATA_PROCESSORS: Readonly<Record<string, DataSourceKind>> = {
   GptHDF5IterableDataProcessor: "gpt_hdf5",
   BertHDF5DynamicMaskDataProcessor: "bert_mlm",
   BertCSVDynamicMaskDataProcessor: "bert_csv",
+  BertCSVDataProcessor: "bert_csv",
+  // TensorFlow Model Zoo's readers: a file naming them loads and compiles; training needs HDF5 (docs/data.md)
+  GptTfRecordsProcessor: "tfrecords",
+  BertTfRecordsProcessor: "tfrecords",
+  BertMlmOnlyTfRecordsDynamicMaskProcessor: "tfrecords",
+  BertMlmOnlyTfRecordsStaticMaskProcessor: "tfrecords",
   DummyDataProcessor: "synthetic",
   DummyIterableDataProcessor: "synthetic",
   SyntheticDataProcessor: "synthetic",
@@ -162,9 +168,15 @@ function segment(
     return undefined;
   }
   let end = n("end_learning_rate");
+  const alpha = n("alpha");
+  if (end === undefined && alpha !== undefined && kind === "cosine") end = initial * alpha;
   if (end === undefined) {
     if (kind === "linear" || kind === "polynomial" || kind === "cosine") {
-      ctx.issue(at, `the ${name} segment needs end_learning_rate`);
+      ctx.issue(
+        at,
+        `required key end_learning_rate is missing: the ${name} segment decays to it` +
+          (kind === "cosine" ? " (or give alpha, the final fraction of initial_learning_rate)" : ""),
+      );
       return undefined;
     }
     end = initial;
@@ -326,22 +338,56 @@ export interface RunConfigInputs {
   };
 }
 
+/**
+ * The training steps of an old-layout run, as Model Zoo's runner counts them: the smallest of max_steps,
+ * num_steps and num_epochs x steps_per_epoch. An epoch without steps_per_epoch is the data set's length,
+ * which wsc knows only once the data is open: that is refused by name.
+ */
+function oldRunLength(ctx: ParamsContext): number | null {
+  const rc = (key: string) => ["runconfig", key];
+  const max = ctx.num(rc("max_steps"));
+  const numSteps = ctx.num(rc("num_steps"));
+  const epochs = ctx.num(rc("num_epochs"));
+  const perEpoch = ctx.num(rc("steps_per_epoch"));
+  if (epochs !== undefined && numSteps !== undefined)
+    ctx.issue(rc("num_steps"), "give one of num_epochs and num_steps, as Model Zoo requires");
+  if (epochs !== undefined && perEpoch === undefined)
+    ctx.issue(
+      rc("num_epochs"),
+      `${epochs}: epoch-based run lengths without steps_per_epoch (an epoch as long as the data set) are not ` +
+        "implemented in wsc; give runconfig.steps_per_epoch or max_steps",
+    );
+  const candidates = [
+    max,
+    numSteps,
+    epochs !== undefined && perEpoch !== undefined ? epochs * perEpoch : undefined,
+  ];
+  const given = candidates.filter((v): v is number => v !== undefined);
+  return given.length ? Math.min(...given) : null;
+}
+
 /** The run configuration of an old-layout file. */
 export function oldRunConfig(ctx: ParamsContext, inp: RunConfigInputs): RunConfig {
   const rc = (key: string) => ["runconfig", key];
   const opt = (key: string) => ["optimizer", key];
   let optimizer: OptimizerConfig | null = null;
-  const type = ctx.str(opt("optimizer_type"));
+  // TensorFlow's fc_mnist builds Adam when the file names no optimizer_type; every other model requires it
+  const type =
+    ctx.str(opt("optimizer_type")) ??
+    (inp.family === "mlp" && ctx.get(["optimizer"]) !== undefined ? "adam" : undefined);
+  if (type === undefined && ctx.get(["optimizer"]) !== undefined)
+    ctx.issue(opt("optimizer_type"), "required key optimizer_type is missing (AdamW, Adam or SGD)");
   if (type) {
     const schedule = oldSchedule(ctx, opt("learning_rate"));
     const betas = ctx.get(opt("betas")) as [number, number] | undefined;
-    const kind = type.toLowerCase() as OptimizerKind;
+    // TensorFlow's "momentum" optimizer is SGD with momentum
+    const kind = (type.toLowerCase() === "momentum" ? "sgd" : type.toLowerCase()) as OptimizerKind;
     if (schedule) {
       optimizer = {
         kind,
         learningRate: schedule,
-        beta1: ctx.num(opt("beta1")) ?? betas?.[0] ?? 0.9,
-        beta2: ctx.num(opt("beta2")) ?? betas?.[1] ?? 0.999,
+        beta1: ctx.num(opt("beta1")) ?? ctx.num(opt("beta_1")) ?? betas?.[0] ?? 0.9,
+        beta2: ctx.num(opt("beta2")) ?? ctx.num(opt("beta_2")) ?? betas?.[1] ?? 0.999,
         eps: ctx.num(opt("eps")) ?? ctx.num(opt("epsilon")) ?? (kind === "sgd" ? 0 : 1e-6),
         weightDecay: ctx.num(opt("weight_decay_rate")) ?? ctx.num(opt("weight_decay")) ?? 0,
         correctBias: ctx.bool(opt("correct_bias")) ?? ctx.bool(opt("use_bias_correction")) ?? true,
@@ -351,20 +397,25 @@ export function oldRunConfig(ctx: ParamsContext, inp: RunConfigInputs): RunConfi
       };
     }
   }
-  const ckpt = ctx.num(rc("checkpoint_steps")) ?? ctx.num(rc("save_checkpoint_steps"));
+  const ckpt =
+    ctx.num(rc("checkpoint_steps")) ??
+    ctx.num(rc("save_checkpoint_steps")) ??
+    ctx.num(rc("save_checkpoints_steps"));
+  // keep_checkpoint_max (or max_checkpoints) 0 keeps every checkpoint, as TensorFlow reads it
+  const keep = ctx.num(rc("keep_checkpoint_max")) ?? ctx.num(rc("max_checkpoints"));
   return {
     layout: "old",
     train: dataConfig(ctx, inp.trainPath, inp.family, inp.model),
     eval: dataConfig(ctx, inp.evalPath, inp.family, inp.model),
-    maxSteps: ctx.num(rc("max_steps")) ?? null,
+    maxSteps: oldRunLength(ctx),
     evalSteps: ctx.num(rc("eval_steps")) ?? null,
     evalFrequency: ctx.num(rc("eval_frequency")) ?? null,
     checkpointSteps: ckpt ?? 0,
     logSteps: ctx.num(rc("log_steps")) ?? 1,
     saveInitialCheckpoint: ctx.bool(rc("save_initial_checkpoint")) ?? false,
-    keepCheckpointMax: ctx.num(rc("keep_checkpoint_max")) ?? null,
+    keepCheckpointMax: keep ? keep : null,
     autoloadLastCheckpoint: ctx.bool(rc("autoload_last_checkpoint")) ?? true,
-    seed: ctx.num(rc("seed")) ?? 0,
+    seed: ctx.num(rc("seed")) ?? ctx.num(rc("tf_random_seed")) ?? 0,
     modelDir: ctx.str(rc("model_dir")) ?? "./model_dir",
     checkpointPath: ctx.str(rc("checkpoint_path")) ?? null,
     executionStrategy: (ctx.str(rc("execution_strategy")) as ExecutionStrategy | undefined) ?? null,

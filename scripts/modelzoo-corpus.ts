@@ -1,0 +1,337 @@
+// The Model Zoo corpus check: every params file of the families wsc builds, taken from the Model Zoo
+// repository's releases (or from the sample committed under test/fixtures/modelzoo), run through `wsc model`
+// and `wsc run CSX --compile_only` exactly as a user would run them, and sorted into
+//   loads   - `wsc model` prints the model and --compile_only compiles it;
+//   refused - a clear error (exit 2) that names a feature wsc does not build;
+//   wrong   - anything else: an "unknown key" for a key the release uses, a YAML error, a message that leaks
+//             `undefined` or a stack trace, a crash, a compile that fails on a loaded model.
+// It prints one table by family and release, the features that block files (with how many), and each wrong
+// file with its message. The last line is one JSON object with the totals.
+//
+//   npx tsx scripts/modelzoo-corpus.ts --repo GITDIR [--releases R1,R2,...] [--files N] [--json FILE]
+//   npx tsx scripts/modelzoo-corpus.ts --sample test/fixtures/modelzoo
+//
+// GITDIR is a clone (or bare mirror) of github.com/Cerebras/modelzoo; the default releases are 1.8.0 to 2.10.0.
+// With --extract DIR it writes the distinct files it found (one per content) with a manifest instead of
+// running them: that is how the committed sample was made.
+import { execFileSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, relative } from "node:path";
+import { main } from "../src/cli/main.js";
+
+export const DEFAULT_RELEASES = [
+  "Release_1.8.0",
+  "Release_1.9.1",
+  "Release_2.0.3",
+  "Release_2.1.1",
+  "Release_2.2.1",
+  "Release_2.3.1",
+  "Release_2.4.3",
+  "Release_2.5.0",
+  "Release_2.6.0",
+  "Release_2.7.1",
+  "Release_2.8.0",
+  "Release_2.9.0",
+  "Release_2.10.0",
+];
+
+/** A params file of the corpus: where it came from and which family and framework its folder says. */
+export interface CorpusFile {
+  readonly release: string;
+  readonly path: string;
+  readonly family: string;
+  readonly framework: "pytorch" | "tf";
+  readonly hash: string;
+}
+
+/**
+ * The family and framework a Model Zoo path belongs to, for the families wsc claims (GPT-2, GPT-3 with
+ * Cerebras-GPT, muP and sparsity, GPT-J, LLaMA, BERT with its fine-tuning heads, fc_mnist), or null.
+ * Layouts: 1.x `modelzoo/transformers/{pytorch,tf}/FAMILY/[fine_tuning/TASK/]configs/`,
+ * `modelzoo/fc_mnist/{pytorch,tf}/configs/`; 2.x `src/cerebras/modelzoo/models/nlp/FAMILY/[TASK/]configs/`,
+ * `src/cerebras/modelzoo/{fc_mnist/pytorch,models/vision/fc_mnist}/configs/`.
+ */
+export function classifyPath(path: string): { family: string; framework: "pytorch" | "tf" } | null {
+  if (!/\.ya?ml$/.test(path) || !/\/configs\//.test(path)) return null;
+  const families = ["gpt2", "gpt3", "gptj", "llama", "bert"];
+  let m = /^modelzoo\/transformers\/(pytorch|tf)\/([a-z0-9_]+)\//.exec(path);
+  if (m && families.includes(m[2]!)) return { family: m[2]!, framework: m[1] as "pytorch" | "tf" };
+  m = /^modelzoo\/fc_mnist\/(pytorch|tf)\/configs\//.exec(path);
+  if (m) return { family: "fc_mnist", framework: m[1] as "pytorch" | "tf" };
+  m = /^src\/cerebras\/modelzoo\/models\/nlp\/([a-z0-9_]+)\//.exec(path);
+  if (m && families.includes(m[1]!)) return { family: m[1]!, framework: "pytorch" };
+  if (/^src\/cerebras\/modelzoo\/(fc_mnist\/pytorch|models\/vision\/fc_mnist)\/configs\//.test(path))
+    return { family: "fc_mnist", framework: "pytorch" };
+  return null;
+}
+
+const git = (repo: string, args: string[]) =>
+  execFileSync("git", ["--git-dir", repo, ...args], { encoding: "utf8", maxBuffer: 256 * 1024 * 1024 });
+
+/** The params files of the claimed families in each release, with their contents keyed by hash. */
+export function listRepo(repo: string, releases: readonly string[]) {
+  const files: CorpusFile[] = [];
+  const contents = new Map<string, string>();
+  for (const release of releases) {
+    for (const path of git(repo, ["ls-tree", "-r", "--name-only", release]).split("\n")) {
+      const c = classifyPath(path);
+      if (!c) continue;
+      const text = git(repo, ["show", `${release}:${path}`]);
+      const hash = createHash("sha256").update(text).digest("hex").slice(0, 16);
+      contents.set(hash, text);
+      files.push({ release, path, ...c, hash });
+    }
+  }
+  return { files, contents };
+}
+
+/** The committed sample: a manifest of files (as listRepo gives them) and one file per content hash. */
+export function listSample(dir: string) {
+  const manifest = JSON.parse(readFileSync(join(dir, "manifest.json"), "utf8")) as { files: CorpusFile[] };
+  const contents = new Map<string, string>();
+  for (const f of manifest.files)
+    if (!contents.has(f.hash)) contents.set(f.hash, readFileSync(join(dir, sampleName(f)), "utf8"));
+  return { files: manifest.files, contents };
+}
+
+/** Where a file of the sample lives: by family, framework and content hash, keeping its file name. */
+export function sampleName(f: CorpusFile): string {
+  const base = f.path.split("/").pop()!;
+  return join(f.framework, f.family, `${f.hash}-${base}`);
+}
+
+export type Verdict = "loads" | "refused" | "wrong";
+
+export interface Outcome {
+  readonly verdict: Verdict;
+  /** The feature a refusal names, or the reason a file is wrong. */
+  readonly reason: string;
+  readonly message: string;
+  readonly features?: readonly string[];
+  readonly parameters?: number;
+  readonly mode?: string;
+}
+
+interface Captured {
+  code: number;
+  out: string;
+  err: string;
+}
+
+/** Run the CLI in this process, capturing what it prints; a thrown error is a crash (a bug). */
+async function runCli(argv: string[]): Promise<Captured> {
+  let out = "";
+  let err = "";
+  const ow = process.stdout.write.bind(process.stdout);
+  const ew = process.stderr.write.bind(process.stderr);
+  process.stdout.write = ((s: string | Uint8Array) => (
+    (out += String(s)),
+    true
+  )) as typeof process.stdout.write;
+  process.stderr.write = ((s: string | Uint8Array) => (
+    (err += String(s)),
+    true
+  )) as typeof process.stderr.write;
+  try {
+    const code = await main(["node", "wsc", ...argv]);
+    return { code, out, err };
+  } catch (e) {
+    return { code: -1, out, err: err + `CRASH ${e instanceof Error ? (e.stack ?? e.message) : String(e)}` };
+  } finally {
+    process.stdout.write = ow;
+    process.stderr.write = ew;
+  }
+}
+
+/** The features an error message names: "... X is not implemented in wsc", one per issue it lists. */
+export function refusedFeatures(message: string): string[] {
+  const out = new Set<string>();
+  for (const m of message.matchAll(/(?:^|: |\n)([^:\n]*?) (?:is|are) not implemented in wsc/g))
+    out.add(m[1]!.trim());
+  return [...out];
+}
+
+/** What is wrong with a message, or null when it is a clear refusal. */
+function wrongness(message: string): string | null {
+  if (/unknown key/.test(message)) return "unknown key";
+  if (/\bundefined\b/.test(message)) return "message leaks undefined";
+  if (/YAML (syntax error|alias)|YAML aliases/.test(message)) return "YAML error";
+  if (/\n\s+at .+:\d+:\d+/.test(message) || /CRASH/.test(message)) return "stack trace";
+  return null;
+}
+
+/** Run one params file: `wsc model --json`, then `wsc run CSX --compile_only`. */
+export async function checkFile(file: string, work: string): Promise<Outcome> {
+  const first = (s: string) => s.replace(/^wsc: error: /, "").trim();
+  const model = await runCli(["model", "-p", file, "--json"]);
+  if (model.code !== 0) {
+    const message = first(model.err);
+    const wrong = model.code !== 2 ? "exit " + model.code : wrongness(message);
+    if (wrong) return { verdict: "wrong", reason: wrong, message };
+    const features = refusedFeatures(message);
+    if (!features.length) return { verdict: "wrong", reason: "refused without naming a feature", message };
+    return { verdict: "refused", reason: features.join("; "), features, message };
+  }
+  let parameters: number | undefined;
+  try {
+    parameters = (JSON.parse(model.out) as { paramCount?: number }).paramCount;
+  } catch {
+    return { verdict: "wrong", reason: "wsc model --json printed no JSON", message: model.out.slice(0, 200) };
+  }
+  const dir = mkdtempSync(join(work, "run-"));
+  try {
+    const run = await runCli([
+      "run",
+      "CSX",
+      "-p",
+      file,
+      "-m",
+      "train",
+      "--compile_only",
+      "-o",
+      join(dir, "m"),
+      "-c",
+      join(dir, "c"),
+    ]);
+    if (run.code !== 0) {
+      const message = first(run.err);
+      const features = run.code === 2 && !wrongness(message) ? refusedFeatures(message) : [];
+      if (features.length)
+        return { verdict: "refused", reason: features.join("; "), features, message, parameters };
+      return { verdict: "wrong", reason: "loads but --compile_only fails", message, parameters };
+    }
+    const mode = /^ {2}mode\s+(\S+)/m.exec(run.out);
+    return { verdict: "loads", reason: "", message: "", parameters, mode: mode?.[1] };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function parseArgs(argv: string[]) {
+  const a: Record<string, string> = {};
+  for (let i = 0; i < argv.length; i++) {
+    const k = argv[i]!;
+    if (!k.startsWith("--")) throw new Error(`unexpected argument ${k}`);
+    a[k.slice(2)] = argv[i + 1] ?? "";
+    i++;
+  }
+  return a;
+}
+
+/** Run a corpus: every distinct content once, results reported per release file. */
+export async function runCorpus(
+  files: readonly CorpusFile[],
+  contents: ReadonlyMap<string, string>,
+  log: (s: string) => void = () => {},
+) {
+  const work = mkdtempSync(join(tmpdir(), "wsc-corpus-"));
+  const home = join(work, "home");
+  mkdirSync(home);
+  const savedHome = process.env.WSC_HOME;
+  process.env.WSC_HOME = home;
+  const byHash = new Map<string, Outcome>();
+  try {
+    for (const f of files) {
+      if (byHash.has(f.hash)) continue;
+      const path = join(work, "files", sampleName(f));
+      mkdirSync(dirname(path), { recursive: true });
+      writeFileSync(path, contents.get(f.hash)!);
+      const o = await checkFile(path, work);
+      byHash.set(f.hash, o);
+      log(`${o.verdict.padEnd(7)} ${f.release} ${f.path}${o.reason ? " - " + o.reason : ""}`);
+    }
+  } finally {
+    if (savedHome === undefined) delete process.env.WSC_HOME;
+    else process.env.WSC_HOME = savedHome;
+    rmSync(work, { recursive: true, force: true });
+  }
+  return byHash;
+}
+
+export function summarise(files: readonly CorpusFile[], byHash: ReadonlyMap<string, Outcome>) {
+  const table = new Map<string, Record<Verdict, number>>();
+  const features = new Map<string, Set<string>>();
+  const wrong: { file: CorpusFile; outcome: Outcome }[] = [];
+  const seenWrong = new Set<string>();
+  for (const f of files) {
+    const o = byHash.get(f.hash)!;
+    const key = `${f.framework}/${f.family}\t${f.release}`;
+    const row = table.get(key) ?? { loads: 0, refused: 0, wrong: 0 };
+    row[o.verdict]++;
+    table.set(key, row);
+    for (const feature of o.features ?? []) {
+      const s = features.get(feature) ?? new Set<string>();
+      s.add(f.hash);
+      features.set(feature, s);
+    }
+    if (o.verdict === "wrong" && !seenWrong.has(f.hash)) {
+      seenWrong.add(f.hash);
+      wrong.push({ file: f, outcome: o });
+    }
+  }
+  const distinct = new Map<string, Outcome>();
+  for (const f of files) distinct.set(f.hash, byHash.get(f.hash)!);
+  const totals = { loads: 0, refused: 0, wrong: 0 };
+  for (const o of distinct.values()) totals[o.verdict]++;
+  return { table, features, wrong, totals, distinct: distinct.size };
+}
+
+async function cli() {
+  const a = parseArgs(process.argv.slice(2));
+  let corpus: { files: CorpusFile[]; contents: Map<string, string> };
+  if (a.sample) corpus = listSample(a.sample);
+  else if (a.repo) corpus = listRepo(a.repo, a.releases ? a.releases.split(",") : DEFAULT_RELEASES);
+  else throw new Error("give --repo GITDIR (a Model Zoo clone) or --sample DIR");
+  if (a.extract) {
+    const dir = a.extract;
+    const written = new Set<string>();
+    for (const f of corpus.files) {
+      const p = join(dir, sampleName(f));
+      if (written.has(p)) continue;
+      written.add(p);
+      mkdirSync(dirname(p), { recursive: true });
+      writeFileSync(p, corpus.contents.get(f.hash)!);
+    }
+    writeFileSync(join(dir, "manifest.json"), JSON.stringify({ files: corpus.files }, null, 1) + "\n");
+    console.log(`wrote ${written.size} distinct files of ${corpus.files.length} to ${dir}`);
+    return;
+  }
+  const files = a.only ? corpus.files.filter((f) => f.path.includes(a.only!)) : corpus.files;
+  const byHash = await runCorpus(files, corpus.contents, a.verbose ? (s) => console.log(s) : undefined);
+  const s = summarise(files, byHash);
+  console.log("family\trelease\tfiles\tloads\trefused\twrong");
+  for (const [k, r] of [...s.table].sort())
+    console.log(`${k}\t${r.loads + r.refused + r.wrong}\t${r.loads}\t${r.refused}\t${r.wrong}`);
+  console.log(`\nfeatures wsc does not build, by distinct files they block:`);
+  for (const [feat, set] of [...s.features].sort((x, y) => y[1].size - x[1].size))
+    console.log(`  ${set.size}\t${feat}`);
+  if (s.wrong.length) {
+    console.log(`\nwrong (${s.wrong.length} distinct files):`);
+    for (const w of s.wrong)
+      console.log(
+        `  ${w.file.release}:${w.file.path}\n    ${w.outcome.reason}: ${w.outcome.message.split("\n").slice(0, 6).join("\n      ")}`,
+      );
+  }
+  if (a.json)
+    writeFileSync(
+      a.json,
+      JSON.stringify(
+        [...byHash].map(([h, o]) => ({ hash: h, ...o })),
+        null,
+        1,
+      ),
+    );
+  console.log(JSON.stringify({ files: files.length, distinct: s.distinct, ...s.totals }));
+}
+
+if (process.argv[1] && relative(process.argv[1], new URL(import.meta.url).pathname) === "") {
+  cli().then(
+    () => process.exit(0),
+    (e: unknown) => {
+      console.error(`modelzoo-corpus: ${e instanceof Error ? e.message : String(e)}`);
+      process.exit(2);
+    },
+  );
+}
