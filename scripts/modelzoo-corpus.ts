@@ -8,12 +8,16 @@
 // It prints one table by family and release, the features that block files (with how many), and each wrong
 // file with its message. The last line is one JSON object with the totals.
 //
-//   npx tsx scripts/modelzoo-corpus.ts --repo GITDIR [--releases R1,R2,...] [--files N] [--json FILE]
+//   npx tsx scripts/modelzoo-corpus.ts --repo GITDIR [--releases R1,R2,...] [--counts FILE] [--json FILE] [--verbose 1]
 //   npx tsx scripts/modelzoo-corpus.ts --sample test/fixtures/modelzoo
 //
 // GITDIR is a clone (or bare mirror) of github.com/Cerebras/modelzoo; the default releases are 1.8.0 to 2.10.0.
 // With --extract DIR it writes the distinct files it found (one per content) with a manifest instead of
-// running them: that is how the committed sample was made.
+// running them; --per N keeps N files per family, framework and release (--always HASH,... adds files by
+// content hash). The committed sample was made with
+//   --repo GITDIR --per 2 --always 1b6c587dd0d29d55,07e1ca34306706a2,265d71585391919c --extract test/fixtures/modelzoo
+// (those three carry repeated YAML keys). --counts FILE checks each loaded file's parameter count against
+// scripts/fixtures/corpus_param_counts.py's PyTorch count of the same file.
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -96,6 +100,35 @@ export function listSample(dir: string) {
   return { files: manifest.files, contents };
 }
 
+/** Independent counts as scripts/fixtures/corpus_param_counts.py writes them: {counts: {hash: n}}. */
+export function readCounts(file: string): Map<string, number> {
+  const j = JSON.parse(readFileSync(file, "utf8")) as { counts: Record<string, number> };
+  return new Map(Object.entries(j.counts));
+}
+
+/**
+ * A sample of a corpus: up to `per` distinct files of each family, framework and release (the first in path
+ * order), and the files whose content hash is in `always`, with the manifest rows of every release that
+ * holds one of them.
+ */
+export function pickSample(
+  files: readonly CorpusFile[],
+  per: number,
+  always: readonly string[] = [],
+): CorpusFile[] {
+  const chosen = new Set<string>(always);
+  const perGroup = new Map<string, number>();
+  for (const f of [...files].sort((x, y) => x.path.localeCompare(y.path))) {
+    if (chosen.has(f.hash)) continue;
+    const g = `${f.framework}/${f.family}/${f.release}`;
+    const n = perGroup.get(g) ?? 0;
+    if (n >= per) continue;
+    perGroup.set(g, n + 1);
+    chosen.add(f.hash);
+  }
+  return files.filter((f) => chosen.has(f.hash));
+}
+
 /** Where a file of the sample lives: by family, framework and content hash, keeping its file name. */
 export function sampleName(f: CorpusFile): string {
   const base = f.path.split("/").pop()!;
@@ -103,6 +136,71 @@ export function sampleName(f: CorpusFile): string {
 }
 
 export type Verdict = "loads" | "refused" | "wrong";
+
+/**
+ * Published parameter counts of the models Model Zoo's configs describe, by family and config file name. A
+ * loaded file's count must be within 1 % of it; `source` names the model and what the file changes.
+ */
+export const PUBLISHED: Readonly<Record<string, { count: number; source: string }>> = {
+  "gpt2/params_gpt2_small.yaml": {
+    count: 124_439_808,
+    source: "GPT-2 small (Hugging Face gpt2), 1024 positions",
+  },
+  "gpt2/params_gpt2_small_ws.yaml": {
+    count: 124_439_808,
+    source: "GPT-2 small; the file has 2048 positions",
+  },
+  "gpt2/params_gpt2_medium.yaml": { count: 354_823_168, source: "GPT-2 medium (gpt2-medium)" },
+  "gpt2/params_gpt2_large.yaml": { count: 774_030_080, source: "GPT-2 large (gpt2-large)" },
+  "gpt2/params_gpt2_xl.yaml": { count: 1_557_611_200, source: "GPT-2 XL (gpt2-xl)" },
+  "gpt2/params_gpt2_xlarge.yaml": { count: 1_557_611_200, source: "GPT-2 XL (gpt2-xl)" },
+  "gpt3/params_gpt3_xl.yaml": {
+    count: 1_315_575_808,
+    source: "GPT-Neo 1.3B, same sizes; Model Zoo adds q/k/v biases",
+  },
+  "gpt3/1p3b.yaml": { count: 1_315_575_808, source: "GPT-Neo 1.3B, same sizes; Model Zoo adds q/k/v biases" },
+  "gpt3/params_gpt3_2p7b.yaml": {
+    count: 2_651_307_520,
+    source: "GPT-Neo 2.7B, same sizes; Model Zoo adds q/k/v biases",
+  },
+  "gpt3/2p7b.yaml": { count: 2_651_307_520, source: "GPT-Neo 2.7B, same sizes; Model Zoo adds q/k/v biases" },
+  "gptj/params_gptj_6B.yaml": {
+    count: 6_050_882_784,
+    source: "GPT-J 6B (EleutherAI/gpt-j-6b) at vocabulary 50400",
+  },
+  "gptj/params_gptj_6B_TRC2.yaml": { count: 6_050_882_784, source: "GPT-J 6B (EleutherAI/gpt-j-6b)" },
+  "llama/params_llama_7b.yaml": { count: 6_738_415_616, source: "LLaMA-7B" },
+  "llama/params_llama2_7b.yaml": { count: 6_738_415_616, source: "Llama 2 7B (meta-llama/Llama-2-7b-hf)" },
+  "llama/params_llama2_13b.yaml": {
+    count: 13_015_864_320,
+    source: "Llama 2 13B (meta-llama/Llama-2-13b-hf)",
+  },
+  "llama/params_llama_33b.yaml": {
+    count: 32_528_943_616,
+    source: "LLaMA-33B; Model Zoo's file has filter_size 17888 (published 17920)",
+  },
+  "llama/params_code_llama_7b.yaml": { count: 6_738_546_688, source: "Code Llama 7B (vocabulary 32016)" },
+  "bert/bert_base_MSL128.yaml": {
+    count: 110_106_428,
+    source: "BERT-base BertForPreTraining (bert-base-uncased)",
+  },
+  "bert/bert_base_MSL512.yaml": {
+    count: 110_106_428,
+    source: "BERT-base BertForPreTraining (bert-base-uncased)",
+  },
+  "bert/bert_large_MSL128.yaml": {
+    count: 336_226_108,
+    source: "BERT-large BertForPreTraining (bert-large-uncased)",
+  },
+  "bert/bert_large_MSL512.yaml": {
+    count: 336_226_108,
+    source: "BERT-large BertForPreTraining (bert-large-uncased)",
+  },
+  "bert/params_bert_base_msl128.yaml": { count: 110_106_428, source: "BERT-base BertForPreTraining" },
+  "bert/params_bert_base_msl512.yaml": { count: 110_106_428, source: "BERT-base BertForPreTraining" },
+  "bert/params_bert_large_msl128.yaml": { count: 336_226_108, source: "BERT-large BertForPreTraining" },
+  "bert/params_bert_large_msl512.yaml": { count: 336_226_108, source: "BERT-large BertForPreTraining" },
+};
 
 export interface Outcome {
   readonly verdict: Verdict;
@@ -202,7 +300,7 @@ export async function checkFile(file: string, work: string): Promise<Outcome> {
         return { verdict: "refused", reason: features.join("; "), features, message, parameters };
       return { verdict: "wrong", reason: "loads but --compile_only fails", message, parameters };
     }
-    const mode = /^ {2}mode\s+(\S+)/m.exec(run.out);
+    const mode = /^ {2}mode\s+([a-z_]+)/m.exec(run.out);
     return { verdict: "loads", reason: "", message: "", parameters, mode: mode?.[1] };
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -250,7 +348,11 @@ export async function runCorpus(
   return byHash;
 }
 
-export function summarise(files: readonly CorpusFile[], byHash: ReadonlyMap<string, Outcome>) {
+export function summarise(
+  files: readonly CorpusFile[],
+  byHash: ReadonlyMap<string, Outcome>,
+  counts?: ReadonlyMap<string, number>,
+) {
   const table = new Map<string, Record<Verdict, number>>();
   const features = new Map<string, Set<string>>();
   const wrong: { file: CorpusFile; outcome: Outcome }[] = [];
@@ -271,11 +373,43 @@ export function summarise(files: readonly CorpusFile[], byHash: ReadonlyMap<stri
       wrong.push({ file: f, outcome: o });
     }
   }
+  // parameter counts: against the independent PyTorch count of the same file, and the published figure
+  const countProblems: string[] = [];
+  const checked = new Set<string>();
+  let published = 0;
+  for (const f of files) {
+    const o = byHash.get(f.hash)!;
+    if (o.verdict !== "loads" || checked.has(f.hash)) continue;
+    checked.add(f.hash);
+    const ref = counts?.get(f.hash);
+    if (counts && ref === undefined) countProblems.push(`${f.release}:${f.path}: no independent count`);
+    else if (ref !== undefined && ref !== o.parameters)
+      countProblems.push(`${f.release}:${f.path}: ${o.parameters} parameters; PyTorch counts ${ref}`);
+    const pub = PUBLISHED[`${f.family}/${f.path.split("/").pop()}`];
+    if (pub && o.parameters !== undefined) {
+      published++;
+      const off = Math.abs(o.parameters - pub.count) / pub.count;
+      if (off > 0.01)
+        countProblems.push(
+          `${f.release}:${f.path}: ${o.parameters} parameters, ${(off * 100).toFixed(2)} % from the published ` +
+            `${pub.count} (${pub.source})`,
+        );
+    }
+  }
   const distinct = new Map<string, Outcome>();
   for (const f of files) distinct.set(f.hash, byHash.get(f.hash)!);
   const totals = { loads: 0, refused: 0, wrong: 0 };
   for (const o of distinct.values()) totals[o.verdict]++;
-  return { table, features, wrong, totals, distinct: distinct.size };
+  return {
+    table,
+    features,
+    wrong,
+    totals,
+    distinct: distinct.size,
+    countProblems,
+    countsChecked: checked.size,
+    published,
+  };
 }
 
 async function cli() {
@@ -284,6 +418,11 @@ async function cli() {
   if (a.sample) corpus = listSample(a.sample);
   else if (a.repo) corpus = listRepo(a.repo, a.releases ? a.releases.split(",") : DEFAULT_RELEASES);
   else throw new Error("give --repo GITDIR (a Model Zoo clone) or --sample DIR");
+  if (a.per)
+    corpus = {
+      ...corpus,
+      files: pickSample(corpus.files, Number(a.per), a.always ? a.always.split(",") : []),
+    };
   if (a.extract) {
     const dir = a.extract;
     const written = new Set<string>();
@@ -300,7 +439,8 @@ async function cli() {
   }
   const files = a.only ? corpus.files.filter((f) => f.path.includes(a.only!)) : corpus.files;
   const byHash = await runCorpus(files, corpus.contents, a.verbose ? (s) => console.log(s) : undefined);
-  const s = summarise(files, byHash);
+  const counts = a.counts ? readCounts(a.counts) : undefined;
+  const s = summarise(files, byHash, counts);
   console.log("family\trelease\tfiles\tloads\trefused\twrong");
   for (const [k, r] of [...s.table].sort())
     console.log(`${k}\t${r.loads + r.refused + r.wrong}\t${r.loads}\t${r.refused}\t${r.wrong}`);
@@ -314,6 +454,12 @@ async function cli() {
         `  ${w.file.release}:${w.file.path}\n    ${w.outcome.reason}: ${w.outcome.message.split("\n").slice(0, 6).join("\n      ")}`,
       );
   }
+  console.log(
+    `\nparameter counts: ${s.countsChecked} loaded files` +
+      (counts ? " checked against PyTorch's count of the same file" : " (no --counts file: not checked)") +
+      `, ${s.published} against a published figure; ${s.countProblems.length} problems`,
+  );
+  for (const p of s.countProblems) console.log(`  ${p}`);
   if (a.json)
     writeFileSync(
       a.json,
@@ -323,7 +469,16 @@ async function cli() {
         1,
       ),
     );
-  console.log(JSON.stringify({ files: files.length, distinct: s.distinct, ...s.totals }));
+  console.log(
+    JSON.stringify({
+      files: files.length,
+      distinct: s.distinct,
+      ...s.totals,
+      countsChecked: s.countsChecked,
+      published: s.published,
+      countProblems: s.countProblems.length,
+    }),
+  );
 }
 
 if (process.argv[1] && relative(process.argv[1], new URL(import.meta.url).pathname) === "") {

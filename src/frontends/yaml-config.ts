@@ -166,11 +166,18 @@ export function lineOf(
   key?: string,
 ): number | undefined {
   const node = path.length === 0 ? doc.contents : doc.getIn(path, true);
-  if (key !== undefined && isMap(node)) {
-    const range = keyIndex(node).get(key)?.range;
+  const last = path[path.length - 1];
+  const parentKey = typeof last === "string" ? last : undefined;
+  if (key !== undefined) {
+    const range = isMap(node) ? keyIndex(node).get(key)?.range : undefined;
     if (range) return lines.linePos(range[0]).line;
+    // a key that is not in the file (a required one that is missing): the line of the section it belongs in
+    if (path.length > 0)
+      return lineOf(doc, lines, path.slice(0, -1), parentKey) ?? nodeLine(node as never, lines);
   }
-  return nodeLine(node as { range?: [number, number, number] } | null | undefined, lines);
+  const at = nodeLine(node as { range?: [number, number, number] } | null | undefined, lines);
+  if (at !== undefined || path.length === 0) return at;
+  return lineOf(doc, lines, path.slice(0, -1), parentKey);
 }
 
 /** Dotted form of a key path: `optimizer.learning_rate[0].steps`. */
@@ -362,6 +369,17 @@ function collectLiterals(issue: z.core.$ZodIssue): unknown[] | undefined {
   return undefined;
 }
 
+/**
+ * The branch of a failed union whose problems all lie inside the value (its kind matched: a list for the
+ * list branch, a mapping for the mapping one), the one with the fewest; undefined when every branch
+ * rejected the value itself.
+ */
+function matchedBranch(issue: z.core.$ZodIssue & { code: "invalid_union" }): z.core.$ZodIssue[] | undefined {
+  const inside = issue.errors.filter((b) => b.length > 0 && b.every((i) => i.path.length > 0));
+  inside.sort((a, b) => a.length - b.length);
+  return inside[0];
+}
+
 /** Issues given a "did you mean" suggestion (a ConfigError lists the first MAX_LISTED_ISSUES by line). */
 const DETAILED_ISSUES = 200;
 
@@ -378,6 +396,15 @@ export function toConfigIssues(
     doc && lines ? lineOf(doc, lines, p, key) : undefined;
   for (const issue of issues) {
     const path = issue.path as PathKey[];
+    // a union the value matched in kind (a list, a mapping) but not in an entry: report that branch's own
+    // problems, so a bad list entry is named (optimizer.learning_rate[1].scheduler), not the whole union
+    const branch =
+      issue.code === "invalid_union" && !collectLiterals(issue) ? matchedBranch(issue) : undefined;
+    if (branch) {
+      const nested = branch.map((b) => ({ ...b, path: [...path, ...(b.path as PathKey[])] }));
+      out.push(...toConfigIssues(nested as z.core.$ZodIssue[], schema, data, doc, lines));
+      continue;
+    }
     const value = valueAt(data, path);
     const node = schemaAt(schema, path);
     const description = descriptionOf(node);

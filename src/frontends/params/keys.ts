@@ -363,21 +363,8 @@ export const INPUT_KEYS: SectionKeys = {
 const scheduleSegment = z
   .strictObject({
     scheduler: z
-      .enum([
-        "Constant",
-        "Linear",
-        "Polynomial",
-        "CosineDecay",
-        "Cosine",
-        "Exponential",
-        "constant",
-        "linear",
-        "polynomial",
-        "cosine",
-        "cosinedecay",
-        "exponential",
-      ])
-      .describe("learning-rate scheduler"),
+      .string()
+      .describe("learning-rate scheduler (Constant, Linear, Polynomial, CosineDecay, Exponential; any case)"),
     learning_rate: num(0, 100, "constant learning rate").optional(),
     initial_learning_rate: num(0, 100, "learning rate at the segment start").optional(),
     end_learning_rate: num(0, 100, "learning rate at the segment end").optional(),
@@ -580,6 +567,26 @@ export const NEW_SCHEDULER_NAMES = [
   "CosineDecayLR",
   "ExponentialLR",
 ] as const;
+
+/**
+ * Model Zoo's other learning-rate schedulers (cerebras.pytorch's), by their names without "LR", lower case:
+ * a file naming one is refused by name.
+ */
+export const UNBUILT_SCHEDULERS: Readonly<Record<string, string>> = {
+  inverseexponentialtimedecay: "InverseExponentialTimeDecay",
+  inversesquarerootdecay: "InverseSquareRootDecay",
+  piecewiseconstant: "PiecewiseConstant",
+  multistep: "MultiStep",
+  step: "Step",
+  cosineannealing: "CosineAnnealing",
+  cosineannealingwarmrestarts: "CosineAnnealingWarmRestarts",
+  lambda: "Lambda",
+  multiplicative: "Multiplicative",
+  chained: "ChainedScheduler",
+  chainedscheduler: "ChainedScheduler",
+  cyclic: "Cyclic",
+  onecycle: "OneCycle",
+};
 
 export const newSchedulerSchema = z
   .strictObject({

@@ -23,6 +23,7 @@ import {
   OLD_OPTIMIZER_KEYS,
   OLD_TOP_KEYS,
   RUNCONFIG_KEYS,
+  UNBUILT_SCHEDULERS,
   newSchedulerSchema,
   sectionSchema,
 } from "./keys.js";
@@ -42,14 +43,20 @@ const inputSchema = sectionSchema(INPUT_KEYS);
 const anyCase = (names: readonly string[]) => [...names, ...names.map((n) => n.toLowerCase())];
 export const OPTIMIZER_CLASS_SPELLINGS = anyCase(NEW_OPTIMIZER_CLASSES);
 const SCHEDULER_SPELLINGS = anyCase(NEW_SCHEDULER_NAMES);
-
-const schedulerItem = z.strictObject(
-  Object.fromEntries(SCHEDULER_SPELLINGS.map((n) => [n, newSchedulerSchema.optional()])),
+/** Model Zoo schedulers wsc does not build, as class names (StepLR, steplr): refused by name, not "unknown". */
+const UNBUILT_SCHEDULER_SPELLINGS = anyCase(
+  [...new Set(Object.values(UNBUILT_SCHEDULERS))].map((n) => (n.endsWith("Scheduler") ? n : `${n}LR`)),
 );
+
+const schedulerItem = z.strictObject({
+  ...Object.fromEntries(SCHEDULER_SPELLINGS.map((n) => [n, newSchedulerSchema.optional()])),
+  ...Object.fromEntries(UNBUILT_SCHEDULER_SPELLINGS.map((n) => [n, z.unknown().optional()])),
+});
 const schedulersSchema = z
   .array(
     z.strictObject({
       ...Object.fromEntries(SCHEDULER_SPELLINGS.map((n) => [n, newSchedulerSchema.optional()])),
+      ...Object.fromEntries(UNBUILT_SCHEDULER_SPELLINGS.map((n) => [n, z.unknown().optional()])),
       SequentialLR: z
         .strictObject({
           schedulers: z.array(schedulerItem).min(1),

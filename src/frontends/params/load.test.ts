@@ -167,3 +167,166 @@ describe("bad files report every problem at once, with path and line", () => {
     }
   });
 });
+
+/** The issues of a file that fails to load. */
+function issuesOf(text: string) {
+  try {
+    parseParams("f.yaml", text);
+  } catch (e) {
+    if (e instanceof ConfigError) return e.issues;
+    throw e;
+  }
+  throw new Error("the file loaded");
+}
+
+const GPT = (model: string[], rest: string[] = []) =>
+  [
+    "train_input:",
+    "  data_processor: GptHDF5MapDataProcessor",
+    "  data_dir: ./d",
+    "  batch_size: 8",
+    "  max_sequence_length: 64",
+    "model:",
+    "  vocab_size: 100",
+    "  hidden_size: 64",
+    "  num_hidden_layers: 2",
+    "  num_heads: 4",
+    "  filter_size: 256",
+    "  max_position_embeddings: 64",
+    ...model.map((l) => `  ${l}`),
+    ...rest,
+  ].join("\n");
+
+const ADAM = ["optimizer:", "  optimizer_type: adamw", "  learning_rate: 1.0e-4"];
+
+describe("Model Zoo's spellings across releases and frameworks", () => {
+  it("TensorFlow's run keys: save_checkpoints_steps, tf_random_seed, keep_checkpoint_max 0 (keep all)", () => {
+    const rc = ["runconfig:", "  max_steps: 10", "  save_checkpoints_steps: 5", "  tf_random_seed: 7"];
+    const p = parseParams("f.yaml", GPT([], [...ADAM, ...rc, "  keep_checkpoint_max: 0"]));
+    expect([p.run.checkpointSteps, p.run.seed, p.run.keepCheckpointMax]).toEqual([5, 7, null]);
+  });
+  it("the run length is the smallest of max_steps, num_steps and num_epochs x steps_per_epoch", () => {
+    const rc = ["runconfig:", "  max_steps: 10000", "  num_epochs: 1", "  steps_per_epoch: 1000"];
+    expect(parseParams("f.yaml", GPT([], [...ADAM, ...rc])).run.maxSteps).toBe(1000);
+    const noEpochLength = issuesOf(GPT([], [...ADAM, "runconfig:", "  num_epochs: 2"]));
+    expect(noEpochLength[0].message).toMatch(
+      /epoch-based run lengths without steps_per_epoch .* not implemented in wsc/,
+    );
+  });
+  it("TensorFlow's names: beta_1/beta_2, the momentum optimizer, a cosine decay's alpha", () => {
+    const opt = [
+      "optimizer:",
+      "  optimizer_type: adam",
+      "  beta_1: 0.8",
+      "  beta_2: 0.9",
+      "  learning_rate:",
+      "    - {scheduler: Linear, initial_learning_rate: 0.0, end_learning_rate: 1.0e-3, steps: 10}",
+      "    - {scheduler: CosineDecay, initial_learning_rate: 1.0e-3, alpha: 0.1, steps: 90}",
+    ];
+    const p = parseParams("f.yaml", GPT([], opt));
+    expect([p.run.optimizer?.beta1, p.run.optimizer?.beta2]).toEqual([0.8, 0.9]);
+    expect(p.run.optimizer?.learningRate.segments[1]).toMatchObject({ kind: "cosine", initial: 1e-3 });
+    expect(p.run.optimizer?.learningRate.segments[1].end).toBeCloseTo(1e-4, 12);
+    const momentum = ["optimizer:", "  optimizer_type: momentum", "  momentum: 0.9", "  learning_rate: 0.1"];
+    expect(parseParams("f.yaml", GPT([], momentum)).run.optimizer).toMatchObject({
+      kind: "sgd",
+      momentum: 0.9,
+    });
+  });
+  it("TensorFlow's BERT takes its vocabulary size from a vocab_file Model Zoo ships", () => {
+    const text = [
+      "train_input:",
+      "  data_processor: BertTfRecordsProcessor",
+      "  data_dir: ./d",
+      '  vocab_file: "../../vocab/google_research_uncased_L-12_H-768_A-12.txt"',
+      "  max_sequence_length: 128",
+      "  max_predictions_per_seq: 20",
+      "  batch_size: 8",
+      "model:",
+      "  hidden_size: 64",
+      "  num_hidden_layers: 2",
+      "  num_heads: 4",
+      "  filter_size: 256",
+      "  encoder_nonlinearity: gelu",
+      "  use_segment_embedding: True",
+      ...ADAM,
+    ].join("\n");
+    expect(parseParams("f.yaml", text).model.vocabSize).toBe(30522);
+    const missing = issuesOf(text.replace(/ {2}vocab_file: .*\n/, ""));
+    expect(missing.map((i) => [i.path, i.message.split(":")[0]])).toEqual([
+      ["model.vocab_size", "required key vocab_size is missing"],
+    ]);
+    expect(missing[0].line).toBe(7);
+  });
+  it("new-layout class names in any case: adamw, cosinedecaylr", () => {
+    const text = [
+      "trainer:",
+      "  init:",
+      "    model: {name: gpt2, vocab_size: 100, hidden_size: 64, num_hidden_layers: 2, num_heads: 4, filter_size: 256}",
+      "    optimizer: {adamw: {betas: [0.9, 0.95]}}",
+      "    schedulers:",
+      "      - cosinedecaylr: {initial_learning_rate: 1.0e-3, end_learning_rate: 1.0e-4, total_iters: 10}",
+      "    loop: {max_steps: 10}",
+    ].join("\n");
+    const p = parseParams("f.yaml", text);
+    expect(p.run.optimizer).toMatchObject({ kind: "adamw", beta2: 0.95 });
+    expect(p.run.optimizer?.learningRate.segments[0].kind).toBe("cosine");
+  });
+  it("fc_mnist without optimizer_type is Adam, as TensorFlow's fc_mnist builds it; other models require the key", () => {
+    const mlp = ["model:", "  hidden_sizes: [16]", "optimizer:", "  learning_rate: 0.001", "  beta1: 0.9"];
+    expect(parseParams("f.yaml", mlp.join("\n")).run.optimizer?.kind).toBe("adam");
+    const gpt = issuesOf(GPT([], ["optimizer:", "  learning_rate: 0.001"]));
+    expect(gpt[0]).toMatchObject({ path: "optimizer.optimizer_type", line: 13 });
+    expect(gpt[0].message).toMatch(/^required key optimizer_type is missing/);
+  });
+});
+
+describe("features wsc does not build are refused by name; the advice never changes the model", () => {
+  it("Llama-2-70B's grouped-query attention is refused, never 'remove the key' (that would be a 78 B model)", () => {
+    const issues = issuesOf(GPT(["extra_attention_params:", "    num_kv_groups: 8"], ADAM));
+    expect(issues).toHaveLength(1);
+    expect(issues[0].message).toMatch(/grouped-query and multi-query attention .* is not implemented in wsc/);
+    expect(issues[0].message).not.toMatch(/remove/);
+  });
+  it("muP, RoPE scaling, sparsity and BERT fine-tuning each name their feature", () => {
+    expect(issuesOf(GPT(["mup_base_hidden_size: 256"], ADAM))[0].message).toMatch(
+      /^256: muP \(keys mup_base_\*/,
+    );
+    expect(issuesOf(GPT(["pos_scaling_factor: 8.0"], ADAM))[0].message).toMatch(/RoPE position scaling/);
+    // the value that means "off" is accepted
+    expect(parseParams("f.yaml", GPT(["pos_scaling_factor: 1.0"], ADAM)).model.paramCount).toBeGreaterThan(0);
+    const sparse = issuesOf(GPT([], [...ADAM, "sparsity:", "  sparsity: 0.5"]));
+    expect(sparse[0]).toMatchObject({ path: "sparsity" });
+    expect(sparse[0].message).toMatch(/weight sparsity \(section sparsity\) is not implemented in wsc/);
+    const tune = issuesOf(
+      GPT(["num_labels: 2"], ADAM).replace("GptHDF5MapDataProcessor", "SST2DataProcessor"),
+    );
+    expect(tune[0].message).toMatch(
+      /^BERT fine-tuning \(the sequence-classification head\) is not implemented/,
+    );
+  });
+  it("a wrong list entry names its index and key; a real typo still gets 'did you mean'", () => {
+    const opt = [
+      "optimizer:",
+      "  optimizer_type: adamw",
+      "  learning_rate:",
+      "    - {scheduler: Linear, initial_learning_rate: 0.0, end_learning_rate: 1.0e-3, steps: 10}",
+      "    - {scheduler: Linear, initial_learning_rate: 1.0e-3, end_learning_rate: 0.0, stpes: 90}",
+    ];
+    const issues = issuesOf(GPT([], opt));
+    expect(issues.map((i) => [i.path, i.line])).toEqual([["optimizer.learning_rate[1].stpes", 17]]);
+    expect(issues[0].message).toMatch(/^unknown key; did you mean "steps"\?/);
+    const sched = issuesOf(
+      GPT(
+        [],
+        opt.map((l) =>
+          l
+            .replace("stpes", "steps")
+            .replace("Linear, initial_learning_rate: 1", "StepLR, initial_learning_rate: 1"),
+        ),
+      ),
+    );
+    expect(sched[0].path).toBe("optimizer.learning_rate[1]");
+    expect(sched[0].message).toMatch(/the Step learning-rate scheduler is not implemented in wsc/);
+  });
+});

@@ -5,7 +5,7 @@ import { constantSchedule } from "../../numerics/optim/schedules.js";
 import type { LrSchedule, ScheduleKind, ScheduleSegment } from "../../numerics/optim/schedules.js";
 import type { ParamsContext } from "./context.js";
 import type { Layout, PathKey } from "./layout.js";
-import { NEW_OPTIMIZER_CLASSES, NEW_SCHEDULER_NAMES } from "./keys.js";
+import { NEW_OPTIMIZER_CLASSES, NEW_SCHEDULER_NAMES, UNBUILT_SCHEDULERS } from "./keys.js";
 
 export type ExecutionStrategy = "pipeline" | "weight_streaming";
 
@@ -149,7 +149,19 @@ function segment(
   isLast: boolean,
 ): ScheduleSegment | undefined {
   const kind = SCHEDULER_KIND[name.toLowerCase()];
-  if (!kind) return undefined; // the schema has already named the allowed schedulers
+  if (!kind) {
+    const base = name.toLowerCase().replace(/lr$/, "");
+    const unbuilt = UNBUILT_SCHEDULERS[base];
+    ctx.issue(
+      at,
+      unbuilt
+        ? `${JSON.stringify(name)}: the ${unbuilt} learning-rate scheduler is not implemented in wsc`
+        : `${JSON.stringify(name)} is not a Model Zoo learning-rate scheduler; use one of Constant, Linear, ` +
+            "Polynomial, CosineDecay, Exponential (old layout) or ConstantLR, LinearLR, PolynomialLR, " +
+            "CosineDecayLR, ExponentialLR, SequentialLR (trainer layout), in any case",
+    );
+    return undefined;
+  }
   const n = (key: string) => ctx.num([...at, key]);
   const steps = n("steps") ?? n("total_iters") ?? n("decay_steps") ?? null;
   if (steps === null && !isLast && kind !== "constant") {
@@ -170,6 +182,10 @@ function segment(
   let end = n("end_learning_rate");
   const alpha = n("alpha");
   if (end === undefined && alpha !== undefined && kind === "cosine") end = initial * alpha;
+  if (alpha !== undefined && kind !== "cosine")
+    ctx.warnings.push(
+      `${ctx.where([...at, "alpha"])} has no effect: only a cosine decay ends at alpha x its start`,
+    );
   if (end === undefined) {
     if (kind === "linear" || kind === "polynomial" || kind === "cosine") {
       ctx.issue(

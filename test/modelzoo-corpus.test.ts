@@ -1,0 +1,95 @@
+// The committed sample of real Model Zoo params files (test/fixtures/modelzoo: 2 files per family, framework and
+// release from 1.8.0 to 2.10.0, PyTorch and TensorFlow, as scripts/modelzoo-corpus.ts --extract wrote them) run
+// through `wsc model` and `wsc run CSX --compile_only` as a user would: every file loads and compiles, or is
+// refused naming a feature wsc does not build; no "unknown key" for a key a release uses, no YAML error, no
+// `undefined`, no stack trace; each loaded file's parameter count equals PyTorch's count of the same file
+// (scripts/fixtures/corpus_param_counts.py) and is within 1 % of the published figure where there is one.
+import { fileURLToPath } from "node:url";
+import { beforeAll, describe, expect, it } from "vitest";
+import { FEATURES } from "../src/frontends/params/keys.js";
+import { loadParams } from "../src/frontends/params/load.js";
+import { listSample, readCounts, runCorpus, sampleName, summarise } from "../scripts/modelzoo-corpus.js";
+import type { CorpusFile, Outcome } from "../scripts/modelzoo-corpus.js";
+
+const SAMPLE = fileURLToPath(new URL("./fixtures/modelzoo/", import.meta.url));
+
+/** What a refusal may name: a feature of the key tables, a family, a fine-tuning head, a scheduler. */
+const namesAFeature = (f: string) =>
+  (Object.values(FEATURES) as string[]).includes(f) ||
+  /^BERT fine-tuning \(.+\)$/.test(f) ||
+  /^the [\w -]+ (family|transformer)$/.test(f) ||
+  /learning-rate scheduler$/.test(f);
+
+describe("the Model Zoo sample, releases 1.8.0 to 2.10.0", { timeout: 240_000 }, () => {
+  const { files, contents } = listSample(SAMPLE);
+  let byHash: Map<string, Outcome>;
+  beforeAll(async () => {
+    byHash = await runCorpus(files, contents);
+  }, 240_000);
+  const outcome = (f: CorpusFile) => byHash.get(f.hash)!;
+
+  it("covers every release, both frameworks and every claimed family", () => {
+    expect(new Set(files.map((f) => f.release)).size).toBe(13);
+    expect(new Set(files.map((f) => `${f.framework}/${f.family}`))).toEqual(
+      new Set([
+        "pytorch/gpt2",
+        "pytorch/gpt3",
+        "pytorch/gptj",
+        "pytorch/llama",
+        "pytorch/bert",
+        "pytorch/fc_mnist",
+        "tf/gpt2",
+        "tf/gpt3",
+        "tf/gptj",
+        "tf/bert",
+        "tf/fc_mnist",
+      ]),
+    );
+  });
+
+  it("no file is wrong, but Code Llama 13B at 16,384 tokens, which no mode of the compiler fits yet", () => {
+    const wrong = files.filter((f) => outcome(f).verdict === "wrong");
+    for (const f of wrong) {
+      expect(f.path).toMatch(/params_code_llama_13b\.yaml$/);
+      expect(outcome(f).reason).toBe("loads but --compile_only fails");
+      expect(outcome(f).message).toMatch(/needs 51\.8 KiB per PE/);
+    }
+  });
+
+  it("every refusal names features wsc does not build, and never says 'remove' or 'unknown key'", () => {
+    const refused = files.filter((f) => outcome(f).verdict === "refused");
+    expect(refused.length).toBeGreaterThan(20);
+    for (const f of refused) {
+      const o = outcome(f);
+      expect(o.features?.length, f.path).toBeGreaterThan(0);
+      for (const feature of o.features ?? [])
+        expect(namesAFeature(feature), `${f.path}: ${feature}`).toBe(true);
+      expect(o.message).not.toMatch(/remove the key|unknown key|undefined|\n\s+at /);
+    }
+  });
+
+  it("every TensorFlow config loads and compiles, but BERT fine-tuning and GPT-NeoX, refused by name", () => {
+    for (const f of files.filter((x) => x.framework === "tf")) {
+      const o = outcome(f);
+      if (/fine_tuning\/(classifier|qa|token_classifier|extractive_summarization)/.test(f.path))
+        expect(o.features?.[0], f.path).toMatch(/^BERT fine-tuning/);
+      else if (/gpt_neox/.test(f.path)) expect(o.features, f.path).toEqual([FEATURES.untiedNorm]);
+      else expect(o.verdict, `${f.path}: ${o.message}`).toBe("loads");
+    }
+  });
+
+  it("every loaded file has PyTorch's parameter count of the same file, and the published one within 1 %", () => {
+    const s = summarise(files, byHash, readCounts(`${SAMPLE}param-counts.json`));
+    expect(s.countProblems).toEqual([]);
+    expect(s.countsChecked).toBe(s.totals.loads);
+    expect(s.published).toBeGreaterThan(20);
+  });
+
+  it("a repeated key takes its last value, as PyYAML reads it, with a warning naming both lines", () => {
+    const f = files.find((x) => x.hash === "1b6c587dd0d29d55")!;
+    const p = loadParams(`${SAMPLE}${sampleName(f)}`);
+    expect(p.warnings.join("\n")).toMatch(
+      /the key "steps" appears twice in one mapping \(lines \d+ and \d+\); the last value \(line \d+\) is used/,
+    );
+  });
+});
