@@ -106,11 +106,11 @@ const CASES: { name: string; text: string; key: string; at: string; says: RegExp
     says: /needs its length: steps/,
   },
   {
-    name: "a Model Zoo option wsc does not implement",
+    name: "a Model Zoo feature wsc does not build, refused by name (never 'remove the key')",
     text: edit("    mixed_precision: False", "    mixed_precision: False\n    use_untied_layer_norm: True"),
     key: "model.use_untied_layer_norm",
     at: "use_untied_layer_norm",
-    says: /is a Model Zoo option wsc does not implement; remove the key/,
+    says: /true: parallel blocks with untied layer norms \(GPT-NeoX, use_untied_layer_norm\) is not implemented in wsc; the file describes what wsc does not build/,
   },
   {
     name: "input vocabulary differing from the model's",
@@ -137,7 +137,7 @@ const CASES: { name: string; text: string; key: string; at: string; says: RegExp
     text: edit("model:\n", 'model:\n    name: "falcon"\n'),
     key: "model.name",
     at: 'name: "falcon"',
-    says: /"falcon" is a Model Zoo model wsc does not build; use one of gpt2/,
+    says: /"falcon": the Falcon family is not implemented in wsc; wsc builds gpt2/,
   },
   {
     name: "a YAML syntax error",

@@ -73,6 +73,16 @@ function checkVocab(ctx: ParamsContext, vocab: number | undefined, at: readonly 
   }
 }
 
+/** TensorFlow's embedding_size: wsc's embeddings are hidden_size wide, as every Model Zoo config has them. */
+function checkEmbeddingSize(ctx: ParamsContext, at: readonly PathKey[], hidden?: number) {
+  const e = ctx.num([...at, "embedding_size"]);
+  if (e !== undefined && hidden !== undefined && e !== hidden)
+    ctx.issue(
+      [...at, "embedding_size"],
+      `${e}: embeddings narrower or wider than hidden_size (${hidden}) are not implemented in wsc`,
+    );
+}
+
 function checkHeads(ctx: ParamsContext, at: readonly PathKey[], hidden?: number, heads?: number) {
   if (hidden !== undefined && heads !== undefined && hidden % heads !== 0) {
     ctx.issue(
@@ -107,6 +117,7 @@ function transformerSizes(ctx: ParamsContext, at: readonly PathKey[], inp: Model
     ffn: ctx.num(k("filter_size")),
   };
   checkHeads(ctx, at, s.hidden, s.heads);
+  checkEmbeddingSize(ctx, at, s.hidden);
   checkVocab(ctx, s.vocabSize, at, inp);
   return s;
 }
@@ -228,7 +239,10 @@ const buildDecoder: Builder = (ctx, at, family, inp) => {
   }
   const dropout = ctx.num(k("residual_dropout_rate")) ?? ctx.num(k("dropout_rate")) ?? base.dropout;
   const embeddingDropout =
-    ctx.num(k("embedding_dropout_rate")) ?? ctx.num(k("dropout_rate")) ?? base.embeddingDropout;
+    ctx.num(k("embedding_dropout_rate")) ??
+    ctx.num(k("embd_pdrop")) ??
+    ctx.num(k("dropout_rate")) ??
+    base.embeddingDropout;
   const attentionDropout =
     ctx.num(k("attention_dropout_rate")) ?? ctx.num(k("dropout_rate")) ?? base.attentionDropout;
 
@@ -296,7 +310,7 @@ const buildBertModel: Builder = (ctx, at, _family, inp) => {
       `${seqLen} tokens per sample exceed max_position_embeddings = ${maxPositions}; raise it or shorten the sequences`,
     );
   }
-  const act = ctx.str(k("encoder_nonlinearity")) ?? BERT_DEFAULTS.activation;
+  const act = ctx.str(k("encoder_nonlinearity")) ?? ctx.str(k("nonlinearity")) ?? BERT_DEFAULTS.activation;
   const mlmAct = ctx.str(k("mlm_nonlinearity"));
   if (mlmAct !== undefined && mlmAct !== act) {
     ctx.issue(

@@ -15,7 +15,8 @@ import { z } from "zod";
  * whether a value leaves it switched off.
  */
 export interface Unsupported {
-  readonly feature: string;
+  /** The feature, or for a key whose values select different features, the feature of a value. */
+  readonly feature: string | ((v: unknown) => string);
   readonly off?: (v: unknown) => boolean;
 }
 
@@ -36,6 +37,7 @@ const bool = (what: string) => z.boolean().describe(what);
 const rate = (what: string) => num(0, 1, what).optional();
 const isFalse = (v: unknown) => v === false || v === undefined || v === null;
 const isNull = (v: unknown) => v === undefined || v === null;
+const isZero = (v: unknown) => isNull(v) || v === 0;
 
 /** A Model Zoo initializer: `{name, mean, std, a, b}`. */
 /** Initializer kinds of Model Zoo (PyTorch) and its TensorFlow models; wsc draws normal ones (see build-model). */
@@ -108,7 +110,57 @@ export const FEATURES = {
   cyclingSchedules: "cycling learning-rate schedules (cycle true)",
   vsl: "variable sequence length packing (use_vsl)",
   truncatedLoss: "loss over padding tokens (include_padding_in_loss)",
+  chunkedAttention: "chunked attention (attention_chunk_size)",
+  attentionWidth: "attention with an inner width other than hidden_size (attention_inner_dim)",
+  softcapping: "logit soft-capping (attention_logit_softcapping, final_logit_softcapping)",
+  qkNorm: "query and key norms (attention_qk_norm_layer)",
+  constantPositions: "constant position embeddings (constant_pos_embedding)",
+  crossAttention: "cross attention (cross_attention_layers)",
+  ffnVariants: "feed-forward variants (extra_ffn_params)",
+  lora: "LoRA (lora_params)",
+  memoryTokens: "memory tokens (memory_tokens_config)",
+  sandwichNorm: "sandwich norms (norm_first_sandwich)",
+  extraVocab: "extra input vocabulary tokens (num_extra_input_vocab_tokens)",
+  positionOffset: "position id offsets (position_embedding_offset)",
+  layerScaledAttention: "attention scaled by layer index (scale_qk_dot_by_layer_idx)",
+  selectiveGrad: "selective gradients (selective_grad)",
+  compression: "weight compression (compression)",
+  relativePositions: "relative position biases (position_embedding_type relative)",
+  biaslessNorm: "norms without bias in GPT-J (use_biasless_norm)",
+  labelSmoothing: "label smoothing (label_smoothing)",
+  bertVariants:
+    "BERT variants: no pooler, pre-norm, a final norm, no embedding norm, MLM or NSP without biases",
+  postNorm: "post-norm decoders (use_pre_normalization false)",
+  backboneOnly: "a GPT-J backbone without its LM head (backbone_only)",
+  dataMixtures: "data mixtures and subsets (mixture, dataset, data_subset, num_samples, training_objective)",
+  multimodal: "multimodal inputs (images)",
+  weightDecayExclusions: "per-parameter weight-decay exclusions (exclude_from_weight_decay)",
+  paramGroups: "per-parameter-group optimizer settings (optim_params, params)",
+  tfSteps: "TensorFlow's steps (train N more steps; give max_steps)",
 } as const;
+
+/** Model Zoo's optimizers wsc does not build, by optimizer_type (any case): refused by name. */
+export const UNBUILT_OPTIMIZERS = [
+  "adamax",
+  "adadelta",
+  "adafactor",
+  "adagrad",
+  "asgd",
+  "lamb",
+  "nadam",
+  "radam",
+  "rmsprop",
+  "rprop",
+] as const;
+
+const isEmpty = (v: unknown) =>
+  v === undefined ||
+  v === null ||
+  (Array.isArray(v) && v.length === 0) ||
+  (typeof v === "object" && Object.keys(v as object).length === 0);
+const GENERATION = "a generation (inference) setting; training does not use it";
+const INIT_ONLY =
+  "an initialiser of some weights; wsc draws them from initializer_range (the architecture is unchanged)";
 
 // ---------------------------------------------------------------- model sections
 
@@ -126,6 +178,57 @@ const COMMON_MODEL_IGNORED: Record<string, string> = {
   fold_rope_consts: "folds RoPE constants into the wafer's kernels (an optimisation)",
   use_cache: "caches keys and values for generation; training does not use it",
   allow_multireplica: "replicates a small model over the wafer; the estimate is for one replica",
+  dtype: "the parameters' dtype on the real runtime; the precision keys give the wafer's format",
+  loop_dim: "tensor layout of the wafer's loops",
+  pad_rope: "pads rotary tables for the wafer (an optimisation)",
+  use_experimental_flex_api: "an experimental API of the real runtime",
+  alibi_implementation: "how the real runtime materialises ALiBi (ALiBi itself is refused by name)",
+  scale_glu_initialization: INIT_ONLY,
+  ffn_initializer: INIT_ONLY,
+  ffn_output_layer_initializer: INIT_ONLY,
+  attention_initializer: INIT_ONLY,
+  default_initializer: INIT_ONLY,
+  embeddings_initializer: INIT_ONLY,
+  position_embeddings_initializer: INIT_ONLY,
+  segment_embeddings_initializer: INIT_ONLY,
+  max_tokens: GENERATION,
+  start_token: GENERATION,
+  stop_sequences: GENERATION,
+  temperature: GENERATION,
+  top_k: GENERATION,
+  top_p: GENERATION,
+  num_relative_attention_buckets: "applies only to relative position biases (refused by name)",
+  rel_distance_mode: "applies only to relative position biases (refused by name)",
+  rel_distance_extra_args: "applies only to relative position biases (refused by name)",
+  attention_qk_norm_eps: "applies only with attention_qk_norm_layer (refused by name)",
+  sliding_window_every_other_decoder_layer_pattern: "applies only with sliding windows (refused by name)",
+  bits_per_x_dataset: "a TensorFlow eval metric's normaliser",
+  model_name: "a label of the 2.x model registry",
+  cls: "a class path of the 2.x model registry",
+  input_pad_id: "pad ids of the real input pipeline; wsc's data carries its own masks",
+  segment_pad_id: "pad ids of the real input pipeline; wsc's data carries its own masks",
+  embedding_pad_token_id: "the padding row of the embedding; wsc's data carries its own masks",
+  pad_token_id: "the padding row of the embedding; wsc's data carries its own masks",
+  multireplica: "replicates a small model over the wafer; the estimate is for one replica",
+  pretrain_params_path: "the pre-training params of a fine-tuning run",
+};
+
+/** Model-section features every family refuses alike. */
+const COMMON_UNSUPPORTED: Record<string, Unsupported> = {
+  lora_params: { feature: FEATURES.lora, off: isEmpty },
+  compression: { feature: FEATURES.compression, off: isEmpty },
+  selective_grad: { feature: FEATURES.selectiveGrad, off: isEmpty },
+  lr_adjustment_groups: { feature: FEATURES.mup, off: isNull },
+  label_smoothing: { feature: FEATURES.labelSmoothing, off: isZero },
+  moe_params: {
+    feature: FEATURES.moe,
+    off: (v) => isEmpty(v) || (v as { num_experts?: unknown }).num_experts === 1,
+  },
+  extra_attention_params: { feature: FEATURES.gqa, off: isEmpty },
+  alibi_trainable_slopes: { feature: FEATURES.alibi, off: isFalse },
+  pos_scaling_factor: { feature: FEATURES.ropeScaling, off: (v) => isNull(v) || v === 1 },
+  pos_scaling_type: { feature: FEATURES.ropeScaling, off: (v) => isNull(v) || v === "linear" },
+  pos_scaling_extra_args: { feature: FEATURES.ropeScaling, off: isEmpty },
 };
 
 /** muP keys: every family Model Zoo gives muP to carries them the same way. */
@@ -159,8 +262,13 @@ const DECODER_MODEL: SectionKeys = {
     num_heads: int(1, 100_000, "attention heads"),
     filter_size: int(1, 10_000_000, "feed-forward width"),
     max_position_embeddings: int(1, 100_000_000, "positions of the learned table").optional(),
-    position_embedding_type: z.enum(["learned", "rotary"]).describe("position embedding").optional(),
+    position_embedding_type: z
+      .enum(["learned", "rotary", "relative", "alibi", "fixed"])
+      .describe("position embedding (wsc builds learned and rotary)")
+      .optional(),
     use_position_embedding: z.literal(true).describe("position embeddings on (wsc needs them)").optional(),
+    embd_pdrop: rate("dropout after the embeddings (2.x name)"),
+    embedding_size: int(1, 1_000_000, "embedding width (must equal hidden_size)").optional(),
     use_position_embeddings: z
       .boolean()
       .describe("a learned position table (TensorFlow GPT-J's name; false with rotary positions)")
@@ -212,7 +320,35 @@ const DECODER_MODEL: SectionKeys = {
     pos_scaling_factor: { feature: FEATURES.ropeScaling, off: (v) => isNull(v) || v === 1 },
     pos_scaling_type: { feature: FEATURES.ropeScaling, off: (v) => isNull(v) || v === "linear" },
     pos_scaling_extra_args: { feature: FEATURES.ropeScaling, off: isNull },
-    extra_attention_params: { feature: FEATURES.gqa, off: isNull },
+    ...COMMON_UNSUPPORTED,
+    attention_chunk_size: { feature: FEATURES.chunkedAttention, off: isNull },
+    attention_inner_dim: { feature: FEATURES.attentionWidth, off: isNull },
+    attention_logit_softcapping: { feature: FEATURES.softcapping, off: isNull },
+    final_logit_softcapping: { feature: FEATURES.softcapping, off: isNull },
+    attention_qk_norm_layer: { feature: FEATURES.qkNorm, off: isNull },
+    attention_vertical_column_spacing: { feature: FEATURES.sparseAttention, off: isNull },
+    attention_vertical_column_width: { feature: FEATURES.sparseAttention, off: isNull },
+    constant_pos_embedding: { feature: FEATURES.constantPositions, off: isNull },
+    cross_attention_layers: { feature: FEATURES.crossAttention, off: isEmpty },
+    extra_ffn_params: { feature: FEATURES.ffnVariants, off: isEmpty },
+    memory_tokens_config: { feature: FEATURES.memoryTokens, off: isEmpty },
+    memory_tokens: { feature: FEATURES.memoryTokens, off: isEmpty },
+    num_memory_tokens_per_chunk: { feature: FEATURES.memoryTokens, off: isNull },
+    attn_memory_chunk_size: { feature: FEATURES.memoryTokens, off: isNull },
+    norm_first_sandwich: { feature: FEATURES.sandwichNorm, off: isFalse },
+    num_extra_input_vocab_tokens: { feature: FEATURES.extraVocab, off: isZero },
+    position_embedding_offset: { feature: FEATURES.positionOffset, off: isZero },
+    scale_qk_dot_by_layer_idx: { feature: FEATURES.layerScaledAttention, off: isFalse },
+    sliding_window_every_other_decoder_layer: { feature: FEATURES.slidingWindow, off: isFalse },
+    use_sink_token: { feature: FEATURES.slidingWindow, off: isFalse },
+    use_biasless_norm: { feature: FEATURES.biaslessNorm, off: isFalse },
+    use_pre_normalization: { feature: FEATURES.postNorm, off: (v) => v !== false },
+    backbone_only: { feature: FEATURES.backboneOnly, off: isFalse },
+    position_embedding_type: {
+      feature: (v) =>
+        v === "alibi" ? FEATURES.alibi : v === "fixed" ? FEATURES.fixedPositions : FEATURES.relativePositions,
+      off: (v) => v === undefined || v === "learned" || v === "rotary",
+    },
     attention_module: {
       feature: FEATURES.gqa,
       off: (v) => isNull(v) || v === "aiayn_attention",
@@ -233,6 +369,14 @@ const BERT_MODEL: SectionKeys = {
     num_segments: int(1, 1000, "token types (segments)").optional(),
     use_position_embedding: z.literal(true).describe("position embeddings on (BERT needs them)").optional(),
     use_segment_embedding: z.boolean().describe("segment (token type) embeddings").optional(),
+    nonlinearity: z
+      .enum(["gelu", "gelu_new", "relu", "silu"])
+      .describe("feed-forward activation (2.x name)")
+      .optional(),
+    nsp_nonlinearity: z.enum(["tanh"]).describe("pooler activation (TensorFlow's name)").optional(),
+    to_float16: bool("compute in 16-bit (older releases)").optional(),
+    embedding_initializer: initializerSchema.optional(),
+    initializer: initializerSchema.optional(),
     embedding_size: int(1, 1_000_000, "embedding width (must equal hidden_size)").optional(),
     encoder_nonlinearity: z
       .enum(["gelu", "gelu_new", "relu", "silu"])
@@ -254,7 +398,12 @@ const BERT_MODEL: SectionKeys = {
     compute_eval_metrics: bool("compute eval metrics").optional(),
     ...PRECISION_KEYS,
   },
-  ignored: COMMON_MODEL_IGNORED,
+  ignored: {
+    ...COMMON_MODEL_IGNORED,
+    rope_theta: "applies only to rotary positions, which BERT does not use",
+    rotary_dim: "applies only to rotary positions, which BERT does not use",
+    freeze_ffn_bias_in_glu: "applies only to gated feed-forward layers, which BERT does not use",
+  },
   unsupported: {
     use_projection_bias_in_attention: { feature: FEATURES.bertNoBias, off: (v) => v !== false },
     use_ffn_bias_in_attention: { feature: FEATURES.bertNoBias, off: (v) => v !== false },
@@ -264,6 +413,20 @@ const BERT_MODEL: SectionKeys = {
     mask_padding_in_positional_embed: { feature: FEATURES.robertaPositions, off: isFalse },
     num_experts: { feature: FEATURES.moe, off: (v) => isNull(v) || v === 1 },
     ...MUP_KEYS,
+    ...COMMON_UNSUPPORTED,
+    attention_module: { feature: FEATURES.gqa, off: (v) => isNull(v) || v === "aiayn_attention" },
+    add_pooling_layer: { feature: FEATURES.bertVariants, off: (v) => v !== false },
+    norm_first: { feature: FEATURES.bertVariants, off: isFalse },
+    use_pre_normalization: { feature: FEATURES.bertVariants, off: isFalse },
+    use_final_layer_norm: { feature: FEATURES.bertVariants, off: isFalse },
+    embedding_layer_norm: { feature: FEATURES.bertVariants, off: (v) => v !== false },
+    use_ffn_bias_in_mlm: { feature: FEATURES.bertVariants, off: (v) => v !== false },
+    use_output_bias_in_mlm: { feature: FEATURES.bertVariants, off: (v) => v !== false },
+    use_nsp_bias: { feature: FEATURES.bertVariants, off: (v) => v !== false },
+    num_classes: { feature: FEATURES.bertVariants, off: (v) => isNull(v) || v === 2 },
+    num_cls_classes: { feature: FEATURES.bertVariants, off: (v) => isNull(v) || v === 2 },
+    pooler_type: { feature: FEATURES.bertVariants, off: (v) => isNull(v) || v === "first" },
+    include_padding_in_loss: { feature: FEATURES.truncatedLoss, off: isFalse },
   },
 };
 
@@ -289,7 +452,10 @@ const MLP_MODEL: SectionKeys = {
     to_float16: bool("compute in 16-bit").optional(),
     ...PRECISION_KEYS,
   },
-  ignored: COMMON_MODEL_IGNORED,
+  ignored: {
+    ...COMMON_MODEL_IGNORED,
+    disable_softmax: "applies to the model's eval outputs; the loss is the same",
+  },
   unsupported: {},
 };
 
@@ -322,6 +488,7 @@ export const INPUT_KEYS: SectionKeys = {
     vocab_file: z.string().describe("WordPiece vocabulary (the data's tokenizer is used)").optional(),
     do_lower: bool("lower-case text").optional(),
     disable_nsp: bool("no next-sentence pairs").optional(),
+    use_fake_data: bool("synthetic data instead of data_dir").optional(),
     dynamic_mlm_scale: bool("normalise the MLM loss by the masked tokens of each batch").optional(),
     scale_mlm_weights: bool(
       "normalise the MLM loss by the masked tokens of each batch (TensorFlow)",
@@ -344,6 +511,45 @@ export const INPUT_KEYS: SectionKeys = {
     num_workers_per_csx: "input workers per system",
     buckets: "sequence-length buckets of the real input pipeline (variable sequence length)",
     add_special_tokens: "special tokens the TensorFlow text readers add; wsc reads tokenized data",
+    attn_mask_pad_id: "pad ids of the real input pipeline; wsc's data carries its own masks",
+    input_pad_id: "pad ids of the real input pipeline; wsc's data carries its own masks",
+    labels_pad_id: "pad ids of the real input pipeline; wsc's data carries its own masks",
+    segment_pad_id: "pad ids of the real input pipeline; wsc's data carries its own masks",
+    mlm_pad_id: "pad ids of the real input pipeline; wsc's data carries its own masks",
+    cerebras: "settings of the CS-1 era input pipeline",
+    document_separator_token: "tokens of Model Zoo's CSV reader; wsc's reader uses its tokenizer's",
+    exclude_from_masking: "tokens of Model Zoo's CSV reader; wsc's reader uses its tokenizer's",
+    mask_token: "tokens of Model Zoo's CSV reader; wsc's reader uses its tokenizer's",
+    oov_token: "tokens of Model Zoo's CSV reader; wsc's reader uses its tokenizer's",
+    features: "the HDF5 feature names of Model Zoo's writers; wsc reads its own layout (docs/data.md)",
+    features_list: "the HDF5 feature names of Model Zoo's writers; wsc reads its own layout (docs/data.md)",
+    data_0_features: "the HDF5 feature names of Model Zoo's writers; wsc reads its own layout (docs/data.md)",
+    fp16_type: "input casting",
+    gather_mlm_labels: "how the wafer gathers MLM labels (an optimisation)",
+    mlm_with_gather: "how the wafer gathers MLM labels (an optimisation)",
+    max_position_embeddings: "the model's; the input section's copy is not used",
+    nan_index: "a debugging aid of the real input pipeline",
+    params: "a nested copy of the params of the real input pipeline",
+    sort_files: "file order; wsc reads a folder's files in sorted order",
+    steps: "the real input pipeline's own step count; the run's length is the runconfig's",
+    use_worker_cache: "the real cluster's worker-side data cache",
+    fake_data_seed: "seeds the synthetic data; wsc seeds it from the run's seed",
+    eval_batch_size: "TensorFlow's eval batch (the eval section's batch_size is used)",
+    train_batch_size: "TensorFlow's train batch (the train section's batch_size is used)",
+    random_seed: "seeds TensorFlow's input pipeline; wsc seeds it from the run's seed",
+    skip_steps: "TensorFlow input skipping on restart; wsc resumes its sampler from the checkpoint",
+    sort_within_batch: "TensorFlow input ordering",
+    total_samples: "TensorFlow synthetic data size",
+    disable_eval_metrics: "TensorFlow eval metrics",
+    feature_function: "TensorFlow synthetic data",
+    feature_high: "TensorFlow synthetic data",
+    feature_low: "TensorFlow synthetic data",
+    feature_shape: "TensorFlow synthetic data",
+    feature_type: "TensorFlow synthetic data",
+    label_high: "TensorFlow synthetic data",
+    label_low: "TensorFlow synthetic data",
+    label_shape: "TensorFlow synthetic data",
+    label_type: "TensorFlow synthetic data",
     use_multiple_workers: "TensorFlow input worker sharding",
     num_parallel_calls: "TensorFlow input pipeline parallelism",
     n_parallel_reads: "TensorFlow input pipeline parallelism",
@@ -354,6 +560,17 @@ export const INPUT_KEYS: SectionKeys = {
     sampler: { feature: FEATURES.samplers, off: isNull },
     data_transforms: { feature: FEATURES.slidingWindow, off: isNull },
     whole_word_masking: { feature: FEATURES.wholeWordMasking, off: isFalse },
+    mixture: { feature: FEATURES.dataMixtures, off: isEmpty },
+    dataset: { feature: FEATURES.dataMixtures, off: isEmpty },
+    dataset_map_fn: { feature: FEATURES.dataMixtures, off: isEmpty },
+    data_subset: { feature: FEATURES.dataMixtures, off: isEmpty },
+    num_samples: { feature: FEATURES.dataMixtures, off: isNull },
+    training_objective: { feature: FEATURES.dataMixtures, off: isNull },
+    image_data_size: { feature: FEATURES.multimodal, off: isNull },
+    img_data_dir: { feature: FEATURES.multimodal, off: isNull },
+    max_num_img: { feature: FEATURES.multimodal, off: isNull },
+    num_patches: { feature: FEATURES.multimodal, off: isNull },
+    transforms: { feature: FEATURES.multimodal, off: isEmpty },
     mask_whole_word: { feature: FEATURES.wholeWordMasking, off: isFalse },
   },
 };
@@ -398,7 +615,10 @@ export const OLD_OPTIMIZER_KEYS: SectionKeys = {
   supported: {
     optimizer_type: z
       .string()
-      .regex(/^(adamw|adam|sgd|momentum)$/i, "one of AdamW, Adam, SGD, momentum (any case)")
+      .regex(
+        new RegExp(`^(adamw|adam|sgd|momentum|${UNBUILT_OPTIMIZERS.join("|")})$`, "i"),
+        "one of AdamW, Adam, SGD, momentum (any case)",
+      )
       .describe("optimizer (AdamW, Adam, SGD or TensorFlow's momentum; any case)")
       .optional(),
     learning_rate: learningRateSchema,
@@ -418,6 +638,7 @@ export const OLD_OPTIMIZER_KEYS: SectionKeys = {
     use_bias_correction: bool("Adam bias correction").optional(),
     momentum: num(0, 1, "SGD momentum").optional(),
     nesterov: bool("Nesterov momentum").optional(),
+    use_nesterov: bool("Nesterov momentum (TensorFlow's name)").optional(),
     max_gradient_norm: num(0, 1e12, "global gradient-norm clip").optional(),
     disable_lr_steps_reset: bool("schedule segments see the global step instead of their own").optional(),
     ...lossScaleKeys,
@@ -426,11 +647,53 @@ export const OLD_OPTIMIZER_KEYS: SectionKeys = {
     log_summaries: "TensorBoard summaries of optimizer state",
     ws_optimizer: "selects where the weight-streaming optimizer runs",
     ws_summary: "weight-streaming optimizer summaries",
+    log_grads: "TensorBoard gradient summaries",
+    log_hists: "TensorBoard histograms",
+    overflow_tolerance: "TensorFlow's tolerance of loss-scale overflows",
+    loss_scale: "an older spelling kept by 1.8's runner; loss_scaling_factor sets the scale",
+    ...Object.fromEntries(
+      [
+        "alpha",
+        "centered",
+        "clip_threshold",
+        "decay_rate",
+        "eps1",
+        "eps2",
+        "eta1",
+        "eta2",
+        "initial_accumulator_value",
+        "lambd",
+        "lr_decay",
+        "momentum_decay",
+        "relative_step",
+        "rho",
+        "scale_parameter",
+        "step_size_max",
+        "step_size_min",
+        "t0",
+        "warmup_init",
+        "adam",
+        "rmsprop_decay",
+        "rmsprop_momentum",
+      ].map((k) => [
+        k,
+        "applies only to an optimizer wsc refuses by name (Adafactor, RMSProp, Rprop, ASGD, ...)",
+      ]),
+    ),
   },
   unsupported: {
     max_gradient_value: { feature: FEATURES.clipByValue, off: isNull },
     dampening: { feature: FEATURES.sgdDampening, off: (v) => isNull(v) || v === 0 },
     adjust_learning_rate: { feature: FEATURES.mup, off: isNull },
+    optimizer_type: {
+      feature: (v) => `the ${String(v)} optimizer`,
+      off: (v) =>
+        typeof v !== "string" || !(UNBUILT_OPTIMIZERS as readonly string[]).includes(v.toLowerCase()),
+    },
+    amsgrad: { feature: FEATURES.amsgrad, off: isFalse },
+    maximize: { feature: FEATURES.maximize, off: isFalse },
+    exclude_from_weight_decay: { feature: FEATURES.weightDecayExclusions, off: isNull },
+    optim_params: { feature: FEATURES.paramGroups, off: isEmpty },
     grad_accum_steps: {
       feature: FEATURES.optimizerAccum,
       off: (v) => isNull(v) || v === 1,
@@ -515,9 +778,59 @@ export const RUNCONFIG_KEYS: SectionKeys = {
     compile_crd_memory_gi: "memory requested for the real cluster's compile job",
     compile_only: "a run CSX flag here: give --compile_only",
     validate_only: "a run CSX flag here: give --validate_only",
+    job_priority: "a run CSX flag here: give --job_priority",
+    ...Object.fromEntries(
+      ["act_memory_gi", "chf_memory_gi", "cmd_memory_gi", "wgt_memory_gi", "wrk_memory_gi"].map((k) => [
+        k,
+        "memory requested for a role of the real cluster",
+      ]),
+    ),
+    ...Object.fromEntries(
+      [
+        "cbcore_image",
+        "config",
+        "params",
+        "debug_args",
+        "debug_args_path",
+        "disable_version_check",
+        "dist_addr",
+        "drop_data",
+        "dump_activations",
+        "enable_act_frequency",
+        "experimental",
+        "fabric_type_blacklist",
+        "hf_cache_dir",
+        "job_time_sec",
+        "legacy_event_dirs",
+        "log_initialization",
+        "log_input_summaries",
+        "logging",
+        "main_process_id",
+        "mgmt_namespace",
+        "op_profiler_config",
+        "retrace_every_iteration",
+        "service_dir",
+        "streamer_logging",
+        "summary_dir",
+        "sync_batchnorm",
+        "target_device",
+        "use_cstorch_optimizer_step",
+        "wsc_log_level",
+        "is_pretrained_checkpoint",
+        "device_fn",
+        "disable_input_pipeline_ckpt",
+        "disable_standard_logs",
+        "eval_distribute",
+        "train_distribute",
+        "ir_mode",
+        "multiple_workers",
+        "predict_steps",
+      ].map((k) => [k, "a command-line flag or setting of the real runtime, its cluster or its logging"]),
+    ),
   },
   unsupported: {
     sparsity: { feature: FEATURES.sparsity, off: isNull },
+    steps: { feature: FEATURES.tfSteps, off: isNull },
   },
 };
 
@@ -557,6 +870,8 @@ export const NEW_OPTIMIZER_KEYS: SectionKeys = {
     amsgrad: { feature: FEATURES.amsgrad, off: isFalse },
     dampening: { feature: FEATURES.sgdDampening, off: (v) => isNull(v) || v === 0 },
     maximize: { feature: FEATURES.maximize, off: isFalse },
+    adjust_learning_rate: { feature: FEATURES.mup, off: isNull },
+    params: { feature: FEATURES.paramGroups, off: isEmpty },
   },
 };
 
@@ -622,12 +937,18 @@ export const NEW_LOOP_KEYS: SectionKeys = {
     max_steps: int(1, BIG, "training steps").optional(),
     eval_frequency: int(1, BIG, "steps between evaluations").optional(),
     eval_steps: int(1, BIG, "evaluation batches").optional(),
+    num_steps: int(
+      1,
+      BIG,
+      "training steps (the run stops at the smaller of num_steps and max_steps)",
+    ).optional(),
+    num_epochs: int(1, BIG, "epochs (with steps_per_epoch: num_epochs x steps_per_epoch steps)").optional(),
+    steps_per_epoch: int(1, BIG, "steps per epoch").optional(),
   },
   ignored: {
     grad_accum_steps: "micro-batching; the loss and gradients do not depend on it",
   },
   unsupported: {
-    num_steps: { feature: FEATURES.numSteps, off: isNull },
     max_epochs: { feature: FEATURES.epochs, off: isNull },
   },
 };
@@ -642,6 +963,8 @@ export const NEW_CHECKPOINT_KEYS: SectionKeys = {
   ignored: {
     disable_strict_checkpoint_loading: "tolerance of missing checkpoint keys",
     checkpoint_root: "where the real runtime writes checkpoints",
+    checkpoint_name: "file names of the real runtime's checkpoints (wsc writes checkpoint_<step>.mdl)",
+    strict_version: "the real runtime's checkpoint version check",
   },
   unsupported: {},
 };
@@ -666,6 +989,8 @@ export const NEW_INIT_KEYS: SectionKeys = {
   ignored: {
     callbacks: "runtime callbacks (norm logging, debug hooks)",
     loggers: "TensorBoard and other loggers",
+    autorestart: "restarts failed jobs on the real cluster",
+    device: "device selection of the real runtime",
   },
   unsupported: {
     sparsity: { feature: FEATURES.sparsity, off: isNull },
@@ -683,6 +1008,11 @@ export const NEW_BACKEND_KEYS: SectionKeys = {
     validate_only: "a run CSX flag",
     retrace_every_iteration: "tracing of the real runtime",
     device: "device selection of the real runtime",
+    dist_backend: "GPU distributed backend",
+    enable_distributed: "GPU data-parallel training",
+    init_method: "GPU distributed init",
+    main_process_id: "GPU distributed settings",
+    sync_batchnorm: "GPU distributed settings",
   },
   unsupported: {},
 };

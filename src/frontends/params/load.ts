@@ -110,9 +110,10 @@ export function parseParams(file: string, text: string, overrides: ParamsOverrid
     for (const [key, value] of Object.entries(s.value)) {
       const u = s.keys.unsupported[key];
       if (u && !(u.off?.(value) ?? false)) {
+        const feature = typeof u.feature === "function" ? u.feature(value) : u.feature;
         ctx.issue(
           [...s.path, key],
-          `${formatValue(value)}: ${u.feature} is not implemented in wsc; the file describes what wsc ` +
+          `${formatValue(value)}: ${feature} is not implemented in wsc; the file describes what wsc ` +
             `does not build, so it is refused rather than run as another model (docs/configs.md lists the features)`,
         );
       }

@@ -297,8 +297,10 @@ function dataConfig(
 ): DataConfig | null {
   if (!at) return null;
   const k = (key: string) => [...at, key];
+  // use_fake_data: Model Zoo's processors make synthetic samples of the configured shape instead of reading
+  const fake = ctx.bool(k("use_fake_data")) === true;
   const processor = ctx.str(k("data_processor")) ?? DEFAULT_PROCESSOR[family];
-  const kind = DATA_PROCESSORS[processor];
+  const kind = fake ? "synthetic" : DATA_PROCESSORS[processor];
   if (!kind) {
     ctx.issue(
       k("data_processor"),
@@ -355,12 +357,12 @@ export interface RunConfigInputs {
 }
 
 /**
- * The training steps of an old-layout run, as Model Zoo's runner counts them: the smallest of max_steps,
+ * The training steps of a run (runconfig, or trainer.init.loop), as Model Zoo's runner counts them: the smallest of max_steps,
  * num_steps and num_epochs x steps_per_epoch. An epoch without steps_per_epoch is the data set's length,
  * which wsc knows only once the data is open: that is refused by name.
  */
-function oldRunLength(ctx: ParamsContext): number | null {
-  const rc = (key: string) => ["runconfig", key];
+function runLength(ctx: ParamsContext, section: readonly PathKey[] = ["runconfig"]): number | null {
+  const rc = (key: string) => [...section, key];
   const max = ctx.num(rc("max_steps"));
   const numSteps = ctx.num(rc("num_steps"));
   const epochs = ctx.num(rc("num_epochs"));
@@ -371,7 +373,7 @@ function oldRunLength(ctx: ParamsContext): number | null {
     ctx.issue(
       rc("num_epochs"),
       `${epochs}: epoch-based run lengths without steps_per_epoch (an epoch as long as the data set) are not ` +
-        "implemented in wsc; give runconfig.steps_per_epoch or max_steps",
+        "implemented in wsc; give steps_per_epoch or max_steps",
     );
   const candidates = [
     max,
@@ -408,7 +410,7 @@ export function oldRunConfig(ctx: ParamsContext, inp: RunConfigInputs): RunConfi
         weightDecay: ctx.num(opt("weight_decay_rate")) ?? ctx.num(opt("weight_decay")) ?? 0,
         correctBias: ctx.bool(opt("correct_bias")) ?? ctx.bool(opt("use_bias_correction")) ?? true,
         momentum: ctx.num(opt("momentum")) ?? 0,
-        nesterov: ctx.bool(opt("nesterov")) ?? false,
+        nesterov: ctx.bool(opt("nesterov")) ?? ctx.bool(opt("use_nesterov")) ?? false,
         maxGradientNorm: ctx.num(opt("max_gradient_norm")) ?? null,
       };
     }
@@ -423,7 +425,7 @@ export function oldRunConfig(ctx: ParamsContext, inp: RunConfigInputs): RunConfi
     layout: "old",
     train: dataConfig(ctx, inp.trainPath, inp.family, inp.model),
     eval: dataConfig(ctx, inp.evalPath, inp.family, inp.model),
-    maxSteps: oldRunLength(ctx),
+    maxSteps: runLength(ctx),
     evalSteps: ctx.num(rc("eval_steps")) ?? null,
     evalFrequency: ctx.num(rc("eval_frequency")) ?? null,
     checkpointSteps: ckpt ?? 0,
@@ -489,7 +491,7 @@ export function newRunConfig(ctx: ParamsContext, inp: RunConfigInputs): RunConfi
     layout: "new",
     train: dataConfig(ctx, inp.trainPath, inp.family, inp.model),
     eval: dataConfig(ctx, inp.evalPath, inp.family, inp.model),
-    maxSteps: ctx.num(at("loop", "max_steps")) ?? null,
+    maxSteps: runLength(ctx, at("loop")),
     evalSteps: ctx.num(at("loop", "eval_steps")) ?? null,
     evalFrequency: ctx.num(at("loop", "eval_frequency")) ?? null,
     checkpointSteps: ctx.num(at("checkpoint", "steps")) ?? 0,
