@@ -577,6 +577,41 @@ export const INPUT_KEYS: SectionKeys = {
 
 // ---------------------------------------------------------------- optimizer (old layout)
 
+/**
+ * Keys of Model Zoo's schedulers that wsc does not build (StepLR's gamma, CyclicLR's base_lr, ...): accepted
+ * so a file naming such a scheduler is refused by the scheduler's name; on a built one they have no effect.
+ */
+export const OTHER_SCHEDULER_NAMES = [
+  "anneal_strategy",
+  "base_lr",
+  "boundaries",
+  "coefficient",
+  "eta_min",
+  "final_div_factor",
+  "gamma",
+  "main_scheduler",
+  "max_lr",
+  "milestones",
+  "mode",
+  "pct_start",
+  "scale",
+  "scale_mode",
+  "step_exponent",
+  "step_size",
+  "step_size_down",
+  "step_size_up",
+  "t_0",
+  "t_max",
+  "t_mult",
+  "three_phase",
+  "total_steps",
+  "values",
+  "warmup_steps",
+] as const;
+const OTHER_SCHEDULER_KEYS = Object.fromEntries(
+  OTHER_SCHEDULER_NAMES.map((k) => [k, z.unknown().optional()]),
+);
+
 const scheduleSegment = z
   .strictObject({
     scheduler: z
@@ -592,7 +627,8 @@ const scheduleSegment = z
     staircase: bool("decay in whole periods").optional(),
     power: num(0, 100, "polynomial power").optional(),
     alpha: num(0, 1, "cosine decay's final fraction of the initial rate (TensorFlow)").optional(),
-    cycle: z.literal(false).describe("cycling schedules (not implemented)").optional(),
+    cycle: bool("cycle the schedule (refused when true)").optional(),
+    ...OTHER_SCHEDULER_KEYS,
   })
   .describe("a scheduler segment {scheduler, initial_learning_rate, end_learning_rate, steps}");
 
@@ -912,7 +948,8 @@ export const newSchedulerSchema = z
     decay_rate: num(0, 100, "exponential decay factor").optional(),
     staircase: bool("decay in whole periods").optional(),
     power: num(0, 100, "polynomial power").optional(),
-    cycle: z.literal(false).describe("cycling schedules (not implemented)").optional(),
+    cycle: bool("cycle the schedule (refused when true)").optional(),
+    ...OTHER_SCHEDULER_KEYS,
   })
   .describe("scheduler parameters");
 

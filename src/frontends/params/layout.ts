@@ -110,11 +110,16 @@ export function documentSchema(layout: Layout, modelKind: ModelKeysKind): z.ZodT
         })
         .optional(),
       validate: z
-        .strictObject({ val_dataloader: valLoaders.optional(), ckpt_path: z.string().nullable().optional() })
+        .strictObject({
+          val_dataloader: valLoaders.optional(),
+          ckpt_path: z.string().nullable().optional(),
+          loop: sectionSchema(NEW_LOOP_KEYS).optional(),
+        })
         .optional(),
       validate_all: z
         .strictObject({
           val_dataloaders: valLoaders.optional(),
+          loop: sectionSchema(NEW_LOOP_KEYS).optional(),
           ckpt_paths: z
             .union([z.string(), z.array(z.string())])
             .nullable()

@@ -206,7 +206,11 @@ function modelInputs(
     ),
     vocabFromFile: vocabFileSize(ctx, seqSources),
     precisionEnabled: layout === "new" ? ctx.bool([...prec, "enabled"]) : undefined,
-    fp16Type: layout === "new" ? ctx.str([...prec, "fp16_type"]) : undefined,
+    // the 2.3+ precision section's fp16_type defaults to bfloat16 (Model Zoo's MixedPrecision config)
+    fp16Type:
+      layout === "new"
+        ? (ctx.str([...prec, "fp16_type"]) ?? (ctx.get(prec) !== undefined ? "bfloat16" : undefined))
+        : undefined,
   };
 }
 

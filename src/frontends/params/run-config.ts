@@ -5,7 +5,13 @@ import { constantSchedule } from "../../numerics/optim/schedules.js";
 import type { LrSchedule, ScheduleKind, ScheduleSegment } from "../../numerics/optim/schedules.js";
 import type { ParamsContext } from "./context.js";
 import type { Layout, PathKey } from "./layout.js";
-import { NEW_OPTIMIZER_CLASSES, NEW_SCHEDULER_NAMES, UNBUILT_SCHEDULERS } from "./keys.js";
+import {
+  FEATURES,
+  NEW_OPTIMIZER_CLASSES,
+  NEW_SCHEDULER_NAMES,
+  OTHER_SCHEDULER_NAMES,
+  UNBUILT_SCHEDULERS,
+} from "./keys.js";
 
 export type ExecutionStrategy = "pipeline" | "weight_streaming";
 
@@ -163,6 +169,13 @@ function segment(
     return undefined;
   }
   const n = (key: string) => ctx.num([...at, key]);
+  if (ctx.bool([...at, "cycle"]) === true)
+    ctx.issue([...at, "cycle"], `true: ${FEATURES.cyclingSchedules} is not implemented in wsc`);
+  const stray = OTHER_SCHEDULER_NAMES.filter((key) => ctx.get([...at, key]) !== undefined);
+  if (stray.length)
+    ctx.warnings.push(
+      `${stray.map((key) => ctx.where([...at, key])).join(", ")}: no effect on a ${name} segment`,
+    );
   const steps = n("steps") ?? n("total_iters") ?? n("decay_steps") ?? null;
   if (steps === null && !isLast && kind !== "constant") {
     ctx.issue(at, `a ${name} segment before the last needs its length: steps (or total_iters / decay_steps)`);
@@ -492,7 +505,11 @@ export function newRunConfig(ctx: ParamsContext, inp: RunConfigInputs): RunConfi
     train: dataConfig(ctx, inp.trainPath, inp.family, inp.model),
     eval: dataConfig(ctx, inp.evalPath, inp.family, inp.model),
     maxSteps: runLength(ctx, at("loop")),
-    evalSteps: ctx.num(at("loop", "eval_steps")) ?? null,
+    evalSteps:
+      ctx.num(at("loop", "eval_steps")) ??
+      ctx.num(["trainer", "validate", "loop", "eval_steps"]) ??
+      ctx.num(["trainer", "validate_all", "loop", "eval_steps"]) ??
+      null,
     evalFrequency: ctx.num(at("loop", "eval_frequency")) ?? null,
     checkpointSteps: ctx.num(at("checkpoint", "steps")) ?? 0,
     logSteps: ctx.num(at("logging", "log_steps")) ?? 1,
