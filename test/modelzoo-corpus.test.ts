@@ -4,12 +4,16 @@
 // refused naming a feature wsc does not build; no "unknown key" for a key a release uses, no YAML error, no
 // `undefined`, no stack trace; each loaded file's parameter count equals PyTorch's count of the same file
 // (scripts/fixtures/corpus_param_counts.py) and is within 1 % of the published figure where there is one.
+import { mkdtempSync, readdirSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { beforeAll, describe, expect, it } from "vitest";
 import { FEATURES } from "../src/frontends/params/keys.js";
 import { loadParams } from "../src/frontends/params/load.js";
 import { listSample, readCounts, runCorpus, sampleName, summarise } from "../scripts/modelzoo-corpus.js";
 import type { CorpusFile, Outcome } from "../scripts/modelzoo-corpus.js";
+import { wsc } from "./helpers.js";
 
 const SAMPLE = fileURLToPath(new URL("./fixtures/modelzoo/", import.meta.url));
 
@@ -90,6 +94,36 @@ describe("the Model Zoo sample, releases 1.8.0 to 2.10.0", { timeout: 240_000 },
     const p = loadParams(`${SAMPLE}${sampleName(f)}`);
     expect(p.warnings.join("\n")).toMatch(
       /the key "steps" appears twice in one mapping \(lines \d+ and \d+\); the last value \(line \d+\) is used/,
+    );
+  });
+});
+
+describe("a TensorFlow Model Zoo config trains through the same path", () => {
+  const params = fileURLToPath(new URL("./fixtures/tf/params_gpt2_tiny_tf.yaml", import.meta.url));
+  const losses = (log: string) => [...log.matchAll(/Step=\d+, Loss=([\d.]+)/g)].map((m) => Number(m[1]));
+  it("run CPU: GPT TFRecords, save_checkpoints_steps, tf_random_seed; the loss falls", () => {
+    const d = mkdtempSync(join(tmpdir(), "wsc-tf-"));
+    const r = wsc(["run", "CPU", "-p", params, "-m", "train", "-o", join(d, "m")]);
+    expect(r.code, r.stderr).toBe(0);
+    const l = losses(r.stdout + r.stderr);
+    expect(l).toHaveLength(20);
+    expect(l[19]).toBeLessThan(l[0] - 0.5);
+    // save_checkpoints_steps: 10 and keep_checkpoint_max: 0 (keep all)
+    expect(
+      readdirSync(join(d, "m"))
+        .filter((f) => f.endsWith(".mdl"))
+        .sort(),
+    ).toEqual(["checkpoint_10.mdl", "checkpoint_20.mdl"]);
+  });
+  it("run CSX: trains on the appliance and reports the modeled device time", () => {
+    const d = mkdtempSync(join(tmpdir(), "wsc-tf-"));
+    const r = wsc(["run", "CSX", "-p", params, "-m", "train", "-o", join(d, "m"), "--max_steps", "2"], {
+      env: { WSC_HOME: join(d, "home") },
+    });
+    expect(r.code, r.stderr).toBe(0);
+    expect(losses(r.stdout + r.stderr)).toHaveLength(2);
+    expect(r.stdout + r.stderr).toMatch(
+      /Emulation: the times and rates above are the modeled CS-X device time/,
     );
   });
 });

@@ -10,7 +10,7 @@ import { DataError } from "./errors.js";
 import { hdf5Ready } from "./hdf5.js";
 import type { SampleSource } from "./source.js";
 import { BertMlmSource } from "./sources/bert-mlm.js";
-import { GptHdf5Source } from "./sources/gpt-hdf5.js";
+import { GPT_TFRECORDS, GptHdf5Source } from "./sources/gpt-hdf5.js";
 import { MnistSource } from "./sources/mnist.js";
 import { SyntheticClusters, SyntheticTokens } from "./sources/synthetic.js";
 
@@ -59,12 +59,13 @@ const OPENERS: Readonly<Record<DataSourceKind, Opener>> = {
         `prepare text with wsc data prepare --tokenizer byte and use data_processor: BertHDF5DynamicMaskDataProcessor`,
     );
   },
-  tfrecords: (cfg) => {
+  gpt_tfrecords: (cfg, model, o) =>
+    new GptHdf5Source(dirs(cfg, o), cfg.seqLen, model.vocabSize, cfg.section, GPT_TFRECORDS),
+  bert_tfrecords: (cfg) => {
     throw new DataError(
-      `${cfg.section}.data_processor: ${cfg.processor} reads TensorFlow TFRecord files, which wsc does not read; ` +
-        `prepare the text as HDF5 with wsc data prepare and use data_processor: ` +
-        (cfg.processor.startsWith("Bert") ? "BertHDF5DynamicMaskDataProcessor" : "GptHDF5DataProcessor") +
-        " (wsc model and run CSX --compile_only need no data)",
+      `${cfg.section}.data_processor: ${cfg.processor} reads TensorFlow BERT TFRecords (statically masked), which ` +
+        "wsc does not read; prepare the text with wsc data prepare and use data_processor: " +
+        "BertHDF5DynamicMaskDataProcessor (wsc model and run CSX --compile_only need no data)",
     );
   },
   synthetic: (cfg, model, o) =>

@@ -13,6 +13,7 @@ import { makeDirs } from "./fs.js";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { crc32c } from "./crc32c.js";
+import { ProtoReader } from "./protobuf.js";
 import { WscError } from "./errors.js";
 
 export { crc32c };
@@ -129,11 +130,11 @@ export function readTfRecordPrefix(buf: Buffer): { records: Uint8Array[]; end: n
   while (off + 12 <= buf.length) {
     const len = Number(buf.readBigUInt64LE(off));
     if (buf.readUInt32LE(off + 8) !== maskedCrc32c(buf.subarray(off, off + 8)))
-      throw new WscError(`tfrecord at byte ${off}: length CRC mismatch; the event file is damaged`);
+      throw new WscError(`tfrecord at byte ${off}: length CRC mismatch; the file is damaged`);
     if (off + 16 + len > buf.length) break;
     const data = buf.subarray(off + 12, off + 12 + len);
     if (buf.readUInt32LE(off + 12 + len) !== maskedCrc32c(data))
-      throw new WscError(`tfrecord at byte ${off}: data CRC mismatch; the event file is damaged`);
+      throw new WscError(`tfrecord at byte ${off}: data CRC mismatch; the file is damaged`);
     records.push(data);
     off += 16 + len;
   }
@@ -144,7 +145,7 @@ export function readTfRecordPrefix(buf: Buffer): { records: Uint8Array[]; end: n
 export function readTfRecords(buf: Buffer): Uint8Array[] {
   const { records, end } = readTfRecordPrefix(buf);
   if (end !== buf.length)
-    throw new WscError(`tfrecord at byte ${end}: the file ends inside a record; the event file is truncated`);
+    throw new WscError(`tfrecord at byte ${end}: the file ends inside a record; the file is truncated`);
   return records;
 }
 
@@ -155,56 +156,6 @@ export interface DecodedEvent {
   readonly fileVersion?: string;
   /** Summary values that carry a simple_value, by tag. */
   readonly scalars: Readonly<Record<string, number>>;
-}
-
-/** A protobuf reader over one message: fields as (number, wire type), values read by wire type. */
-class ProtoReader {
-  private off = 0;
-  constructor(private readonly b: Uint8Array) {}
-
-  get done(): boolean {
-    return this.off >= this.b.length;
-  }
-
-  varint(): bigint {
-    let v = 0n;
-    let shift = 0n;
-    for (;;) {
-      if (this.off >= this.b.length)
-        throw new WscError("protobuf: a varint runs past the end of the message");
-      const byte = this.b[this.off++];
-      v |= BigInt(byte & 0x7f) << shift;
-      if ((byte & 0x80) === 0) return v;
-      shift += 7n;
-    }
-  }
-
-  key(): { field: number; wire: number } {
-    const k = Number(this.varint());
-    return { field: k >>> 3, wire: k & 7 };
-  }
-
-  bytes(n: number): Uint8Array {
-    if (this.off + n > this.b.length)
-      throw new WscError("protobuf: a field runs past the end of the message");
-    const out = this.b.subarray(this.off, this.off + n);
-    this.off += n;
-    return out;
-  }
-
-  lengthDelimited(): Uint8Array {
-    return this.bytes(Number(this.varint()));
-  }
-
-  /** Skip a field's value of wire type `wire`. */
-  skip(wire: number): void {
-    if (wire === 0) this.varint();
-    else if (wire === 1) this.bytes(8);
-    else if (wire === 2) this.lengthDelimited();
-    else if (wire === 5) this.bytes(4);
-    else
-      throw new WscError(`protobuf: wire type ${wire} is not one an Event uses; the event file is damaged`);
-  }
 }
 
 const view = (b: Uint8Array) => new DataView(b.buffer, b.byteOffset, b.byteLength);

@@ -1,8 +1,10 @@
-// Model Zoo GPT HDF5 data (GptHDF5DataProcessor): the `*.h5` files of one or more folders, read into memory
-// when the source is opened, with every token id checked against the model's vocabulary. Samples are numbered across the files in folder order, then file
-// name order.
+// Model Zoo GPT data: the `*.h5` files of one or more folders (GptHDF5DataProcessor), or TensorFlow Model Zoo's
+// `*.tfrecord*` files (GptTfRecordsProcessor, src/data/tfrecords.ts), read into memory when the source is
+// opened, with every token id checked against the model's vocabulary. Samples are numbered across the files in
+// folder order, then file name order.
 import { DataError } from "../errors.js";
 import { h5FilesIn, readDataParams, readGptHdf5 } from "../hdf5.js";
+import { readGptTfRecords, tfRecordFilesIn } from "../tfrecords.js";
 import type { DataParams, GptHdf5File } from "../hdf5.js";
 import type { BatchFields, SampleSource } from "../source.js";
 
@@ -14,7 +16,29 @@ interface FileEntry {
   lossTokens: Int32Array | null;
 }
 
-/** The token rows of a GPT HDF5 dataset; also the raw material of the BERT source. */
+/** A file format of GPT token rows: how a folder's files are found and read. */
+export interface TokenRowsFormat {
+  readonly name: string;
+  readonly pattern: string;
+  list(dir: string): string[];
+  read(path: string, seqLen: number): GptHdf5File;
+}
+
+export const GPT_HDF5: TokenRowsFormat = {
+  name: "GPT HDF5",
+  pattern: "*.h5",
+  list: h5FilesIn,
+  read: (path) => readGptHdf5(path),
+};
+
+export const GPT_TFRECORDS: TokenRowsFormat = {
+  name: "GPT TFRecords",
+  pattern: "*.tfrecord*",
+  list: tfRecordFilesIn,
+  read: readGptTfRecords,
+};
+
+/** The token rows of a GPT dataset (HDF5 or TFRecords); also the raw material of the BERT source. */
 export class GptHdf5Source implements SampleSource {
   readonly description: string;
   readonly numSamples: number;
@@ -23,14 +47,20 @@ export class GptHdf5Source implements SampleSource {
   private readonly files: FileEntry[];
 
   /** Open the folders (after `hdf5Ready()`); `seqLen` and `vocabSize` are what the params file expects. */
-  constructor(dirs: readonly string[], seqLen: number, vocabSize: number, section: string) {
+  constructor(
+    dirs: readonly string[],
+    seqLen: number,
+    vocabSize: number,
+    section: string,
+    private readonly format: TokenRowsFormat = GPT_HDF5,
+  ) {
     const entries: FileEntry[] = [];
     let total = 0;
     let params: DataParams | null = null;
     for (const dir of dirs) {
       params ??= readDataParams(dir);
-      for (const path of h5FilesIn(dir)) {
-        const f = readGptHdf5(path);
+      for (const path of format.list(dir)) {
+        const f = format.read(path, seqLen);
         if (f.seqLen !== seqLen) {
           throw new DataError(
             `${path}: samples of ${f.seqLen} tokens, but ${section}.max_sequence_length is ${seqLen}; ` +
@@ -41,7 +71,8 @@ export class GptHdf5Source implements SampleSource {
         total += f.n;
       }
     }
-    if (entries.length === 0) throw new DataError(`${section}.data_dir: no *.h5 files in ${dirs.join(", ")}`);
+    if (entries.length === 0)
+      throw new DataError(`${section}.data_dir: no ${format.pattern} files in ${dirs.join(", ")}`);
     const dataVocab = params?.["post-process"]?.vocab_size;
     if (dataVocab !== undefined && dataVocab > vocabSize) {
       throw new DataError(
@@ -53,7 +84,7 @@ export class GptHdf5Source implements SampleSource {
     this.numSamples = total;
     this.seqLen = seqLen;
     this.params = params;
-    this.description = `GPT HDF5 (${dirs.join(", ")}): ${entries.length} file(s), ${total} samples of ${seqLen} tokens`;
+    this.description = `${format.name} (${dirs.join(", ")}): ${entries.length} file(s), ${total} samples of ${seqLen} tokens`;
     this.checkIds(vocabSize);
   }
 
@@ -79,7 +110,7 @@ export class GptHdf5Source implements SampleSource {
   }
 
   private file(e: FileEntry): GptHdf5File {
-    e.loaded ??= readGptHdf5(e.path);
+    e.loaded ??= this.format.read(e.path, this.seqLen);
     return e.loaded;
   }
 

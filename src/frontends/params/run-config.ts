@@ -16,7 +16,8 @@ import {
 export type ExecutionStrategy = "pipeline" | "weight_streaming";
 
 /** How a data source reads its samples (see src/data). */
-export type DataSourceKind = "gpt_hdf5" | "bert_mlm" | "bert_csv" | "tfrecords" | "synthetic" | "mnist";
+export type DataSourceKind =
+  "gpt_hdf5" | "gpt_tfrecords" | "bert_mlm" | "bert_csv" | "bert_tfrecords" | "synthetic" | "mnist";
 
 /** Data processor names a params file may give, and the source each means. */
 export const DATA_PROCESSORS: Readonly<Record<string, DataSourceKind>> = {
@@ -26,11 +27,12 @@ export const DATA_PROCESSORS: Readonly<Record<string, DataSourceKind>> = {
   BertHDF5DynamicMaskDataProcessor: "bert_mlm",
   BertCSVDynamicMaskDataProcessor: "bert_csv",
   BertCSVDataProcessor: "bert_csv",
-  // TensorFlow Model Zoo's readers: a file naming them loads and compiles; training needs HDF5 (docs/data.md)
-  GptTfRecordsProcessor: "tfrecords",
-  BertTfRecordsProcessor: "tfrecords",
-  BertMlmOnlyTfRecordsDynamicMaskProcessor: "tfrecords",
-  BertMlmOnlyTfRecordsStaticMaskProcessor: "tfrecords",
+  // TensorFlow Model Zoo's readers: GPT TFRecords are read; BERT's load and compile, and training them
+  // needs HDF5 (docs/data.md)
+  GptTfRecordsProcessor: "gpt_tfrecords",
+  BertTfRecordsProcessor: "bert_tfrecords",
+  BertMlmOnlyTfRecordsDynamicMaskProcessor: "bert_tfrecords",
+  BertMlmOnlyTfRecordsStaticMaskProcessor: "bert_tfrecords",
   DummyDataProcessor: "synthetic",
   DummyIterableDataProcessor: "synthetic",
   SyntheticDataProcessor: "synthetic",
