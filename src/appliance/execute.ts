@@ -264,7 +264,7 @@ async function executeSteps(req: CsxExecuteRequest, x: StepsContext): Promise<St
     initial = { snapshot: { weights: Object.fromEntries(c.weights), optimizer: c.optimizer }, from };
     step = c.step;
     trainPos = c.data.train;
-    scaler.load(c.lossScale);
+    if (c.lossScale) scaler.load(c.lossScale);
     x.info(`Loaded checkpoint ${from} (step ${step})`);
     for (const w of c.warnings) x.info(`WARNING: ${w}`);
   }

@@ -6,6 +6,7 @@ import { spawnSync } from "node:child_process";
 import {
   existsSync,
   mkdirSync,
+  mkdirSync,
   mkdtempSync,
   readFileSync,
   readdirSync,
@@ -413,6 +414,28 @@ describe("what a checkpoint is checked against besides itself", () => {
     );
     const ok = writeCheckpoint(join(d, "checkpoint_6.mdl"), { ...c, step: 6 });
     expect(resumeCheckpoint(run(ok), model)!.checkpoint.step).toBe(6);
+  });
+  it("load_checkpoint_states: model restores a given checkpoint's weights only; model_dir resumes restore all", () => {
+    const d = mkdtempSync(join(tmpdir(), "wsc-ckpt-states-"));
+    const c = content(4);
+    mkdirSync(join(d, "other"));
+    const from = writeCheckpoint(join(d, "other", "checkpoint_7.mdl"), { ...c, step: 7 });
+    const given = { checkpointPath: from, autoloadLastCheckpoint: true, modelDir: d };
+    const only = resumeCheckpoint({ ...given, loadCheckpointStates: ["model"] }, model)!.checkpoint;
+    expect([only.step, only.optimizer, only.data.train, only.lossScale]).toEqual([0, null, null, null]);
+    for (const [k, t] of c.weights) expect(only.weights.get(k)!.data).toEqual(t.data);
+    const all = resumeCheckpoint({ ...given, loadCheckpointStates: null }, model)!.checkpoint;
+    expect(all.step).toBe(7);
+    expect(all.optimizer).not.toBeNull();
+    // resuming the run's own model_dir ignores the setting
+    writeCheckpoint(join(d, "checkpoint_5.mdl"), { ...c, step: 5 });
+    const own = {
+      checkpointPath: null,
+      autoloadLastCheckpoint: true,
+      modelDir: d,
+      loadCheckpointStates: ["model"],
+    };
+    expect(resumeCheckpoint(own, model)!.checkpoint.step).toBe(5);
   });
 });
 

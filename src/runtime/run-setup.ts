@@ -99,19 +99,37 @@ export function checkpointModel(model: ModelIR): CheckpointContent["model"] {
   return { family: model.family, name: model.name, paramCount: model.paramCount };
 }
 
+/** A checkpoint as a run resumes from it: the loss scale is null when load_checkpoint_states leaves it out. */
+export type ResumedCheckpoint = Omit<LoadedCheckpoint, "lossScale"> & {
+  readonly lossScale: LoadedCheckpoint["lossScale"] | null;
+};
+
 /**
  * The checkpoint a run starts from, read, verified (readCheckpoint) and checked against the model: the same
  * parameters by name and shape, nothing more. null: start from the seed.
  */
 export function resumeCheckpoint(
-  run: Pick<RunConfig, "checkpointPath" | "autoloadLastCheckpoint" | "modelDir">,
+  run: Pick<RunConfig, "checkpointPath" | "autoloadLastCheckpoint" | "modelDir"> &
+    Partial<Pick<RunConfig, "loadCheckpointStates">>,
   model: ModelIR,
-): { from: string; checkpoint: LoadedCheckpoint } | null {
+): { from: string; checkpoint: ResumedCheckpoint } | null {
   const from =
     run.checkpointPath ??
     (run.autoloadLastCheckpoint ? listCheckpoints(run.modelDir).at(-1)?.path : undefined);
   if (!from) return null;
-  const checkpoint = readCheckpoint(from);
+  const read = readCheckpoint(from);
+  // load_checkpoint_states applies to the checkpoint_path a user gives (starting from another run's
+  // weights); a run resuming its own model_dir restores everything, or it would start over at step 0
+  const states = run.checkpointPath !== null ? (run.loadCheckpointStates ?? null) : null;
+  const checkpoint: ResumedCheckpoint = states
+    ? {
+        ...read,
+        step: states.includes("global_step") ? read.step : 0,
+        optimizer: states.includes("optimizer") ? read.optimizer : null,
+        data: states.includes("dataloader") ? read.data : { train: null },
+        lossScale: states.includes("grad_scaler") ? read.lossScale : null,
+      }
+    : read;
   const fail = (why: string): never => {
     throw new CheckpointError(
       `${from}: ${why}; it was written for another model (${checkpoint.model.name}), this run's is ${model.name}: ` +

@@ -77,7 +77,7 @@ export async function runCpu(o: CpuRunOptions): Promise<RunSummary> {
     if (optimizer && c.optimizer) optimizer.loadState(c.optimizer);
     step = c.step;
     trainPos = c.data.train;
-    scaler.load(c.lossScale);
+    if (c.lossScale) scaler.load(c.lossScale);
     info(`Loaded checkpoint ${from} (step ${step})`);
     for (const w of c.warnings) info(`WARNING: ${w}`);
   } else if (mode === "eval") {

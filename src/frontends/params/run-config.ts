@@ -126,6 +126,11 @@ export interface RunConfig {
   readonly seed: number;
   readonly modelDir: string;
   readonly checkpointPath: string | null;
+  /**
+   * What a checkpoint given by checkpoint_path restores (runconfig.load_checkpoint_states): null restores
+   * everything; else a subset of model, optimizer, grad_scaler, lr_scheduler, dataloader, global_step.
+   */
+  readonly loadCheckpointStates: readonly string[] | null;
   readonly executionStrategy: ExecutionStrategy | null;
   /** backend_type (new layout), for reports. */
   readonly backend: string | null;
@@ -399,6 +404,20 @@ function runLength(ctx: ParamsContext, section: readonly PathKey[] = ["runconfig
   return given.length ? Math.min(...given) : null;
 }
 
+/** load_checkpoint_states as a list; "all" (or nothing) is null, everything. */
+function checkpointStates(ctx: ParamsContext, at: readonly PathKey[]): readonly string[] | null {
+  const v = ctx.str(at);
+  if (v === undefined) return null;
+  const states = v.split(",").map((s) => s.trim());
+  if (states.includes("all")) return null;
+  if (!states.includes("model"))
+    ctx.issue(
+      at,
+      `${JSON.stringify(v)}: restoring a checkpoint without its model weights is not implemented in wsc`,
+    );
+  return states;
+}
+
 /** The run configuration of an old-layout file. */
 export function oldRunConfig(ctx: ParamsContext, inp: RunConfigInputs): RunConfig {
   const rc = (key: string) => ["runconfig", key];
@@ -451,6 +470,7 @@ export function oldRunConfig(ctx: ParamsContext, inp: RunConfigInputs): RunConfi
     seed: ctx.num(rc("seed")) ?? ctx.num(rc("tf_random_seed")) ?? 0,
     modelDir: ctx.str(rc("model_dir")) ?? "./model_dir",
     checkpointPath: ctx.str(rc("checkpoint_path")) ?? null,
+    loadCheckpointStates: checkpointStates(ctx, rc("load_checkpoint_states")),
     executionStrategy: (ctx.str(rc("execution_strategy")) as ExecutionStrategy | undefined) ?? null,
     backend: null,
     optimizer,
@@ -521,6 +541,7 @@ export function newRunConfig(ctx: ParamsContext, inp: RunConfigInputs): RunConfi
     seed: ctx.num(at("seed")) ?? 0,
     modelDir: ctx.str(at("model_dir")) ?? "./model_dir",
     checkpointPath: fitCkpt ?? null,
+    loadCheckpointStates: null,
     executionStrategy: null,
     backend: ctx.str(at("backend", "backend_type")) ?? null,
     optimizer,
