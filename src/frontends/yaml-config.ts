@@ -69,10 +69,37 @@ function duplicateKeys(doc: Document, lines: LineCounter): { key: unknown; first
 }
 
 /**
- * What a repeated key in one mapping does: `error` refuses the file (wsc's own formats); `last` takes the
- * last value with a warning naming both lines, as PyYAML (and so Model Zoo) reads a params file.
+ * How a file is read. `wsc` (wsc's own formats): a repeated key in one mapping is an error. `pyyaml` (Model Zoo
+ * params files, which PyYAML reads): a repeated key takes its last value, with a warning naming both lines,
+ * and the YAML 1.1 booleans PyYAML knows (`yes`/`no`/`on`/`off` in their three cases, unquoted) are booleans.
  */
-export type DuplicateKeys = "error" | "last";
+export type YamlDialect = "wsc" | "pyyaml";
+
+const YAML11_BOOLEANS: Readonly<Record<string, boolean>> = Object.fromEntries(
+  ["yes", "on"]
+    .flatMap((w) => [w, w[0].toUpperCase() + w.slice(1), w.toUpperCase()].map((v) => [v, true]))
+    .concat(
+      ["no", "off"].flatMap((w) =>
+        [w, w[0].toUpperCase() + w.slice(1), w.toUpperCase()].map((v) => [v, false]),
+      ),
+    ),
+);
+
+/** PyYAML's reading of unquoted yes/no/on/off values: booleans. */
+function yaml11Booleans(doc: Document): void {
+  const fix = (n: unknown) => {
+    if (isScalar(n) && n.type === "PLAIN" && typeof n.value === "string" && n.value in YAML11_BOOLEANS)
+      n.value = YAML11_BOOLEANS[n.value];
+  };
+  visit(doc, {
+    Pair(_, pair) {
+      fix(pair.value);
+    },
+    Seq(_, seq) {
+      for (const item of seq.items) fix(item);
+    },
+  });
+}
 
 /** An alias whose anchor is not defined before it, with its line. */
 function undefinedAlias(doc: Document, lines: LineCounter): ConfigIssue | undefined {
@@ -101,7 +128,7 @@ function undefinedAlias(doc: Document, lines: LineCounter): ConfigIssue | undefi
 export function parseYaml(
   file: string,
   text: string,
-  duplicates: DuplicateKeys = "error",
+  dialect: YamlDialect = "wsc",
 ): { doc: Document; lines: LineCounter; data: unknown; warnings: string[] } {
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: false });
@@ -114,7 +141,7 @@ export function parseYaml(
   if (issues.length === 0) {
     for (const d of duplicateKeys(doc, lines)) {
       const at = d.first !== undefined ? `lines ${d.first} and ${d.line}` : `line ${d.line}`;
-      if (duplicates === "error")
+      if (dialect === "wsc")
         issues.push({
           path: "",
           line: d.line,
@@ -128,6 +155,7 @@ export function parseYaml(
     }
   }
   if (issues.length > 0) throw new ConfigError(file, issues);
+  if (dialect === "pyyaml") yaml11Booleans(doc);
   let data: unknown;
   try {
     data = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });

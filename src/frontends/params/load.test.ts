@@ -330,3 +330,33 @@ describe("features wsc does not build are refused by name; the advice never chan
     expect(sched[0].message).toMatch(/the Step learning-rate scheduler is not implemented in wsc/);
   });
 });
+
+describe("YAML as PyYAML reads a params file", () => {
+  const mlp = (extra: string[]) =>
+    [
+      "model:",
+      "  hidden_sizes: [16]",
+      ...extra,
+      "optimizer:",
+      "  optimizer_type: sgd",
+      "  learning_rate: 0.1",
+    ].join("\n");
+  it("unquoted yes/no/on/off are booleans (YAML 1.1); quoted they stay strings", () => {
+    expect(parseParams("f.yaml", mlp(["  use_bias: Off"])).model.layers[0].spec).toMatchObject({
+      bias: false,
+    });
+    expect(parseParams("f.yaml", mlp(["  use_bias: yes"])).model.layers[0].spec).toMatchObject({
+      bias: true,
+    });
+    expect(issuesOf(mlp(['  use_bias: "yes"']))[0].message).toMatch(
+      /wrong type: expected boolean, got string "yes"/,
+    );
+  });
+  it("a repeated key takes the last value, with a warning naming both lines", () => {
+    const p = parseParams("f.yaml", mlp(["  dropout: 0.5", "  dropout: 0.25"]));
+    expect(p.model.layers[0].spec).toMatchObject({ dropout: 0.25 });
+    expect(p.warnings).toContain(
+      'the key "dropout" appears twice in one mapping (lines 3 and 4); the last value (line 4) is used, as PyYAML reads it',
+    );
+  });
+});

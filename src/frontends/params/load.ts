@@ -59,7 +59,7 @@ function isMapping(v: unknown): v is Record<string, unknown> {
 export function parseParams(file: string, text: string, overrides: ParamsOverrides = {}): LoadedParams {
   let parsed: ReturnType<typeof parseYaml>;
   try {
-    parsed = parseYaml(file, text, "last");
+    parsed = parseYaml(file, text, "pyyaml");
   } catch (e) {
     // one syntax error makes the parser report several more after it: the first is the one to fix
     if (e instanceof ConfigError && e.issues.length > 1) throw new ConfigError(file, e.issues.slice(0, 1));
@@ -96,7 +96,8 @@ export function parseParams(file: string, text: string, overrides: ParamsOverrid
     formatPath([...mPath, "name"]),
     ctx.line([...mPath, "name"]),
   );
-  if (!("family" in choice)) throw new ConfigError(file, [choice]);
+  if (!("family" in choice))
+    throw new ConfigError(file, [{ ...choice, line: choice.line ?? ctx.line(mPath) }]);
   const kind = modelKeysKind(choice.family);
 
   // 1. schema: unknown keys, types, ranges
