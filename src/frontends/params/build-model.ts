@@ -278,7 +278,15 @@ const buildDecoder: Builder = (ctx, at, family, inp) => {
     maxPositions,
     seqLen,
     positionEmbedding: pos,
-    rotaryDim: rotaryDim ?? (pos === "rotary" ? base.rotaryDim : 0),
+    // Model Zoo's GPT-J rotates a quarter of each head when the file gives no rotary_dim (64 of GPT-J 6B's
+    // 256), rounded down to an even count here (rotary pairs dimensions)
+    rotaryDim:
+      rotaryDim ??
+      (pos !== "rotary"
+        ? 0
+        : fam === "gptj" && headDim !== undefined
+          ? 2 * Math.floor(headDim / 8)
+          : base.rotaryDim),
     rotaryBase: ctx.num(k("rope_theta")) ?? base.rotaryBase,
     norm,
     normEps: ctx.num(k("layer_norm_epsilon")) ?? base.normEps,

@@ -360,3 +360,15 @@ describe("YAML as PyYAML reads a params file", () => {
     );
   });
 });
+
+describe("Model Zoo's defaults for what a file leaves out", () => {
+  it("GPT-J without rotary_dim rotates a quarter of each head, as its model class does", () => {
+    const text = GPT(["position_embedding_type: rotary"], ADAM).replace(
+      "max_position_embeddings: 64",
+      "share_embedding_weights: False",
+    );
+    const p = parseParams("f.yaml", text, { model: "gptj" });
+    const block = p.model.layers.find((l) => l.kind === "transformer_block")!.spec as { rotaryDim: number };
+    expect(block.rotaryDim).toBe(4); // head size 64 / 4 = 16, a quarter of it
+  });
+});
