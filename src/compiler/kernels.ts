@@ -5,6 +5,7 @@
 // Shapes per sample: T = tokens, H = hidden, F = feed-forward width, V = vocabulary, D = head size,
 // heads = attention heads. A matrix product is (M x K) times (K x N): M rows (tokens), K the contraction.
 import type { SimdOp, WaferSpec } from "../hw/index.js";
+import { qkvWidth } from "../numerics/layers/spec.js";
 import type { LayerKind, LayerSpec } from "../numerics/layers/spec.js";
 import type { ComputeDtype, LayerIR } from "../model/index.js";
 
@@ -257,8 +258,10 @@ export const KERNEL_RULES: { [K in LayerKind]: KernelRule<K> } = {
     const D = H / s.heads;
     const wb = (n: number) => n * H + (s.attentionBias ? n : 0);
     const mb = (n: number, k: number) => n * k + (s.mlpBias ? n : 0);
+    // grouped-query attention: the k and v projections are G x D wide; every query head still scores T x T
+    const W = qkvWidth(s);
     const ks: WaferKernel[] = [
-      gemm("qkv", T, H, 3 * H, wb(3 * H)),
+      gemm("qkv", T, H, W, wb(W)),
       { ...gemm("scores", T, D, T, 0, s.heads), op: "attention" },
       { ...gemm("values", T, T, D, 0, s.heads), op: "attention" },
       gemm("attn_out", T, H, H, wb(H)),

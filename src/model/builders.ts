@@ -9,6 +9,7 @@ import type {
   NormType,
   TransformerBlockSpec,
 } from "../numerics/layers/spec.js";
+import type { RotaryScaling } from "../numerics/ops/rotary.js";
 import { layerCost } from "./flops.js";
 import type { CostContext } from "./flops.js";
 import type { ComputeDtype, LayerFlops, LayerIR, ModelFamily, ModelIR, ParamIR, TiedParam } from "./ir.js";
@@ -30,6 +31,10 @@ export interface DecoderLMConfig {
   readonly rotaryDim: number;
   readonly rotaryBase: number;
   readonly rotaryStyle: "interleaved" | "half";
+  /** RoPE position scaling (Llama 3.1); absent: none. */
+  readonly rotaryScaling?: RotaryScaling | null;
+  /** Key/value heads (grouped-query attention); absent: `heads`. */
+  readonly kvHeads?: number;
   readonly norm: NormType;
   readonly normEps: number;
   readonly activation: Activation;
@@ -172,6 +177,8 @@ export function buildDecoderLM(c: DecoderLMConfig): ModelIR {
     rotaryDim: c.positionEmbedding === "rotary" ? c.rotaryDim || headDim : 0,
     rotaryBase: c.rotaryBase,
     rotaryStyle: c.rotaryStyle,
+    ...(c.rotaryScaling && c.positionEmbedding === "rotary" && { rotaryScaling: c.rotaryScaling }),
+    ...(c.kvHeads !== undefined && c.kvHeads !== c.heads && { kvHeads: c.kvHeads }),
     dropout: c.dropout,
     attentionDropout: c.attentionDropout,
   };

@@ -2,6 +2,7 @@
 // backward computes the activation gradient and the weight gradient, twice the forward.
 //
 // Shapes per sample: T = sequence length, H = hidden, V = vocabulary, F = feed-forward width.
+import { qkvWidth } from "../numerics/layers/spec.js";
 import type { LayerKind, LayerSpec } from "../numerics/layers/spec.js";
 import type { LayerFlops } from "./ir.js";
 
@@ -42,7 +43,8 @@ const COST: { [K in LayerKind]: CostRule<K> } = {
     const H = s.hidden;
     const F = s.ffn;
     const mlpMatrices = s.activation === "swiglu" ? 3 : 2;
-    const proj = mm(T, 3 * H, H) + mm(T, H, H);
+    const W = qkvWidth(s); // queries H, keys and values G x D each (grouped-query attention: G < N)
+    const proj = mm(T, W, H) + mm(T, H, H);
     const attn = mm(T, T, H) + mm(T, H, T); // scores Q K^T and probabilities x V, all heads
     const mlp = mlpMatrices * mm(T, F, H);
     const forward = proj + attn + mlp;
@@ -55,7 +57,7 @@ const COST: { [K in LayerKind]: CostRule<K> } = {
       (s.rotaryDim > 0 ? 6 * T * (s.rotaryDim / 2) * 2 * s.heads : 0);
     // saved for backward: block input, normalised inputs, q/k/v, attention probabilities, attention output,
     // MLP input and pre-activation(s)
-    const saved = T * H * (1 + norms + 3 + 1 + 1) + s.heads * T * T + T * F * (mlpMatrices - 1 + 1);
+    const saved = T * H * (1 + norms + 1 + 1) + T * W + s.heads * T * T + T * F * (mlpMatrices - 1 + 1);
     return {
       flops: { forward, backward: 2 * forward, elementwise },
       outputElements: T * H,

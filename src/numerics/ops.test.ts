@@ -19,7 +19,7 @@ import { dropoutApply } from "./ops/dropout.js";
 import { embeddingGather, embeddingScatterAdd } from "./ops/embedding.js";
 import { linearBackward, linearForward, matmul, matmulBackward } from "./ops/linear.js";
 import { layerNormBackward, layerNormForward, rmsNormBackward, rmsNormForward } from "./ops/norm.js";
-import type { RotaryStyle } from "./ops/rotary.js";
+import type { RotaryScaling, RotaryStyle } from "./ops/rotary.js";
 import { rotaryApply, rotaryTables } from "./ops/rotary.js";
 import { softmaxBackward, softmaxForward } from "./ops/softmax.js";
 import { fillUniform } from "./rng.js";
@@ -49,15 +49,22 @@ function attentionCase(name: string): OpCase {
     rotaryDim: number;
     rotaryStyle: RotaryStyle;
     rotaryBase: number;
+    kvHeads?: number;
+    rotaryScaling?: RotaryScaling | null;
+    keyMask?: boolean;
   };
   const cfg: AttentionConfig = {
     batch: c.B,
     seqLen: c.T,
     hidden: c.H,
     heads: c.N,
+    kvHeads: c.kvHeads,
     causal: c.causal,
-    keyMask: name === "attn_padding" ? f32("attn_padding.key_mask") : null,
-    rotary: c.rotaryDim > 0 ? rotaryTables(c.T, c.rotaryDim, c.rotaryBase, c.rotaryStyle) : null,
+    keyMask: name === "attn_padding" || c.keyMask ? f32("attn_padding.key_mask") : null,
+    rotary:
+      c.rotaryDim > 0
+        ? rotaryTables(c.T, c.rotaryDim, c.rotaryBase, c.rotaryStyle, c.rotaryScaling ?? null)
+        : null,
     dropout: 0,
     dropoutSite: null,
   };
@@ -177,6 +184,11 @@ const CASES: Record<string, OpCase> = {
   attn_rotary_half: attentionCase("attn_rotary_half"),
   attn_rotary_interleaved_partial: attentionCase("attn_rotary_interleaved_partial"),
   attn_rotary_half_partial: attentionCase("attn_rotary_half_partial"),
+  attn_gqa: attentionCase("attn_gqa"),
+  attn_mqa: attentionCase("attn_mqa"),
+  attn_gqa_padding: attentionCase("attn_gqa_padding"),
+  attn_rope_llama3: attentionCase("attn_rope_llama3"),
+  attn_rope_linear: attentionCase("attn_rope_linear"),
 };
 
 function inputsOf(name: string): Float32Array[] {

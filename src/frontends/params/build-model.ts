@@ -5,6 +5,7 @@
 import { BERT_DEFAULTS, DECODER_DEFAULTS, buildBert, buildDecoderLM, buildMlp } from "../../model/index.js";
 import type { ComputeDtype, DecoderLMConfig, ModelFamily, ModelIR } from "../../model/index.js";
 import type { Activation, LossScaling } from "../../numerics/layers/spec.js";
+import type { RotaryScaling } from "../../numerics/ops/rotary.js";
 import type { ParamsContext } from "./context.js";
 import type { ModelKeysKind } from "./keys.js";
 import type { PathKey } from "./layout.js";
@@ -138,6 +139,65 @@ function complete(ctx: ParamsContext, s: Partial<Sizes>): Sizes | undefined {
   return all && ctx.issues.length === 0 ? (s as Sizes) : undefined;
 }
 
+/**
+ * Key/value heads: Model Zoo's `attention_module: multiquery_attention` with `extra_attention_params:
+ * {num_kv_groups: G}` (G = 1 when not given: multi-query); multi-head attention otherwise (undefined).
+ */
+function kvHeadsOf(ctx: ParamsContext, at: readonly PathKey[], heads: number | undefined): number | undefined {
+  const k = (key: string) => [...at, key];
+  const groups = ctx.num([...at, "extra_attention_params", "num_kv_groups"]);
+  if (ctx.str(k("attention_module")) !== "multiquery_attention") {
+    if (groups !== undefined)
+      ctx.issue(
+        [...at, "extra_attention_params", "num_kv_groups"],
+        `${groups}: key/value groups apply to attention_module: multiquery_attention, as Model Zoo reads them; ` +
+          "give that module or drop num_kv_groups",
+      );
+    return undefined;
+  }
+  const g = groups ?? 1;
+  if (heads !== undefined && heads % g !== 0) {
+    ctx.issue(
+      [...at, "extra_attention_params", "num_kv_groups"],
+      `${g} key/value groups do not divide num_heads ${heads}: each group serves heads / groups query heads`,
+    );
+    return undefined;
+  }
+  return g;
+}
+
+/**
+ * RoPE position scaling: `pos_scaling_factor` with `pos_scaling_type` linear (the default) or llama3 (and its
+ * `pos_scaling_extra_args`, defaults as Model Zoo's: low 1, high 4, original 8192). Factor 1 is none.
+ */
+function ropeScaling(ctx: ParamsContext, at: readonly PathKey[], pos: string): RotaryScaling | undefined {
+  const k = (key: string) => [...at, key];
+  const factor = ctx.num(k("pos_scaling_factor")) ?? 1;
+  const type = ctx.str(k("pos_scaling_type")) ?? "linear";
+  if (factor === 1 && type !== "llama3") return undefined;
+  if (pos !== "rotary") {
+    ctx.warnings.push(`${ctx.where(k("pos_scaling_factor"))} has no effect: positions are "${pos}"`);
+    return undefined;
+  }
+  if (type === "linear") return { type: "linear", factor };
+  if (type !== "llama3") return undefined; // refused by name (yarn, longrope)
+  const x = (key: string) => ctx.num([...at, "pos_scaling_extra_args", key]);
+  const lowFreqFactor = x("low_freq_factor") ?? 1;
+  const highFreqFactor = x("high_freq_factor") ?? 4;
+  if (highFreqFactor <= lowFreqFactor)
+    ctx.issue(
+      [...at, "pos_scaling_extra_args", "high_freq_factor"],
+      `${highFreqFactor} must exceed low_freq_factor ${lowFreqFactor} (llama3 scaling blends between them)`,
+    );
+  return {
+    type: "llama3",
+    factor,
+    lowFreqFactor,
+    highFreqFactor,
+    originalMaxPositions: x("original_max_position_embeddings") ?? 8192,
+  };
+}
+
 /** An initializer as a file gives it: a mapping, or TensorFlow's one-entry list of one. */
 function oneInitializer(
   v: unknown,
@@ -269,10 +329,14 @@ const buildDecoder: Builder = (ctx, at, family, inp) => {
     );
   }
   const initializerRange = std("initializer") ?? ctx.num(k("initializer_range")) ?? base.initializerRange;
+  const kvHeads = kvHeadsOf(ctx, at, heads);
+  const rotaryScaling = ropeScaling(ctx, at, pos);
 
   const ok = complete(ctx, sizes);
   if (!ok) return undefined;
   return buildDecoderLM({
+    ...(kvHeads !== undefined && { kvHeads }),
+    ...(rotaryScaling && { rotaryScaling }),
     ...base,
     ...ok,
     maxPositions,

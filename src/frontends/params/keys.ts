@@ -87,6 +87,7 @@ export const FEATURES = {
   mup: "muP (keys mup_base_*, *_logits_alpha, embeddings_scale, output_logits_scale, scale_qk_dot_by_d, adjust_learning_rate)",
   gqa: "grouped-query and multi-query attention (extra_attention_params.num_kv_groups, attention_module)",
   ropeScaling: "RoPE position scaling (pos_scaling_factor, pos_scaling_type, pos_scaling_extra_args)",
+  ropeScalingOther: "RoPE scaling of types yarn and longrope (pos_scaling_type)",
   slidingWindow: "sliding-window attention and attention sinks",
   sparsity: "weight sparsity (section sparsity)",
   untiedNorm: "parallel blocks with untied layer norms (GPT-NeoX, use_untied_layer_norm)",
@@ -224,11 +225,7 @@ const COMMON_UNSUPPORTED: Record<string, Unsupported> = {
     feature: FEATURES.moe,
     off: (v) => isEmpty(v) || (v as { num_experts?: unknown }).num_experts === 1,
   },
-  extra_attention_params: { feature: FEATURES.gqa, off: isEmpty },
   alibi_trainable_slopes: { feature: FEATURES.alibi, off: isFalse },
-  pos_scaling_factor: { feature: FEATURES.ropeScaling, off: (v) => isNull(v) || v === 1 },
-  pos_scaling_type: { feature: FEATURES.ropeScaling, off: (v) => isNull(v) || v === "linear" },
-  pos_scaling_extra_args: { feature: FEATURES.ropeScaling, off: isEmpty },
 };
 
 /** muP keys: every family Model Zoo gives muP to carries them the same way. */
@@ -275,6 +272,31 @@ const DECODER_MODEL: SectionKeys = {
       .optional(),
     rotary_dim: int(2, 1_000_000, "rotated dimensions per head").optional(),
     rope_theta: num(1, 1e12, "rotary base").optional(),
+    attention_module: z
+      .enum(["aiayn_attention", "multiquery_attention"])
+      .describe("attention: multi-head (aiayn_attention) or grouped-query / multi-query")
+      .optional(),
+    extra_attention_params: z
+      .strictObject({
+        num_kv_groups: int(1, 100_000, "key/value heads of grouped-query attention").optional(),
+      })
+      .describe("extra attention parameters {num_kv_groups}")
+      .nullable()
+      .optional(),
+    pos_scaling_factor: num(1, 1e6, "RoPE position scaling factor").optional(),
+    pos_scaling_type: z
+      .enum(["linear", "llama3", "yarn", "longrope"])
+      .describe("RoPE position scaling (wsc builds linear and llama3)")
+      .optional(),
+    pos_scaling_extra_args: z
+      .object({
+        low_freq_factor: num(0, 1e6, "llama3 scaling: low-frequency factor").optional(),
+        high_freq_factor: num(0, 1e6, "llama3 scaling: high-frequency factor").optional(),
+        original_max_position_embeddings: int(1, 100_000_000, "llama3 scaling: the pre-training context").optional(),
+      })
+      .describe("RoPE scaling arguments")
+      .nullable()
+      .optional(),
     share_embedding_weights: bool("LM head tied to the token embedding").optional(),
     embedding_dropout_rate: rate("dropout after the embeddings"),
     dropout_rate: rate("dropout rate"),
@@ -317,10 +339,11 @@ const DECODER_MODEL: SectionKeys = {
     sliding_window_length: { feature: FEATURES.slidingWindow, off: isNull },
     attention_sliding_window_length: { feature: FEATURES.slidingWindow, off: isNull },
     attention_sink_tokens: { feature: FEATURES.slidingWindow, off: (v) => isNull(v) || v === 0 },
-    pos_scaling_factor: { feature: FEATURES.ropeScaling, off: (v) => isNull(v) || v === 1 },
-    pos_scaling_type: { feature: FEATURES.ropeScaling, off: (v) => isNull(v) || v === "linear" },
-    pos_scaling_extra_args: { feature: FEATURES.ropeScaling, off: isNull },
     ...COMMON_UNSUPPORTED,
+    pos_scaling_type: {
+      feature: FEATURES.ropeScalingOther,
+      off: (v) => isNull(v) || v === "linear" || v === "llama3",
+    },
     attention_chunk_size: { feature: FEATURES.chunkedAttention, off: isNull },
     attention_inner_dim: { feature: FEATURES.attentionWidth, off: isNull },
     attention_logit_softcapping: { feature: FEATURES.softcapping, off: isNull },
@@ -348,10 +371,6 @@ const DECODER_MODEL: SectionKeys = {
       feature: (v) =>
         v === "alibi" ? FEATURES.alibi : v === "fixed" ? FEATURES.fixedPositions : FEATURES.relativePositions,
       off: (v) => v === undefined || v === "learned" || v === "rotary",
-    },
-    attention_module: {
-      feature: FEATURES.gqa,
-      off: (v) => isNull(v) || v === "aiayn_attention",
     },
   },
 };
@@ -415,6 +434,10 @@ const BERT_MODEL: SectionKeys = {
     ...MUP_KEYS,
     ...COMMON_UNSUPPORTED,
     attention_module: { feature: FEATURES.gqa, off: (v) => isNull(v) || v === "aiayn_attention" },
+    extra_attention_params: { feature: FEATURES.gqa, off: isEmpty },
+    pos_scaling_factor: { feature: FEATURES.ropeScaling, off: (v) => isNull(v) || v === 1 },
+    pos_scaling_type: { feature: FEATURES.ropeScaling, off: (v) => isNull(v) || v === "linear" },
+    pos_scaling_extra_args: { feature: FEATURES.ropeScaling, off: isEmpty },
     add_pooling_layer: { feature: FEATURES.bertVariants, off: (v) => v !== false },
     norm_first: { feature: FEATURES.bertVariants, off: isFalse },
     use_pre_normalization: { feature: FEATURES.bertVariants, off: isFalse },

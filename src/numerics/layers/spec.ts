@@ -12,6 +12,8 @@
 // order with the weights streamed in again. Layers pass one activation tensor [B, T, H] (or [B, features] for
 // the MLP family) between them; everything else a layer needs (token ids, masks, labels) comes from the batch.
 
+import type { RotaryScaling } from "../ops/rotary.js";
+
 /** Layer kinds. One line each: what the layer computes. */
 export const LAYER_KINDS = {
   /** token (+ learned position) (+ token-type) embeddings, optional norm and dropout: ids [B,T] -> [B,T,H] */
@@ -86,6 +88,13 @@ export interface TransformerBlockSpec {
   readonly rotaryBase: number;
   /** Rotary pairing: "interleaved" pairs (2i, 2i+1) (GPT-J), "half" pairs (i, i + d/2) (LLaMA, NeoX). */
   readonly rotaryStyle: "interleaved" | "half";
+  /** RoPE position scaling (Llama 3.1's "llama3", "linear"); none when absent. */
+  readonly rotaryScaling?: RotaryScaling | null;
+  /**
+   * Key/value heads (grouped-query attention): query head i attends with key/value head floor(i / (N / G)).
+   * Absent or equal to `heads`: multi-head attention; 1: multi-query. Must divide `heads`.
+   */
+  readonly kvHeads?: number;
   /** Dropout after the attention output and MLP output projections. */
   readonly dropout: number;
   /** Dropout on the attention probabilities. */
@@ -158,6 +167,16 @@ export type LayerSpec =
   | DenseSpec
   | ClassifierHeadSpec;
 
+/** Key/value heads of a block: `kvHeads`, or `heads` (multi-head attention). */
+export function kvHeadsOf(spec: TransformerBlockSpec): number {
+  return spec.kvHeads ?? spec.heads;
+}
+
+/** Rows of the fused q/k/v projection: H for the queries and G * D for each of keys and values. */
+export function qkvWidth(spec: TransformerBlockSpec): number {
+  return spec.hidden + 2 * kvHeadsOf(spec) * (spec.hidden / spec.heads);
+}
+
 /** How a parameter is initialised: N(0, std^2), zeros or ones. */
 export type ParamInit =
   { readonly kind: "normal"; readonly std: number } | { readonly kind: "zeros" } | { readonly kind: "ones" };
@@ -226,7 +245,7 @@ export function layerParams(spec: LayerSpec, init: InitStds): ParamDecl[] {
     case "transformer_block": {
       const h = spec.hidden;
       const ps: ParamDecl[] = [...normParams("norm1", spec.norm, h)];
-      ps.push(...linear("attn.qkv", 3 * h, h, spec.attentionBias, init.std));
+      ps.push(...linear("attn.qkv", qkvWidth(spec), h, spec.attentionBias, init.std));
       ps.push(...linear("attn.out", h, h, spec.attentionBias, init.outputStd));
       if (spec.residual !== "parallel") ps.push(...normParams("norm2", spec.norm, h));
       if (spec.activation === "swiglu") {

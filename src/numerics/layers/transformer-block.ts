@@ -27,6 +27,7 @@ import {
 } from "./kernel.js";
 import type { MlpSaved } from "./mlp.js";
 import { mlpBackward, mlpForward } from "./mlp.js";
+import { kvHeadsOf, qkvWidth } from "./spec.js";
 import type { Batch, StepContext, TransformerBlockSpec } from "./spec.js";
 
 const K = "transformer_block" as const;
@@ -59,10 +60,11 @@ function rotaryFor(spec: TransformerBlockSpec, seqLen: number): RotaryTables | n
         `(hidden ${spec.hidden} / heads ${spec.heads}); GPT-J uses 64, LLaMA the whole head`,
     );
   }
-  const key = `${seqLen}/${spec.rotaryDim}/${spec.rotaryBase}/${spec.rotaryStyle}`;
+  const scaling = spec.rotaryScaling ?? null;
+  const key = `${seqLen}/${spec.rotaryDim}/${spec.rotaryBase}/${spec.rotaryStyle}/${JSON.stringify(scaling)}`;
   let t = rotaryCache.get(key);
   if (!t) {
-    t = rotaryTables(seqLen, spec.rotaryDim, spec.rotaryBase, spec.rotaryStyle);
+    t = rotaryTables(seqLen, spec.rotaryDim, spec.rotaryBase, spec.rotaryStyle, scaling);
     rotaryCache.set(key, t);
   }
   return t;
@@ -75,6 +77,7 @@ function attnConfig(spec: TransformerBlockSpec, batch: Batch, ctx: StepContext):
     seqLen: batch.seqLen,
     hidden: spec.hidden,
     heads: spec.heads,
+    kvHeads: kvHeadsOf(spec),
     causal: spec.causal,
     keyMask: spec.causal
       ? null
@@ -98,8 +101,9 @@ function attnForward(
 ): AttnSaved {
   const H = spec.hidden;
   const rows = batch.size * batch.seqLen;
-  const qkv = take(rows * 3 * H, false);
-  projForward(params, K, "attn.qkv", spec.attentionBias, h, rows, H, 3 * H, qkv);
+  const W = qkvWidth(spec);
+  const qkv = take(rows * W, false);
+  projForward(params, K, "attn.qkv", spec.attentionBias, h, rows, H, W, qkv);
   const cfg = attnConfig(spec, batch, ctx);
   const a = take(rows * H, false);
   const att = attentionForward(qkv, cfg, a);
@@ -125,9 +129,10 @@ function attnBackward(
   dropoutApply(dout, batch.size, batch.seqLen * H, rate(spec.dropout, ctx), dropoutSite(ctx, batch, 1));
   const da = take(rows * H, false);
   projBackward(params, K, "attn.out", spec.attentionBias, dout, s.a, rows, H, H, da, grads);
-  const dqkv = take(rows * 3 * H, false);
+  const W = qkvWidth(spec);
+  const dqkv = take(rows * W, false);
   attentionBackward(da, s.att, s.cfg, dqkv);
-  projBackward(params, K, "attn.qkv", spec.attentionBias, dqkv, s.h, rows, H, 3 * H, dh, grads, accumulate);
+  projBackward(params, K, "attn.qkv", spec.attentionBias, dqkv, s.h, rows, H, W, dh, grads, accumulate);
   give(da, dqkv, s.qkv, s.a, ...attentionSavedBuffers(s.att));
 }
 

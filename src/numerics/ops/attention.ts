@@ -1,6 +1,10 @@
 // Multi-head scaled dot-product attention on a fused qkv projection, forward and backward, as batched GEMMs
-// over (batch, head). Shapes: B batch, T sequence, H hidden, N heads, D = H / N head size.
-//   qkv [B*T, 3H]: q = columns [0, H), k = [H, 2H), v = [2H, 3H); head h is columns h*D .. h*D + D of each.
+// over (batch, head). Shapes: B batch, T sequence, H hidden, N heads, D = H / N head size, G key/value heads
+// (grouped-query attention; G = N is multi-head, G = 1 multi-query), W = H + 2 G D.
+//   qkv [B*T, W]: q = columns [0, H), k = [H, H + GD), v = [H + GD, W); head h is columns h*D .. h*D + D of
+//   q, and query head h reads key/value head g = floor(h / (N / G)).
+// Grouped heads are expanded to N heads on the way in (as repeat_kv does) and their gradients summed over the
+// group on the way out, so the core is the multi-head one.
 //   out [B*T, H]: heads concatenated, ready for the output projection.
 // Inside, q, k, v are laid out head-major [B, N, T, D] (rotary applied to q and k on the way), scores and
 // probabilities are [B, N, T, T]. Masking: causal (key j > query i) and/or a key padding mask [B*T] (0 = pad);
@@ -19,6 +23,8 @@ export interface AttentionConfig {
   readonly seqLen: number;
   readonly hidden: number;
   readonly heads: number;
+  /** Key/value heads G (dividing `heads`); absent: `heads`. */
+  readonly kvHeads?: number;
   readonly causal: boolean;
   /** [B*T] 1 = real key, 0 = padding; null for none. */
   readonly keyMask: Float32Array | null;
@@ -50,10 +56,14 @@ export function attentionSavedBuffers(s: AttentionSaved): Float32Array[] {
 function dims(cfg: AttentionConfig) {
   const { batch: b, seqLen: t, hidden: h, heads: n } = cfg;
   if (h % n !== 0) throw new ShapeError(`attention: hidden ${h} is not a multiple of heads ${n}`);
-  return { b, t, h, n, d: h / n };
+  const g = cfg.kvHeads ?? n;
+  if (!(g >= 1 && n % g === 0))
+    throw new ShapeError(`attention: ${g} key/value heads do not divide ${n} heads`);
+  const d = h / n;
+  return { b, t, h, n, d, g, w: h + 2 * g * d, group: n / g };
 }
 
-/** Copies qkv [B*T, 3H] into head-major q, k, v [B, N, T, D], rotating q and k. */
+/** Copies qkv [B*T, W] into head-major q, k, v [B, N, T, D] (k, v expanded over groups), rotating q and k. */
 function splitHeads(
   qkv: Float32Array,
   cfg: AttentionConfig,
@@ -61,18 +71,19 @@ function splitHeads(
   k: Float32Array,
   v: Float32Array,
 ): void {
-  const { b, t, h, n, d } = dims(cfg);
+  const { b, t, h, n, d, g, w, group } = dims(cfg);
   const rot = cfg.rotary;
   for (let bi = 0; bi < b; bi++) {
     for (let ti = 0; ti < t; ti++) {
-      const src = (bi * t + ti) * 3 * h;
+      const src = (bi * t + ti) * w;
       for (let hi = 0; hi < n; hi++) {
         const dst = ((bi * n + hi) * t + ti) * d;
         const s = src + hi * d;
+        const kv = src + h + Math.floor(hi / group) * d;
         for (let j = 0; j < d; j++) {
           q[dst + j] = qkv[s + j];
-          k[dst + j] = qkv[s + h + j];
-          v[dst + j] = qkv[s + 2 * h + j];
+          k[dst + j] = qkv[kv + j];
+          v[dst + j] = qkv[kv + g * d + j];
         }
         if (rot) {
           rotate(q, dst, ti, rot, 1);
@@ -121,11 +132,11 @@ function maskedSoftmax(s: Float32Array, cfg: AttentionConfig): void {
   }
 }
 
-/** Forward: out [B*T, H] from qkv [B*T, 3H]. Returns what the backward needs. */
+/** Forward: out [B*T, H] from qkv [B*T, W]. Returns what the backward needs. */
 export function attentionForward(qkv: Float32Array, cfg: AttentionConfig, out: Float32Array): AttentionSaved {
-  const { b, t, h, n, d } = dims(cfg);
-  if (qkv.length !== b * t * 3 * h) {
-    throw new ShapeError(`attention: qkv has ${qkv.length} elements, expected B*T*3H = ${b * t * 3 * h}`);
+  const { b, t, h, n, d, w } = dims(cfg);
+  if (qkv.length !== b * t * w) {
+    throw new ShapeError(`attention: qkv has ${qkv.length} elements, expected B*T*(H + 2GD) = ${b * t * w}`);
   }
   const bn = b * n;
   const q = take(b * t * h, false);
@@ -192,14 +203,14 @@ function softmaxBackwardRows(
   }
 }
 
-/** Backward: dqkv [B*T, 3H] (overwritten) from dout [B*T, H]. */
+/** Backward: dqkv [B*T, W] (overwritten) from dout [B*T, H]. */
 export function attentionBackward(
   dout: Float32Array,
   saved: AttentionSaved,
   cfg: AttentionConfig,
   dqkv: Float32Array,
 ): void {
-  const { b, t, h, n, d } = dims(cfg);
+  const { b, t, h, n, d, g, w, group } = dims(cfg);
   const bn = b * n;
   const { q, k, v, p, pd } = saved;
   const dp = take(bn * t * t, false);
@@ -261,28 +272,40 @@ export function attentionBackward(
   // dQ = dS K, dK = dS^T Q
   sgemmBatched(false, false, t, d, t, 1, dp, 0, t, t * t, k, 0, d, t * d, 0, dq, 0, d, t * d, bn);
   sgemmBatched(true, false, t, d, t, 1, dp, 0, t, t * t, q, 0, d, t * d, 0, dk, 0, d, t * d, bn);
-  // merge back to [B*T, 3H], undoing the rotation on q and k
+  // merge back to [B*T, W], undoing the rotation on q and k (and summing k, v over each group)
   const rot = cfg.rotary;
-  const nk = nativeKernels();
+  const nk = g === n ? nativeKernels() : null;
   if (nk) {
     const r = rot ? ([rot.cos, rot.sin, rot.rotaryDim] as const) : ([null, null, 0] as const);
     nk.heads(dqkv, b, t, h, n, dq, dk, dv, r[0], r[1], r[2], rot?.style === "interleaved", false);
     give(dp, dq, dk, dv);
     return;
   }
+  if (g !== n) dqkv.fill(0);
   for (let bi = 0; bi < b; bi++) {
     for (let hi = 0; hi < n; hi++) {
+      const kvCol = h + Math.floor(hi / group) * d;
       for (let ti = 0; ti < t; ti++) {
         const src = ((bi * n + hi) * t + ti) * d;
         if (rot) {
           rotate(dq, src, ti, rot, -1);
           rotate(dk, src, ti, rot, -1);
         }
-        const dst = (bi * t + ti) * 3 * h + hi * d;
-        for (let j = 0; j < d; j++) {
-          dqkv[dst + j] = dq[src + j];
-          dqkv[dst + h + j] = dk[src + j];
-          dqkv[dst + 2 * h + j] = dv[src + j];
+        const row = (bi * t + ti) * w;
+        const dst = row + hi * d;
+        const kv = row + kvCol;
+        if (g === n) {
+          for (let j = 0; j < d; j++) {
+            dqkv[dst + j] = dq[src + j];
+            dqkv[kv + j] = dk[src + j];
+            dqkv[kv + g * d + j] = dv[src + j];
+          }
+        } else {
+          for (let j = 0; j < d; j++) {
+            dqkv[dst + j] = dq[src + j];
+            dqkv[kv + j] += dk[src + j];
+            dqkv[kv + g * d + j] += dv[src + j];
+          }
         }
       }
     }

@@ -7,6 +7,37 @@ import { NumericsValueError } from "../errors.js";
 
 export type RotaryStyle = "interleaved" | "half";
 
+/**
+ * RoPE position scaling, as Model Zoo's RotaryPositionEmbeddingHelper applies it (pos_scaling_type):
+ *   linear: positions divided by `factor` (every frequency / factor);
+ *   llama3: Llama 3.1's per-frequency scaling: wavelengths shorter than original / highFreqFactor keep their
+ *           frequency, longer than original / lowFreqFactor divide it by `factor`, and those between blend
+ *           the two by smooth = (original / wavelength - lowFreqFactor) / (highFreqFactor - lowFreqFactor).
+ */
+export type RotaryScaling =
+  | { readonly type: "linear"; readonly factor: number }
+  | {
+      readonly type: "llama3";
+      readonly factor: number;
+      readonly lowFreqFactor: number;
+      readonly highFreqFactor: number;
+      readonly originalMaxPositions: number;
+    };
+
+/** The inverse frequency of pair i after scaling (float32, as PyTorch computes it). */
+function scaledInvFreq(invFreq: number, s: RotaryScaling | null | undefined): number {
+  if (!s) return invFreq;
+  if (s.type === "linear") return Math.fround(invFreq / s.factor);
+  const scaled = Math.fround(invFreq / s.factor);
+  const wavelen = Math.fround((2 * Math.PI) / invFreq);
+  const lowWavelen = s.originalMaxPositions / s.lowFreqFactor;
+  const highWavelen = s.originalMaxPositions / s.highFreqFactor;
+  if (wavelen < highWavelen) return invFreq;
+  if (wavelen > lowWavelen) return scaled;
+  const smooth = (s.originalMaxPositions / wavelen - s.lowFreqFactor) / (s.highFreqFactor - s.lowFreqFactor);
+  return Math.fround((1 - smooth) * scaled + smooth * invFreq);
+}
+
 export interface RotaryTables {
   readonly rotaryDim: number;
   readonly style: RotaryStyle;
@@ -24,6 +55,7 @@ export function rotaryTables(
   rotaryDim: number,
   base: number,
   style: RotaryStyle,
+  scaling: RotaryScaling | null = null,
 ): RotaryTables {
   if (rotaryDim <= 0 || rotaryDim % 2 !== 0) {
     throw new NumericsValueError(`rotaryDim ${rotaryDim} must be a positive even number`);
@@ -32,7 +64,10 @@ export function rotaryTables(
   const cos = new Float32Array(seqLen * half);
   const sin = new Float32Array(seqLen * half);
   for (let i = 0; i < half; i++) {
-    const invFreq = Math.fround(1 / Math.fround(Math.pow(base, Math.fround((2 * i) / rotaryDim))));
+    const invFreq = scaledInvFreq(
+      Math.fround(1 / Math.fround(Math.pow(base, Math.fround((2 * i) / rotaryDim)))),
+      scaling,
+    );
     for (let t = 0; t < seqLen; t++) {
       const a = Math.fround(t * invFreq);
       cos[t * half + i] = Math.cos(a);
