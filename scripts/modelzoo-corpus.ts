@@ -180,6 +180,39 @@ export const PUBLISHED: Readonly<Record<string, { count: number; source: string 
     source: "LLaMA-33B; Model Zoo's file has filter_size 17888 (published 17920)",
   },
   "llama/params_code_llama_7b.yaml": { count: 6_738_546_688, source: "Code Llama 7B (vocabulary 32016)" },
+  "llama/params_llama2_70b.yaml": {
+    count: 68_976_648_192,
+    source: "Llama 2 70B (meta-llama/Llama-2-70b-hf)",
+  },
+  "llama/params_code_llama_34b.yaml": {
+    count: 33_743_970_304,
+    source: "Code Llama 34B (codellama/CodeLlama-34b-hf)",
+  },
+  "llama/params_llama3_8b.yaml": { count: 8_030_261_248, source: "Llama 3 8B (meta-llama/Meta-Llama-3-8B)" },
+  "llama/params_llama3_8b_v2.yaml": {
+    count: 8_030_261_248,
+    source: "Llama 3 8B (meta-llama/Meta-Llama-3-8B)",
+  },
+  "llama/params_llama3_70b.yaml": {
+    count: 70_553_706_496,
+    source: "Llama 3 70B (meta-llama/Meta-Llama-3-70B)",
+  },
+  "llama/params_llama3p1_8b_msl_8k.yaml": {
+    count: 8_030_261_248,
+    source: "Llama 3.1 8B (meta-llama/Llama-3.1-8B)",
+  },
+  "llama/params_llama3p1_70b_msl_8k.yaml": {
+    count: 70_553_706_496,
+    source: "Llama 3.1 70B (meta-llama/Llama-3.1-70B)",
+  },
+  "llama/params_llama3p2_1b_msl_8k.yaml": {
+    count: 1_235_814_400,
+    source: "Llama 3.2 1B, tied (meta-llama/Llama-3.2-1B)",
+  },
+  "llama/params_llama3p2_3b_msl_8k.yaml": {
+    count: 3_212_749_824,
+    source: "Llama 3.2 3B, tied (meta-llama/Llama-3.2-3B)",
+  },
   "bert/bert_base_MSL128.yaml": {
     count: 110_106_428,
     source: "BERT-base BertForPreTraining (bert-base-uncased)",

@@ -282,19 +282,42 @@ describe("Model Zoo's spellings across releases and frameworks", () => {
 });
 
 describe("features wsc does not build are refused by name; the advice never changes the model", () => {
-  it("Llama-2-70B's grouped-query attention is refused, never 'remove the key' (that would be a 78 B model)", () => {
-    const issues = issuesOf(GPT(["extra_attention_params:", "    num_kv_groups: 8"], ADAM));
-    expect(issues).toHaveLength(1);
-    expect(issues[0].message).toMatch(/grouped-query and multi-query attention .* is not implemented in wsc/);
-    expect(issues[0].message).not.toMatch(/remove/);
+  it("grouped-query attention is built: 4 query heads on 2 key/value heads shrink k and v; no groups without the module", () => {
+    const gqa = ["attention_module: multiquery_attention", "extra_attention_params:", "    num_kv_groups: 2"];
+    const mha = parseParams("f.yaml", GPT([], ADAM)).model.paramCount;
+    const p = parseParams("f.yaml", GPT(gqa, ADAM));
+    // each of 2 blocks loses half of its k and v rows: 2 x 2 x (64 - 32) x 64 weights and 2 x 2 x 32 biases
+    expect(mha - p.model.paramCount).toBe(2 * 2 * 32 * 64 + 2 * 2 * 32);
+    const block = p.model.layers.find((l) => l.kind === "transformer_block")!.spec as { kvHeads?: number };
+    expect(block.kvHeads).toBe(2);
+    const mqa = parseParams("f.yaml", GPT(["attention_module: multiquery_attention"], ADAM)).model.layers[1]
+      .spec;
+    expect((mqa as { kvHeads?: number }).kvHeads).toBe(1);
+    const stray = issuesOf(GPT(gqa.slice(1), ADAM));
+    expect(stray[0].message).toMatch(/key\/value groups apply to attention_module: multiquery_attention/);
+    expect(issuesOf(GPT([...gqa.slice(0, 2), "    num_kv_groups: 3"], ADAM))[0].message).toMatch(
+      /3 key\/value groups do not divide num_heads 4/,
+    );
   });
-  it("muP, RoPE scaling, sparsity and BERT fine-tuning each name their feature", () => {
+  it("muP, other RoPE scalings, sparsity and BERT fine-tuning each name their feature", () => {
     expect(issuesOf(GPT(["mup_base_hidden_size: 256"], ADAM))[0].message).toMatch(
       /^256: muP \(keys mup_base_\*/,
     );
-    expect(issuesOf(GPT(["pos_scaling_factor: 8.0"], ADAM))[0].message).toMatch(/RoPE position scaling/);
-    // the value that means "off" is accepted
-    expect(parseParams("f.yaml", GPT(["pos_scaling_factor: 1.0"], ADAM)).model.paramCount).toBeGreaterThan(0);
+    const rope = ["position_embedding_type: rotary", "pos_scaling_factor: 8.0"];
+    expect(issuesOf(GPT([...rope, "pos_scaling_type: yarn"], ADAM))[0].message).toMatch(
+      /RoPE scaling of types yarn and longrope \(pos_scaling_type\) is not implemented in wsc/,
+    );
+    const llama3 = parseParams("f.yaml", GPT([...rope, "pos_scaling_type: llama3"], ADAM)).model.layers[1]
+      .spec;
+    expect(llama3).toMatchObject({
+      rotaryScaling: {
+        type: "llama3",
+        factor: 8,
+        lowFreqFactor: 1,
+        highFreqFactor: 4,
+        originalMaxPositions: 8192,
+      },
+    });
     const sparse = issuesOf(GPT([], [...ADAM, "sparsity:", "  sparsity: 0.5"]));
     expect(sparse[0]).toMatchObject({ path: "sparsity" });
     expect(sparse[0].message).toMatch(/weight sparsity \(section sparsity\) is not implemented in wsc/);
