@@ -169,6 +169,10 @@ export const PUBLISHED: Readonly<Record<string, { count: number; source: string 
     source: "GPT-J 6B (EleutherAI/gpt-j-6b) at vocabulary 50400",
   },
   "gptj/params_gptj_6B_TRC2.yaml": { count: 6_050_882_784, source: "GPT-J 6B (EleutherAI/gpt-j-6b)" },
+  "gptj/params_gpt_neox_20B.yaml": {
+    count: 20_554_567_680,
+    source: "GPT-NeoX 20B (EleutherAI/gpt-neox-20b) at vocabulary 50432; Model Zoo's PyTorch file has 50277",
+  },
   "llama/params_llama_7b.yaml": { count: 6_738_415_616, source: "LLaMA-7B" },
   "llama/params_llama2_7b.yaml": { count: 6_738_415_616, source: "Llama 2 7B (meta-llama/Llama-2-7b-hf)" },
   "llama/params_llama2_13b.yaml": {

@@ -40,6 +40,8 @@ export interface DecoderLMConfig {
   readonly activation: Activation;
   /** "pre" (GPT-2/3, LLaMA) or "parallel" attention and MLP (GPT-J). */
   readonly residual: "pre" | "parallel";
+  /** Parallel blocks with a norm for each branch (GPT-NeoX). */
+  readonly untiedNorms?: boolean;
   readonly attentionBias: boolean;
   readonly mlpBias: boolean;
   /** Bias on the LM head (GPT-J). */
@@ -179,6 +181,7 @@ export function buildDecoderLM(c: DecoderLMConfig): ModelIR {
     rotaryStyle: c.rotaryStyle,
     ...(c.rotaryScaling && c.positionEmbedding === "rotary" && { rotaryScaling: c.rotaryScaling }),
     ...(c.kvHeads !== undefined && c.kvHeads !== c.heads && { kvHeads: c.kvHeads }),
+    ...(c.untiedNorms && c.residual === "parallel" && { untiedNorms: true }),
     dropout: c.dropout,
     attentionDropout: c.attentionDropout,
   };

@@ -48,7 +48,7 @@ const COST: { [K in LayerKind]: CostRule<K> } = {
     const attn = mm(T, T, H) + mm(T, H, T); // scores Q K^T and probabilities x V, all heads
     const mlp = mlpMatrices * mm(T, F, H);
     const forward = proj + attn + mlp;
-    const norms = s.residual === "parallel" ? 1 : 2;
+    const norms = s.residual === "parallel" && !s.untiedNorms ? 1 : 2;
     const elementwise =
       norms * 8 * T * H + // norm: mean, variance, scale, shift
       5 * s.heads * T * T + // scale, mask, softmax (max, exp, sum, divide)

@@ -143,7 +143,11 @@ function complete(ctx: ParamsContext, s: Partial<Sizes>): Sizes | undefined {
  * Key/value heads: Model Zoo's `attention_module: multiquery_attention` with `extra_attention_params:
  * {num_kv_groups: G}` (G = 1 when not given: multi-query); multi-head attention otherwise (undefined).
  */
-function kvHeadsOf(ctx: ParamsContext, at: readonly PathKey[], heads: number | undefined): number | undefined {
+function kvHeadsOf(
+  ctx: ParamsContext,
+  at: readonly PathKey[],
+  heads: number | undefined,
+): number | undefined {
   const k = (key: string) => [...at, key];
   const groups = ctx.num([...at, "extra_attention_params", "num_kv_groups"]);
   if (ctx.str(k("attention_module")) !== "multiquery_attention") {
@@ -330,12 +334,18 @@ const buildDecoder: Builder = (ctx, at, family, inp) => {
   }
   const initializerRange = std("initializer") ?? ctx.num(k("initializer_range")) ?? base.initializerRange;
   const kvHeads = kvHeadsOf(ctx, at, heads);
+  const untied = ctx.bool(k("use_untied_layer_norm")) === true;
+  if (untied && base.residual !== "parallel")
+    ctx.warnings.push(
+      `${ctx.where(k("use_untied_layer_norm"))} has no effect: ${fam}'s blocks already have a norm per sublayer`,
+    );
   const rotaryScaling = ropeScaling(ctx, at, pos);
 
   const ok = complete(ctx, sizes);
   if (!ok) return undefined;
   return buildDecoderLM({
     ...(kvHeads !== undefined && { kvHeads }),
+    ...(untied && { untiedNorms: true }),
     ...(rotaryScaling && { rotaryScaling }),
     ...base,
     ...ok,

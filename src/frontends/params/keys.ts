@@ -90,7 +90,6 @@ export const FEATURES = {
   ropeScalingOther: "RoPE scaling of types yarn and longrope (pos_scaling_type)",
   slidingWindow: "sliding-window attention and attention sinks",
   sparsity: "weight sparsity (section sparsity)",
-  untiedNorm: "parallel blocks with untied layer norms (GPT-NeoX, use_untied_layer_norm)",
   moe: "mixture of experts (num_experts, moe)",
   alibi: "ALiBi position biases",
   sparseAttention: "fixed sparse attention (fixed_sparse_attention)",
@@ -272,6 +271,7 @@ const DECODER_MODEL: SectionKeys = {
       .optional(),
     rotary_dim: int(2, 1_000_000, "rotated dimensions per head").optional(),
     rope_theta: num(1, 1e12, "rotary base").optional(),
+    use_untied_layer_norm: bool("parallel blocks with a norm for each branch (GPT-NeoX)").optional(),
     attention_module: z
       .enum(["aiayn_attention", "multiquery_attention"])
       .describe("attention: multi-head (aiayn_attention) or grouped-query / multi-query")
@@ -292,7 +292,11 @@ const DECODER_MODEL: SectionKeys = {
       .object({
         low_freq_factor: num(0, 1e6, "llama3 scaling: low-frequency factor").optional(),
         high_freq_factor: num(0, 1e6, "llama3 scaling: high-frequency factor").optional(),
-        original_max_position_embeddings: int(1, 100_000_000, "llama3 scaling: the pre-training context").optional(),
+        original_max_position_embeddings: int(
+          1,
+          100_000_000,
+          "llama3 scaling: the pre-training context",
+        ).optional(),
       })
       .describe("RoPE scaling arguments")
       .nullable()
@@ -330,7 +334,6 @@ const DECODER_MODEL: SectionKeys = {
   ignored: COMMON_MODEL_IGNORED,
   unsupported: {
     fixed_sparse_attention: { feature: FEATURES.sparseAttention, off: isNull },
-    use_untied_layer_norm: { feature: FEATURES.untiedNorm, off: isFalse },
     embedding_layer_norm: { feature: FEATURES.embeddingNorm, off: isFalse },
     alibi_trainable_slopes: { feature: FEATURES.alibi, off: isFalse },
     ...MUP_KEYS,

@@ -73,9 +73,12 @@ export interface TransformerBlockSpec {
   /**
    * "pre": x + attn(norm1(x)), then x + mlp(norm2(x)) (GPT-2, GPT-3, LLaMA).
    * "post": norm1(x + attn(x)), then norm2(x + mlp(x)) (BERT).
-   * "parallel": x + attn(norm1(x)) + mlp(norm1(x)), one norm (GPT-J).
+   * "parallel": x + attn(norm1(x)) + mlp(norm1(x)), one norm (GPT-J); with `untiedNorms`,
+   *             x + attn(norm1(x)) + mlp(norm2(x)) (GPT-NeoX, Model Zoo's use_untied_layer_norm).
    */
   readonly residual: "pre" | "post" | "parallel";
+  /** Parallel blocks only: a norm of its own for the MLP branch. */
+  readonly untiedNorms?: boolean;
   /** Biases on the q/k/v and output projections. */
   readonly attentionBias: boolean;
   /** Biases on the MLP projections. */
@@ -247,7 +250,7 @@ export function layerParams(spec: LayerSpec, init: InitStds): ParamDecl[] {
       const ps: ParamDecl[] = [...normParams("norm1", spec.norm, h)];
       ps.push(...linear("attn.qkv", qkvWidth(spec), h, spec.attentionBias, init.std));
       ps.push(...linear("attn.out", h, h, spec.attentionBias, init.outputStd));
-      if (spec.residual !== "parallel") ps.push(...normParams("norm2", spec.norm, h));
+      if (spec.residual !== "parallel" || spec.untiedNorms) ps.push(...normParams("norm2", spec.norm, h));
       if (spec.activation === "swiglu") {
         ps.push(...linear("mlp.gate", spec.ffn, h, spec.mlpBias, init.std));
         ps.push(...linear("mlp.up", spec.ffn, h, spec.mlpBias, init.std));

@@ -2,6 +2,7 @@
 //   pre:      x2 = x + drop(attn(norm1(x)));  y = x2 + drop(mlp(norm2(x2)))        (GPT-2/3, LLaMA)
 //   post:     x2 = norm1(x + drop(attn(x)));  y = norm2(x2 + drop(mlp(x2)))        (BERT)
 //   parallel: h = norm1(x);  y = x + drop(attn(h)) + drop(mlp(h))                   (GPT-J)
+//             untied: y = x + drop(attn(norm1(x))) + drop(mlp(norm2(x)))            (GPT-NeoX)
 // attn(h) = out_proj(attention(qkv_proj(h))) with the fused qkv [3H, H] ordered q, k, v.
 // Shapes: B batch, T sequence, H hidden, R = B*T rows. Dropout sites: 0 attention probabilities, 1 attention
 // output, 2 MLP output.
@@ -217,11 +218,13 @@ export const transformerBlockKernel: LayerKernel<"transformer_block"> = {
     const h = buf();
     const n1 = norm("norm1.", xd, h);
     const attn = attnForward(spec, params, h, batch, ctx, y);
+    const hm = spec.untiedNorms ? buf() : h;
+    const n2 = spec.untiedNorms ? norm("norm2.", xd, hm) : null;
     const m = buf();
-    const mlp = mlpWithDropout(spec, params, h, batch, ctx, m);
+    const mlp = mlpWithDropout(spec, params, hm, batch, ctx, m);
     for (let i = 0; i < y.length; i++) y[i] += m[i] + xd[i];
     give(m);
-    const saved: BlockSaved = { n1, n2: null, attn, mlp, own: [h] };
+    const saved: BlockSaved = { n1, n2, attn, mlp, own: hm === h ? [h] : [h, hm] };
     return { y: new Tensor([B, T, H], y), saved };
   },
 
@@ -266,6 +269,18 @@ export const transformerBlockKernel: LayerKernel<"transformer_block"> = {
       dx.set(ds1);
       attnBackward(spec, params, s.attn, ds1, batch, ctx, dx, grads, true);
       give(ds2, dx2, ds1);
+    } else if (s.n2) {
+      // untied: dx = dy + norm1'(attn'(dy)) + norm2'(mlp'(dy))
+      const dha = buf();
+      const d1 = copy(g);
+      attnBackward(spec, params, s.attn, d1, batch, ctx, dha, grads, false);
+      const dhm = buf();
+      const d2 = copy(g);
+      mlpWithDropoutBackward(spec, params, s.mlp, d2, batch, ctx, dhm, grads, false);
+      dx.set(g);
+      normB("norm1.", s.n1, dha, dx, true);
+      normB("norm2.", s.n2, dhm, dx, true);
+      give(dha, d1, dhm, d2);
     } else {
       const dh = take(R * H);
       const d1 = copy(g);
