@@ -107,10 +107,10 @@ const CASES: { name: string; text: string; key: string; at: string; says: RegExp
   },
   {
     name: "a Model Zoo feature wsc does not build, refused by name (never 'remove the key')",
-    text: edit("    mixed_precision: False", "    mixed_precision: False\n    use_untied_layer_norm: True"),
-    key: "model.use_untied_layer_norm",
-    at: "use_untied_layer_norm",
-    says: /true: parallel blocks with untied layer norms \(GPT-NeoX, use_untied_layer_norm\) is not implemented in wsc; the file describes what wsc does not build/,
+    text: edit("    mixed_precision: False", "    mixed_precision: False\n    num_experts: 8"),
+    key: "model.num_experts",
+    at: "num_experts",
+    says: /8: mixture of experts \(num_experts, moe\) is not implemented in wsc; the file describes what wsc does not build/,
   },
   {
     name: "input vocabulary differing from the model's",
