@@ -185,7 +185,12 @@ export function optimParams(layers: readonly ModelLayer[]): OptimParam[] {
     for (const d of layerParams(l.spec, DECAY_PROBE)) {
       const t = l.params.get(d.name);
       if (!t) throw new ShapeError(`layer "${l.name}": parameter "${d.name}" missing`);
-      out.push({ name: fullParamName(l.name, d.name), value: t, decay: d.decay });
+      out.push({
+        name: fullParamName(l.name, d.name),
+        value: t,
+        decay: d.decay,
+        ...(d.lrScale !== undefined && { lrScale: d.lrScale }),
+      });
     }
   }
   return out;

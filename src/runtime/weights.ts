@@ -21,6 +21,7 @@ export class HostWeights implements WeightHook {
   readonly params = new Map<string, Tensor>();
   readonly grads = new Map<string, Tensor>();
   private readonly decay = new Map<string, boolean>();
+  private readonly lrScale = new Map<string, number>();
 
   /** Initialise every parameter from (seed, full name), as the numerics layer defines it. */
   constructor(
@@ -32,6 +33,7 @@ export class HostWeights implements WeightHook {
       for (const p of l.params) {
         this.params.set(p.fullName, local.get(p.name)!);
         this.decay.set(p.fullName, p.decay);
+        if (p.lrScale !== undefined) this.lrScale.set(p.fullName, p.lrScale);
       }
     }
   }
@@ -64,7 +66,10 @@ export class HostWeights implements WeightHook {
 
   /** The parameters as the optimizer takes them, in model order. */
   optimParams(): OptimParam[] {
-    return [...this.params].map(([name, value]) => ({ name, value, decay: this.decay.get(name)! }));
+    return [...this.params].map(([name, value]) => {
+      const lrScale = this.lrScale.get(name);
+      return { name, value, decay: this.decay.get(name)!, ...(lrScale !== undefined && { lrScale }) };
+    });
   }
 
   /** Replace the values of every parameter (from a checkpoint); names and shapes must match. */

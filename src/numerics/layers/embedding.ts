@@ -51,6 +51,8 @@ export const embeddingKernel: LayerKernel<"embedding"> = {
       y = take(R * H, false);
       norm = normForward(spec.norm, params, K, "norm.", spec.normEps, sum, R, H, y);
     }
+    const scale = spec.scale ?? 1;
+    if (scale !== 1) for (let i = 0; i < y.length; i++) y[i] *= scale;
     dropoutApply(y, B, T * H, rate(spec.dropout, ctx), dropoutSite(ctx, batch, 0));
     return { y: new Tensor([B, T, H], y), saved: { norm } satisfies EmbeddingSaved };
   },
@@ -65,6 +67,8 @@ export const embeddingKernel: LayerKernel<"embedding"> = {
     let d = take(g.length, false);
     d.set(g);
     dropoutApply(d, B, T * H, rate(spec.dropout, ctx), dropoutSite(ctx, batch, 0));
+    const scale = spec.scale ?? 1;
+    if (scale !== 1) for (let i = 0; i < d.length; i++) d[i] *= scale;
     if (spec.norm && s.norm) {
       const dsum = take(R * H, false);
       normBackward(spec.norm, params, K, "norm.", s.norm, d, R, H, dsum, grads, false);

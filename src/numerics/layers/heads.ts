@@ -203,6 +203,21 @@ function vocabLossBackwardReference(
 
 const LM = "lm_head" as const;
 
+/**
+ * muP's output_logits_scale s: logits s (x W^T + b) are computed as (s x) W^T + s b, so the fused loss runs
+ * unchanged; the backward scales dx and db by s (dW, taken against s x, is already right).
+ */
+function scaledHeadInputs(
+  s: number,
+  x: Float32Array,
+  b: Float32Array | null,
+): { x: Float32Array; b: Float32Array | null } {
+  if (s === 1) return { x, b };
+  const xs = take(x.length, false);
+  for (let i = 0; i < x.length; i++) xs[i] = x[i] * s;
+  return { x: xs, b: b ? b.map((v) => v * s) : null };
+}
+
 export const lmHeadKernel: LayerKernel<"lm_head"> = {
   isHead: true,
   forward(spec, params, x, batch, ctx) {
@@ -216,12 +231,13 @@ export const lmHeadKernel: LayerKernel<"lm_head"> = {
     const labels = batchField<Int32Array>(batch, LM, "labels", R);
     const mask = batch.lossMask ? batchField<Float32Array>(batch, LM, "lossMask", R) : null;
     const scale = spec.lossWeight / lossDenominator(spec.lossScaling, batch, LM);
+    const scaled = scaledHeadInputs(spec.logitsScale ?? 1, xd, b);
     const { sum, saved, accuracy } = vocabLossForward(
-      xd,
+      scaled.x,
       R,
       H,
       w,
-      b,
+      scaled.b,
       V,
       labels,
       mask,
@@ -246,11 +262,14 @@ export const lmHeadKernel: LayerKernel<"lm_head"> = {
     const labels = batchField<Int32Array>(batch, LM, "labels", R);
     const mask = batch.lossMask ? batchField<Float32Array>(batch, LM, "lossMask", R) : null;
     const dx = new Float32Array(R * H);
+    const ls = spec.logitsScale ?? 1;
+    const s = saved as VocabSaved;
+    const xs = s.x;
     vocabLossBackward(
-      saved as VocabSaved,
+      s,
       H,
       w,
-      b,
+      b && ls !== 1 ? b.map((v) => v * ls) : b,
       V,
       labels,
       mask,
@@ -259,6 +278,11 @@ export const lmHeadKernel: LayerKernel<"lm_head"> = {
       dw.data,
       db ? db.data : null,
     );
+    if (ls !== 1) {
+      for (let i = 0; i < dx.length; i++) dx[i] *= ls;
+      if (db) for (let i = 0; i < db.data.length; i++) db.data[i] *= ls;
+      give(xs);
+    }
     return { dx: new Tensor([B, T, H], dx), grads };
   },
 };

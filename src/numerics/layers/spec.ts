@@ -59,6 +59,8 @@ export interface EmbeddingSpec {
   readonly norm: NormType | null;
   readonly normEps: number;
   readonly dropout: number;
+  /** Multiplies the embeddings after the norm, before dropout (muP's embeddings_scale); absent: 1. */
+  readonly scale?: number;
 }
 
 export interface TransformerBlockSpec {
@@ -98,6 +100,13 @@ export interface TransformerBlockSpec {
    * Absent or equal to `heads`: multi-head attention; 1: multi-query. Must divide `heads`.
    */
   readonly kvHeads?: number;
+  /** Scale of the attention scores q.k; absent: 1 / sqrt(D). muP: alpha / D (scale_qk_dot_by_d). */
+  readonly scoreScale?: number;
+  /**
+   * Learning-rate multipliers of the block's weight matrices (muP): `attention` for q, k, v and the output
+   * projection, `ffnIn` for the MLP's input projections (fc1, or gate and up), `ffnOut` for fc2. Absent: 1.
+   */
+  readonly lrScales?: { readonly attention: number; readonly ffnIn: number; readonly ffnOut: number };
   /** Dropout after the attention output and MLP output projections. */
   readonly dropout: number;
   /** Dropout on the attention probabilities. */
@@ -117,6 +126,8 @@ export interface LmHeadSpec {
   readonly vocabSize: number;
   /** Output bias [V] (GPT-J). */
   readonly bias: boolean;
+  /** Multiplies the logits (muP's output_logits_scale); absent: 1. */
+  readonly logitsScale?: number;
   /** Uses the embedding's token table as its weight instead of a table of its own. */
   readonly tied: boolean;
   readonly lossScaling: LossScaling;
@@ -191,6 +202,8 @@ export interface ParamDecl {
   readonly init: ParamInit;
   /** Whether weight decay applies (matrices and embeddings yes; biases and norm gains no). */
   readonly decay: boolean;
+  /** Multiplies the learning rate of this parameter (muP's per-layer learning rates); absent: 1. */
+  readonly lrScale?: number;
 }
 
 /** Standard deviations for initialisation: `std` for most weights, `outputStd` for residual-output projections. */
@@ -210,8 +223,23 @@ function normParams(prefix: string, norm: NormType, hidden: number): ParamDecl[]
   return out;
 }
 
-function linear(name: string, out: number, inp: number, bias: boolean, std: number): ParamDecl[] {
-  const ps: ParamDecl[] = [{ name: `${name}.weight`, shape: [out, inp], init: normal(std), decay: true }];
+function linear(
+  name: string,
+  out: number,
+  inp: number,
+  bias: boolean,
+  std: number,
+  lrScale?: number,
+): ParamDecl[] {
+  const ps: ParamDecl[] = [
+    {
+      name: `${name}.weight`,
+      shape: [out, inp],
+      init: normal(std),
+      decay: true,
+      ...(lrScale !== undefined && lrScale !== 1 && { lrScale }),
+    },
+  ];
   if (bias) ps.push({ name: `${name}.bias`, shape: [out], init: ZEROS, decay: false });
   return ps;
 }
@@ -248,16 +276,17 @@ export function layerParams(spec: LayerSpec, init: InitStds): ParamDecl[] {
     case "transformer_block": {
       const h = spec.hidden;
       const ps: ParamDecl[] = [...normParams("norm1", spec.norm, h)];
-      ps.push(...linear("attn.qkv", qkvWidth(spec), h, spec.attentionBias, init.std));
-      ps.push(...linear("attn.out", h, h, spec.attentionBias, init.outputStd));
+      const lr = spec.lrScales;
+      ps.push(...linear("attn.qkv", qkvWidth(spec), h, spec.attentionBias, init.std, lr?.attention));
+      ps.push(...linear("attn.out", h, h, spec.attentionBias, init.outputStd, lr?.attention));
       if (spec.residual !== "parallel" || spec.untiedNorms) ps.push(...normParams("norm2", spec.norm, h));
       if (spec.activation === "swiglu") {
-        ps.push(...linear("mlp.gate", spec.ffn, h, spec.mlpBias, init.std));
-        ps.push(...linear("mlp.up", spec.ffn, h, spec.mlpBias, init.std));
+        ps.push(...linear("mlp.gate", spec.ffn, h, spec.mlpBias, init.std, lr?.ffnIn));
+        ps.push(...linear("mlp.up", spec.ffn, h, spec.mlpBias, init.std, lr?.ffnIn));
       } else {
-        ps.push(...linear("mlp.fc1", spec.ffn, h, spec.mlpBias, init.std));
+        ps.push(...linear("mlp.fc1", spec.ffn, h, spec.mlpBias, init.std, lr?.ffnIn));
       }
-      ps.push(...linear("mlp.fc2", h, spec.ffn, spec.mlpBias, init.outputStd));
+      ps.push(...linear("mlp.fc2", h, spec.ffn, spec.mlpBias, init.outputStd, lr?.ffnOut));
       return ps;
     }
     case "final_norm":

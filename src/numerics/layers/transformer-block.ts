@@ -79,6 +79,7 @@ function attnConfig(spec: TransformerBlockSpec, batch: Batch, ctx: StepContext):
     hidden: spec.hidden,
     heads: spec.heads,
     kvHeads: kvHeadsOf(spec),
+    ...(spec.scoreScale !== undefined && { scoreScale: spec.scoreScale }),
     causal: spec.causal,
     keyMask: spec.causal
       ? null

@@ -25,6 +25,8 @@ export interface AttentionConfig {
   readonly heads: number;
   /** Key/value heads G (dividing `heads`); absent: `heads`. */
   readonly kvHeads?: number;
+  /** Scale of the scores q.k; absent: 1 / sqrt(D). */
+  readonly scoreScale?: number;
   readonly causal: boolean;
   /** [B*T] 1 = real key, 0 = padding; null for none. */
   readonly keyMask: Float32Array | null;
@@ -144,8 +146,9 @@ export function attentionForward(qkv: Float32Array, cfg: AttentionConfig, out: F
   const v = take(b * t * h, false);
   splitHeads(qkv, cfg, q, k, v);
   const p = take(bn * t * t, false);
-  // scores = q k^T / sqrt(D)
-  sgemmBatched(false, true, t, t, d, 1 / Math.sqrt(d), q, 0, d, t * d, k, 0, d, t * d, 0, p, 0, t, t * t, bn);
+  // scores = q k^T / sqrt(D) (or the configured scale)
+  const scale = cfg.scoreScale ?? 1 / Math.sqrt(d);
+  sgemmBatched(false, true, t, t, d, scale, q, 0, d, t * d, k, 0, d, t * d, 0, p, 0, t, t * t, bn);
   maskedSoftmax(p, cfg);
   let pd = p;
   if (cfg.dropout > 0 && cfg.dropoutSite) {
@@ -266,8 +269,8 @@ export function attentionBackward(
     );
   }
   if (pd !== p && cfg.dropoutSite) dropoutApply(dp, b, n * t * t, cfg.dropout, cfg.dropoutSite);
-  // dS = P * (dP - rowsum(dP * P)) / sqrt(D)
-  const scale = 1 / Math.sqrt(d);
+  // dS = P * (dP - rowsum(dP * P)) * scale
+  const scale = cfg.scoreScale ?? 1 / Math.sqrt(d);
   softmaxBackwardRows(p, dp, bn * t, t, cfg.causal, scale);
   // dQ = dS K, dK = dS^T Q
   sgemmBatched(false, false, t, d, t, 1, dp, 0, t, t * t, k, 0, d, t * d, 0, dq, 0, d, t * d, bn);

@@ -16,6 +16,8 @@ export interface OptimParam {
   readonly name: string;
   readonly value: Tensor;
   readonly decay: boolean;
+  /** Multiplies the learning rate for this parameter, weight decay included (a parameter group's lr); 1. */
+  readonly lrScale?: number;
 }
 
 export type OptimizerKind = "SGD" | "Adam" | "AdamW";
@@ -95,7 +97,6 @@ export class Optimizer {
   /** One update of every parameter that has a gradient (parameters without one are left as they are). */
   step(params: readonly OptimParam[], grads: ReadonlyMap<string, Tensor>, o: StepOptions): void {
     const c = this.config;
-    const lr = o.lr;
     const gs = o.gradScale ?? 1;
     this.stepCount++;
     const t = this.stepCount;
@@ -112,6 +113,7 @@ export class Optimizer {
         );
       }
       const wd = p.decay ? c.weightDecay : 0;
+      const lr = o.lr * (p.lrScale ?? 1);
       const n = w.length;
       if (c.kind === "SGD") {
         const mom = c.momentum;
