@@ -14,6 +14,17 @@ import { layerCost } from "./flops.js";
 import type { CostContext } from "./flops.js";
 import type { ComputeDtype, LayerFlops, LayerIR, ModelFamily, ModelIR, ParamIR, TiedParam } from "./ir.js";
 
+/** muP's multipliers and per-group learning rates, and the blocks' initialisation it scales. */
+export interface MupSettings {
+  readonly embeddingsScale: number;
+  readonly logitsScale: number;
+  /** Scale of the attention scores (1 / sqrt(D) without muP). */
+  readonly scoreScale: number;
+  readonly lrScales: { readonly attention: number; readonly ffnIn: number; readonly ffnOut: number };
+  /** Initialisation of the blocks' weights (std) and residual-output projections (outputStd). */
+  readonly blockInit: InitStds;
+}
+
 /** A decoder-only language model: GPT-2, GPT-3, GPT-J and LLaMA differ only in these settings. */
 export interface DecoderLMConfig {
   readonly family: "gpt2" | "gpt3" | "gptj" | "llama";
@@ -42,6 +53,8 @@ export interface DecoderLMConfig {
   readonly residual: "pre" | "parallel";
   /** Parallel blocks with a norm for each branch (GPT-NeoX). */
   readonly untiedNorms?: boolean;
+  /** muP, as Model Zoo applies it (the frontends derive these from its keys); absent: standard. */
+  readonly mup?: MupSettings;
   readonly attentionBias: boolean;
   readonly mlpBias: boolean;
   /** Bias on the LM head (GPT-J). */
@@ -182,6 +195,7 @@ export function buildDecoderLM(c: DecoderLMConfig): ModelIR {
     ...(c.rotaryScaling && c.positionEmbedding === "rotary" && { rotaryScaling: c.rotaryScaling }),
     ...(c.kvHeads !== undefined && c.kvHeads !== c.heads && { kvHeads: c.kvHeads }),
     ...(c.untiedNorms && c.residual === "parallel" && { untiedNorms: true }),
+    ...(c.mup && { scoreScale: c.mup.scoreScale, lrScales: c.mup.lrScales }),
     dropout: c.dropout,
     attentionDropout: c.attentionDropout,
   };
@@ -198,13 +212,18 @@ export function buildDecoderLM(c: DecoderLMConfig): ModelIR {
         norm: null,
         normEps: c.normEps,
         dropout: c.embeddingDropout,
+        ...(c.mup && c.mup.embeddingsScale !== 1 && { scale: c.mup.embeddingsScale }),
       },
       init:
         c.embeddingInitStd === undefined
           ? undefined
           : { std: c.embeddingInitStd, outputStd: c.embeddingInitStd },
     },
-    ...Array.from({ length: c.layers }, (_, i) => ({ name: `block.${i}`, spec: block })),
+    ...Array.from({ length: c.layers }, (_, i) => ({
+      name: `block.${i}`,
+      spec: block,
+      ...(c.mup && { init: c.mup.blockInit }),
+    })),
     { name: "final_norm", spec: { kind: "final_norm", hidden: c.hidden, norm: c.norm, normEps: c.normEps } },
     {
       name: "lm_head",
@@ -216,6 +235,7 @@ export function buildDecoderLM(c: DecoderLMConfig): ModelIR {
         tied: c.tiedEmbeddings,
         lossScaling: c.lossScaling,
         lossWeight: c.lossWeight,
+        ...(c.mup && c.mup.logitsScale !== 1 && { logitsScale: c.mup.logitsScale }),
       },
       tied: c.tiedEmbeddings ? [{ local: "weight", owner: "embedding.wte" }] : [],
     },

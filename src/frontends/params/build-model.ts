@@ -3,10 +3,11 @@
 // cannot (heads dividing the hidden size, sequences longer than the learned positions, ...) and reports every
 // problem through the context rather than stopping at the first.
 import { BERT_DEFAULTS, DECODER_DEFAULTS, buildBert, buildDecoderLM, buildMlp } from "../../model/index.js";
-import type { ComputeDtype, DecoderLMConfig, ModelFamily, ModelIR } from "../../model/index.js";
+import type { ComputeDtype, DecoderLMConfig, ModelFamily, ModelIR, MupSettings } from "../../model/index.js";
 import type { Activation, LossScaling } from "../../numerics/layers/spec.js";
 import type { RotaryScaling } from "../../numerics/ops/rotary.js";
 import type { ParamsContext } from "./context.js";
+import { FEATURES } from "./keys.js";
 import type { ModelKeysKind } from "./keys.js";
 import type { PathKey } from "./layout.js";
 
@@ -26,6 +27,8 @@ export interface ModelInputs {
   readonly inputDisablesNsp: boolean;
   /** The input normalises the MLM loss by each batch's masked tokens (`dynamic_mlm_scale`, `scale_mlm_weights`). */
   readonly inputMlmPerMasked: boolean;
+  /** The optimizer's muP learning-rate multipliers (`adjust_learning_rate`) and where they are. */
+  readonly adjustLr?: { readonly path: readonly PathKey[]; readonly value: Readonly<Record<string, number>> };
   /** The vocabulary size the input's `vocab_file` gives (TensorFlow BERT reads the model's from it). */
   readonly vocabFromFile?: { value: number; path: readonly PathKey[] };
   /** Precision from outside the model section (new layout `precision`): overrides the model's keys. */
@@ -137,6 +140,102 @@ function vocabFromInput(ctx: ParamsContext, at: readonly PathKey[], inp: ModelIn
 function complete(ctx: ParamsContext, s: Partial<Sizes>): Sizes | undefined {
   const all = Object.values(s).every((v) => v !== undefined);
   return all && ctx.issues.length === 0 ? (s as Sizes) : undefined;
+}
+
+/**
+ * muP as Model Zoo applies it to its GPT-2/GPT-3 (and GPT-J) classes, from either generation's keys:
+ *   2.3+: mup_base_hidden_size hb and mup_base_filter_size fb give w = H / hb and wf = F / fb; the logits are
+ *         scaled by output_logits_alpha / w (scale_output_logits_by_d, the default; else / sqrt w); the
+ *         attention and MLP-input weights learn at lr / w, the MLP output at lr / wf; the blocks' initial std
+ *         is scaled by w^-1/2 (output projections also by (2L)^-1/2);
+ *   1.x:  output_logits_scale, and the optimizer's adjust_learning_rate {decoder_kernel: x} for every block
+ *         weight (decoder_attention, decoder_input_ffn, decoder_output_ffn name the groups one by one);
+ *   both: embeddings_scale multiplies the embeddings; scale_qk_dot_by_d divides the attention scores by D
+ *         instead of sqrt D, and attention_logits_alpha multiplies them.
+ * Undefined when the file uses none of it.
+ */
+function mupSettings(
+  ctx: ParamsContext,
+  at: readonly PathKey[],
+  inp: ModelInputs,
+  sizes: Partial<Sizes>,
+  defaultRange: number,
+  initStd: number,
+): MupSettings | undefined {
+  const k = (key: string) => [...at, key];
+  const n = (key: string) => ctx.num(k(key));
+  const hb = n("mup_base_hidden_size");
+  const fb = n("mup_base_filter_size");
+  const qkd = ctx.bool(k("scale_qk_dot_by_d")) === true;
+  const alpha = n("attention_logits_alpha") ?? 1;
+  const emb = n("embeddings_scale") ?? 1;
+  const legacyLogits = n("output_logits_scale");
+  const adjust = inp.adjustLr;
+  const any =
+    hb !== undefined ||
+    fb !== undefined ||
+    qkd ||
+    alpha !== 1 ||
+    emb !== 1 ||
+    legacyLogits !== undefined ||
+    adjust;
+  const { hidden: H, ffn: F, heads, layers: L } = sizes;
+  if (!any || H === undefined || F === undefined || heads === undefined || L === undefined) return undefined;
+  if ((hb === undefined) !== (fb === undefined))
+    ctx.issue(
+      k(hb === undefined ? "mup_base_hidden_size" : "mup_base_filter_size"),
+      "required key for muP is missing: Model Zoo's muP takes both mup_base_hidden_size and mup_base_filter_size",
+    );
+  if (hb !== undefined && legacyLogits !== undefined)
+    ctx.issue(
+      k("output_logits_scale"),
+      `${legacyLogits}: the 1.x output_logits_scale with the 2.3+ mup_base_hidden_size, which Model Zoo refuses; ` +
+        "give output_logits_alpha",
+    );
+  const w = hb !== undefined ? H / hb : 1;
+  const wf = fb !== undefined ? F / fb : 1;
+  const byD = ctx.bool(k("scale_output_logits_by_d")) ?? true;
+  const logitsScale =
+    hb !== undefined ? (n("output_logits_alpha") ?? 1) / (byD ? w : Math.sqrt(w)) : (legacyLogits ?? 1);
+  const D = H / heads;
+  const lr = { attention: 1 / w, ffnIn: 1 / w, ffnOut: 1 / wf };
+  if (adjust) {
+    const groups: Record<string, (keyof typeof lr)[]> = {
+      decoder_kernel: ["attention", "ffnIn", "ffnOut"],
+      decoder_attention: ["attention"],
+      decoder_input_ffn: ["ffnIn"],
+      decoder_output_ffn: ["ffnOut"],
+    };
+    for (const [group, x] of Object.entries(adjust.value)) {
+      const targets = groups[group];
+      if (!targets) {
+        ctx.issue(
+          [...adjust.path, group],
+          `${x}: ${FEATURES.mupGroups} is not implemented in wsc; wsc scales ${Object.keys(groups).join(", ")}`,
+        );
+        continue;
+      }
+      for (const t of targets) lr[t] *= x;
+    }
+  }
+  const std = initStd ?? defaultRange;
+  const outStd = initializerStd(ctx, k("output_layer_initializer")) ?? std;
+  const blockInit =
+    hb !== undefined
+      ? { std: std / Math.sqrt(w), outputStd: outStd / Math.sqrt(w) / Math.sqrt(2 * L) }
+      : { std, outputStd: initializerStd(ctx, k("output_layer_initializer")) ?? std / Math.sqrt(2 * L) };
+  if (hb !== undefined && fb !== undefined && wf !== w)
+    ctx.warnings.push(
+      `${ctx.where(k("mup_base_filter_size"))}: wsc initialises the MLP output projection as the attention ` +
+        `output (std x w^-1/2 x (2L)^-1/2, w = ${w}), not by the filter multiplier ${wf}`,
+    );
+  return {
+    embeddingsScale: emb,
+    logitsScale,
+    scoreScale: alpha / (qkd ? D : Math.sqrt(D)),
+    lrScales: lr,
+    blockInit,
+  };
 }
 
 /**
@@ -335,6 +434,7 @@ const buildDecoder: Builder = (ctx, at, family, inp) => {
   const initializerRange = std("initializer") ?? ctx.num(k("initializer_range")) ?? base.initializerRange;
   const kvHeads = kvHeadsOf(ctx, at, heads);
   const untied = ctx.bool(k("use_untied_layer_norm")) === true;
+  const mup = mupSettings(ctx, at, inp, sizes, base.initializerRange, initializerRange);
   if (untied && base.residual !== "parallel")
     ctx.warnings.push(
       `${ctx.where(k("use_untied_layer_norm"))} has no effect: ${fam}'s blocks already have a norm per sublayer`,
@@ -346,6 +446,7 @@ const buildDecoder: Builder = (ctx, at, family, inp) => {
   return buildDecoderLM({
     ...(kvHeads !== undefined && { kvHeads }),
     ...(untied && { untiedNorms: true }),
+    ...(mup && { mup }),
     ...(rotaryScaling && { rotaryScaling }),
     ...base,
     ...ok,
@@ -401,6 +502,11 @@ const buildBertModel: Builder = (ctx, at, _family, inp) => {
     );
   }
   const mlmScaling = ctx.str(k("mlm_loss_scaling"));
+  if (inp.adjustLr)
+    ctx.issue(
+      inp.adjustLr.path,
+      `${JSON.stringify(inp.adjustLr.value)}: ${FEATURES.bertMup} is not implemented in wsc`,
+    );
   if (sizes.vocabSize === undefined && ctx.get(k("vocab_size")) === undefined)
     ctx.issue(
       k("vocab_size"),

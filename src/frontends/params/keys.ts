@@ -85,6 +85,10 @@ export const initializerSchema = z
 /** The Model Zoo features wsc does not build, by the names refusals give them (docs/configs.md counts them). */
 export const FEATURES = {
   mup: "muP (keys mup_base_*, *_logits_alpha, embeddings_scale, output_logits_scale, scale_qk_dot_by_d, adjust_learning_rate)",
+  bertMup:
+    "muP for BERT (mup_base_*, embeddings_scale, scale_qk_dot_by_d, adjust_learning_rate in a BERT config)",
+  mupGroups:
+    "custom muP learning-rate groups (lr_adjustment_groups, adjust_learning_rate groups other than decoder_*)",
   gqa: "grouped-query and multi-query attention (extra_attention_params.num_kv_groups, attention_module)",
   ropeScaling: "RoPE position scaling (pos_scaling_factor, pos_scaling_type, pos_scaling_extra_args)",
   ropeScalingOther: "RoPE scaling of types yarn and longrope (pos_scaling_type)",
@@ -229,14 +233,14 @@ const COMMON_UNSUPPORTED: Record<string, Unsupported> = {
 
 /** muP keys: every family Model Zoo gives muP to carries them the same way. */
 const MUP_KEYS: Record<string, Unsupported> = {
-  mup_base_hidden_size: { feature: FEATURES.mup, off: isNull },
-  mup_base_filter_size: { feature: FEATURES.mup, off: isNull },
-  output_logits_alpha: { feature: FEATURES.mup, off: isNull },
-  attention_logits_alpha: { feature: FEATURES.mup, off: isNull },
-  embeddings_scale: { feature: FEATURES.mup, off: (v) => isNull(v) || v === 1 },
-  output_logits_scale: { feature: FEATURES.mup, off: isNull },
-  scale_qk_dot_by_d: { feature: FEATURES.mup, off: isFalse },
-  scale_output_logits_by_d: { feature: FEATURES.mup, off: isFalse },
+  mup_base_hidden_size: { feature: FEATURES.bertMup, off: isNull },
+  mup_base_filter_size: { feature: FEATURES.bertMup, off: isNull },
+  output_logits_alpha: { feature: FEATURES.bertMup, off: isNull },
+  attention_logits_alpha: { feature: FEATURES.bertMup, off: (v) => isNull(v) || v === 1 },
+  embeddings_scale: { feature: FEATURES.bertMup, off: (v) => isNull(v) || v === 1 },
+  output_logits_scale: { feature: FEATURES.bertMup, off: isNull },
+  scale_qk_dot_by_d: { feature: FEATURES.bertMup, off: isFalse },
+  scale_output_logits_by_d: { feature: FEATURES.bertMup, off: () => true },
 };
 
 const PRECISION_KEYS = {
@@ -272,6 +276,19 @@ const DECODER_MODEL: SectionKeys = {
     rotary_dim: int(2, 1_000_000, "rotated dimensions per head").optional(),
     rope_theta: num(1, 1e12, "rotary base").optional(),
     use_untied_layer_norm: bool("parallel blocks with a norm for each branch (GPT-NeoX)").optional(),
+    // muP (docs/configs.md): 2.3+ base sizes and multipliers, 1.x scales
+    mup_base_hidden_size: num(1, 1e9, "muP base width").optional(),
+    mup_base_filter_size: num(1, 1e9, "muP base feed-forward width").optional(),
+    output_logits_alpha: num(0, 1e6, "muP output logits multiplier").nullable().optional(),
+    attention_logits_alpha: num(0, 1e6, "attention logits multiplier").nullable().optional(),
+    embeddings_scale: num(0, 1e6, "muP embeddings multiplier").nullable().optional(),
+    output_logits_scale: num(0, 1e6, "logits multiplier (1.x muP)").nullable().optional(),
+    scale_qk_dot_by_d: bool("attention scores over the head size instead of its square root (muP)")
+      .nullable()
+      .optional(),
+    scale_output_logits_by_d: bool("muP logits over the width multiplier (else its square root)")
+      .nullable()
+      .optional(),
     attention_module: z
       .enum(["aiayn_attention", "multiquery_attention"])
       .describe("attention: multi-head (aiayn_attention) or grouped-query / multi-query")
@@ -336,7 +353,6 @@ const DECODER_MODEL: SectionKeys = {
     fixed_sparse_attention: { feature: FEATURES.sparseAttention, off: isNull },
     embedding_layer_norm: { feature: FEATURES.embeddingNorm, off: isFalse },
     alibi_trainable_slopes: { feature: FEATURES.alibi, off: isFalse },
-    ...MUP_KEYS,
     num_experts: { feature: FEATURES.moe, off: (v) => isNull(v) || v === 1 },
     moe: { feature: FEATURES.moe, off: isNull },
     sliding_window_length: { feature: FEATURES.slidingWindow, off: isNull },
@@ -603,6 +619,12 @@ export const INPUT_KEYS: SectionKeys = {
 
 // ---------------------------------------------------------------- optimizer (old layout)
 
+/** muP's learning-rate multipliers by group (1.x files give decoder_kernel; Model Zoo's groups by name). */
+const ADJUST_LR = z
+  .record(z.string(), num(0, 1e6, "learning-rate multiplier"))
+  .describe("learning-rate multipliers by group {decoder_kernel: x, ...}")
+  .optional();
+
 /**
  * Keys of Model Zoo's schedulers that wsc does not build (StepLR's gamma, CyclicLR's base_lr, ...): accepted
  * so a file naming such a scheduler is refused by the scheduler's name; on a built one they have no effect.
@@ -703,6 +725,7 @@ export const OLD_OPTIMIZER_KEYS: SectionKeys = {
     use_nesterov: bool("Nesterov momentum (TensorFlow's name)").optional(),
     max_gradient_norm: num(0, 1e12, "global gradient-norm clip").optional(),
     disable_lr_steps_reset: bool("schedule segments see the global step instead of their own").optional(),
+    adjust_learning_rate: ADJUST_LR,
     ...lossScaleKeys,
   },
   ignored: {
@@ -746,7 +769,6 @@ export const OLD_OPTIMIZER_KEYS: SectionKeys = {
   unsupported: {
     max_gradient_value: { feature: FEATURES.clipByValue, off: isNull },
     dampening: { feature: FEATURES.sgdDampening, off: (v) => isNull(v) || v === 0 },
-    adjust_learning_rate: { feature: FEATURES.mup, off: isNull },
     optimizer_type: {
       feature: (v) => `the ${String(v)} optimizer`,
       off: (v) =>
@@ -926,13 +948,13 @@ export const NEW_OPTIMIZER_KEYS: SectionKeys = {
     correct_bias: bool("Adam bias correction").optional(),
     momentum: num(0, 1, "SGD momentum").optional(),
     nesterov: bool("Nesterov momentum").optional(),
+    adjust_learning_rate: ADJUST_LR,
   },
   ignored: {},
   unsupported: {
     amsgrad: { feature: FEATURES.amsgrad, off: isFalse },
     dampening: { feature: FEATURES.sgdDampening, off: (v) => isNull(v) || v === 0 },
     maximize: { feature: FEATURES.maximize, off: isFalse },
-    adjust_learning_rate: { feature: FEATURES.mup, off: isNull },
     params: { feature: FEATURES.paramGroups, off: isEmpty },
   },
 };

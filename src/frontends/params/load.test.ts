@@ -299,10 +299,7 @@ describe("features wsc does not build are refused by name; the advice never chan
       /3 key\/value groups do not divide num_heads 4/,
     );
   });
-  it("muP, other RoPE scalings, sparsity and BERT fine-tuning each name their feature", () => {
-    expect(issuesOf(GPT(["mup_base_hidden_size: 256"], ADAM))[0].message).toMatch(
-      /^256: muP \(keys mup_base_\*/,
-    );
+  it("other RoPE scalings, sparsity and BERT fine-tuning each name their feature", () => {
     const rope = ["position_embedding_type: rotary", "pos_scaling_factor: 8.0"];
     expect(issuesOf(GPT([...rope, "pos_scaling_type: yarn"], ADAM))[0].message).toMatch(
       /RoPE scaling of types yarn and longrope \(pos_scaling_type\) is not implemented in wsc/,
@@ -393,5 +390,59 @@ describe("Model Zoo's defaults for what a file leaves out", () => {
     const p = parseParams("f.yaml", text, { model: "gptj" });
     const block = p.model.layers.find((l) => l.kind === "transformer_block")!.spec as { rotaryDim: number };
     expect(block.rotaryDim).toBe(4); // head size 64 / 4 = 16, a quarter of it
+  });
+});
+
+describe("muP as Model Zoo applies it", () => {
+  const spec = (text: string) => {
+    const p = parseParams("f.yaml", text);
+    const block = p.model.layers.find((l) => l.kind === "transformer_block")!;
+    return {
+      emb: p.model.layers[0].spec as { scale?: number },
+      block: block.spec as { scoreScale?: number; lrScales?: Record<string, number> },
+      head: p.model.layers.at(-1)!.spec as { logitsScale?: number },
+      params: block.params,
+    };
+  };
+  it("2.3+: base sizes give the logits, learning-rate and initialisation multipliers", () => {
+    // hidden 64 over a base of 16: w = 4; filter 256 over 128: wf = 2; head size 16
+    const mup = [
+      "mup_base_hidden_size: 16",
+      "mup_base_filter_size: 128",
+      "output_logits_alpha: 2.0",
+      "embeddings_scale: 10.0",
+      "scale_qk_dot_by_d: True",
+      "attention_logits_alpha: 4.0",
+    ];
+    const m = spec(GPT(mup, ADAM));
+    expect(m.emb.scale).toBe(10);
+    expect(m.head.logitsScale).toBe(2 / 4);
+    expect(m.block.scoreScale).toBe(4 / 16);
+    expect(m.block.lrScales).toEqual({ attention: 1 / 4, ffnIn: 1 / 4, ffnOut: 1 / 2 });
+    const qkv = m.params.find((p) => p.name === "attn.qkv.weight")!;
+    const fc2 = m.params.find((p) => p.name === "mlp.fc2.weight")!;
+    expect(qkv.lrScale).toBe(0.25);
+    expect(fc2.lrScale).toBe(0.5);
+    // initializer_range 0.02 x w^-1/2; outputs also x (2 L)^-1/2, L = 2
+    expect(qkv.init).toEqual({ kind: "normal", std: 0.02 / 2 });
+    expect(fc2.init).toEqual({ kind: "normal", std: 0.02 / 2 / 2 });
+    const bySqrt = spec(GPT([...mup, "scale_output_logits_by_d: False"], ADAM));
+    expect(bySqrt.head.logitsScale ?? 1).toBe(2 / Math.sqrt(4));
+  });
+  it("1.x: output_logits_scale and the optimizer's adjust_learning_rate {decoder_kernel}", () => {
+    const opt = [...ADAM, "  adjust_learning_rate:", "    decoder_kernel: 0.25"];
+    const m = spec(
+      GPT(["output_logits_scale: 0.25", "embeddings_scale: 10", "scale_qk_dot_by_d: True"], opt),
+    );
+    expect(m.head.logitsScale).toBe(0.25);
+    expect(m.block.scoreScale).toBe(1 / 16);
+    expect(m.block.lrScales).toEqual({ attention: 0.25, ffnIn: 0.25, ffnOut: 0.25 });
+    const bad = issuesOf(
+      GPT(["mup_base_hidden_size: 16"], [...ADAM, "  adjust_learning_rate:", "    embedding: 2"]),
+    );
+    expect(bad.map((i) => i.message)).toEqual([
+      expect.stringMatching(/^required key for muP is missing: Model Zoo's muP takes both/),
+      expect.stringMatching(/^2: custom muP learning-rate groups .* is not implemented in wsc/),
+    ]);
   });
 });

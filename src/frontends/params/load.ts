@@ -206,6 +206,7 @@ function modelInputs(
       (p) => ctx.bool([...p, "dynamic_mlm_scale"]) === true || ctx.bool([...p, "scale_mlm_weights"]) === true,
     ),
     vocabFromFile: vocabFileSize(ctx, seqSources),
+    adjustLr: adjustLearningRate(ctx, layout),
     precisionEnabled: layout === "new" ? ctx.bool([...prec, "enabled"]) : undefined,
     // the 2.3+ precision section's fp16_type defaults to bfloat16 (Model Zoo's MixedPrecision config)
     fp16Type:
@@ -228,6 +229,20 @@ export const MODEL_ZOO_VOCAB_SIZES: Readonly<Record<string, number>> = {
   "uncased_pubmed_abstracts_only_vocab.txt": 28895,
   "wikitext-103_50k_clean.txt": 50000,
 };
+
+/** The optimizer's adjust_learning_rate (old layout `optimizer`, or the 2.3+ optimizer class's section). */
+function adjustLearningRate(ctx: ParamsContext, layout: Layout) {
+  let path: PathKey[] = ["optimizer", "adjust_learning_rate"];
+  if (layout === "new") {
+    const opt = ctx.get(["trainer", "init", "optimizer"]);
+    const cls = isMapping(opt) ? Object.keys(opt)[0] : undefined;
+    if (cls === undefined) return undefined;
+    path = ["trainer", "init", "optimizer", cls, "adjust_learning_rate"];
+  }
+  const v = ctx.get(path);
+  if (!isMapping(v) || !Object.values(v).every((x) => typeof x === "number")) return undefined;
+  return { path, value: v as Record<string, number> };
+}
 
 /** The size of the first input section's vocab_file when it is one Model Zoo ships. */
 function vocabFileSize(ctx: ParamsContext, sources: readonly PathKey[][]) {
