@@ -1,5 +1,6 @@
 // Benchmark of the compiler and performance model: compile (all passes) and estimate for the calibration
-// models and GPT-3 175B (hidden 12288, 96 layers, 96 heads, seq 2048), each in a fresh process so every run
+// models, Llama-3-70B (grouped-query attention) and GPT-3 175B (hidden 12288, 96 layers, 96 heads, seq 2048),
+// each in a fresh process so every run
 // is cold (no cost memo), repeated; prints the medians and, last, one JSON line with the figures.
 //   npm run bench:compiler            (5 runs per case)
 //   npm run bench:compiler -- --runs 9
@@ -16,8 +17,25 @@ import {
   llama7b,
   perfTimeModel,
 } from "../src/perf/index.js";
+import { DECODER_DEFAULTS, buildDecoderLM } from "../src/model/index.js";
 import type { ModelIR } from "../src/model/index.js";
 import { machine, machineLine, median } from "./machine.js";
+
+/** Llama-3-70B as Model Zoo's params_llama3_70b.yaml gives it (70,553,706,496 parameters). */
+function llama3_70b(): ModelIR {
+  return buildDecoderLM({
+    ...DECODER_DEFAULTS.llama,
+    vocabSize: 128256,
+    hidden: 8192,
+    layers: 80,
+    heads: 64,
+    kvHeads: 8,
+    ffn: 28672,
+    maxPositions: 8192,
+    seqLen: 8192,
+    rotaryBase: 500000,
+  });
+}
 
 interface Case {
   name: string;
@@ -32,6 +50,12 @@ const CASES: Record<string, Case> = {
   "gpt3-175b-1x": { name: "GPT-3 175B, batch 96, 1 x CS-2", model: gpt3175b, batch: 96, systems: 1 },
   "gptj-6b-2x": { name: "GPT-J 6B, batch 120, 2 x CS-2", model: () => gptj6b(), batch: 120, systems: 2 },
   "llama-7b-1x": { name: "LLaMA-7B, batch 120, 1 x CS-2", model: llama7b, batch: 120, systems: 1 },
+  "llama3-70b-4x": {
+    name: "Llama-3-70B (grouped-query, 8 key/value heads), 8192 tokens, batch 64, 4 x CS-2",
+    model: llama3_70b,
+    batch: 64,
+    systems: 4,
+  },
   "bert-large-1x": {
     name: "BERT-Large, batch 1024, 1 x CS-2 (both modes planned)",
     model: bertLargeMsl128,
