@@ -59,7 +59,7 @@ export interface CorpusFile {
  */
 export function classifyPath(path: string): { family: string; framework: "pytorch" | "tf" } | null {
   if (!/\.ya?ml$/.test(path) || !/\/configs\//.test(path)) return null;
-  const families = ["gpt2", "gpt3", "gptj", "llama", "bert"];
+  const families = ["gpt2", "gpt3", "gptj", "llama", "mistral", "bert"];
   let m = /^modelzoo\/transformers\/(pytorch|tf)\/([a-z0-9_]+)\//.exec(path);
   if (m && families.includes(m[2]!)) return { family: m[2]!, framework: m[1] as "pytorch" | "tf" };
   m = /^modelzoo\/fc_mnist\/(pytorch|tf)\/configs\//.exec(path);
@@ -184,6 +184,14 @@ export const PUBLISHED: Readonly<Record<string, { count: number; source: string 
     source: "LLaMA-33B; Model Zoo's file has filter_size 17888 (published 17920)",
   },
   "llama/params_code_llama_7b.yaml": { count: 6_738_546_688, source: "Code Llama 7B (vocabulary 32016)" },
+  "mistral/params_mistral_7B.yaml": {
+    count: 7_241_732_096,
+    source: "Mistral 7B (mistralai/Mistral-7B-v0.1)",
+  },
+  "mistral/params_mistral_7B_msl128k.yaml": {
+    count: 7_241_732_096,
+    source: "Mistral 7B (mistralai/Mistral-7B-v0.1)",
+  },
   "llama/params_llama2_70b.yaml": {
     count: 68_976_648_192,
     source: "Llama 2 70B (meta-llama/Llama-2-70b-hf)",
@@ -416,7 +424,8 @@ export function summarise(
   let published = 0;
   for (const f of files) {
     const o = byHash.get(f.hash)!;
-    if (o.verdict !== "loads" || checked.has(f.hash)) continue;
+    // every file that loaded, compiled or not
+    if (o.parameters === undefined || checked.has(f.hash)) continue;
     checked.add(f.hash);
     const ref = counts?.get(f.hash);
     if (counts && ref === undefined) countProblems.push(`${f.release}:${f.path}: no independent count`);
@@ -492,7 +501,7 @@ async function cli() {
       );
   }
   console.log(
-    `\nparameter counts: ${s.countsChecked} loaded files` +
+    `\nparameter counts: ${s.countsChecked} files that load (compiled or not)` +
       (counts ? " checked against PyTorch's count of the same file" : " (no --counts file: not checked)") +
       `, ${s.published} against a published figure; ${s.countProblems.length} problems`,
   );

@@ -53,6 +53,8 @@ export interface DecoderLMConfig {
   readonly residual: "pre" | "parallel";
   /** Parallel blocks with a norm for each branch (GPT-NeoX). */
   readonly untiedNorms?: boolean;
+  /** Sliding-window attention (Mistral's attention_sliding_window_length); absent: full causal. */
+  readonly slidingWindow?: number;
   /** muP, as Model Zoo applies it (the frontends derive these from its keys); absent: standard. */
   readonly mup?: MupSettings;
   readonly attentionBias: boolean;
@@ -195,6 +197,7 @@ export function buildDecoderLM(c: DecoderLMConfig): ModelIR {
     ...(c.rotaryScaling && c.positionEmbedding === "rotary" && { rotaryScaling: c.rotaryScaling }),
     ...(c.kvHeads !== undefined && c.kvHeads !== c.heads && { kvHeads: c.kvHeads }),
     ...(c.untiedNorms && c.residual === "parallel" && { untiedNorms: true }),
+    ...(c.slidingWindow !== undefined && { slidingWindow: c.slidingWindow }),
     ...(c.mup && { scoreScale: c.mup.scoreScale, lrScales: c.mup.lrScales }),
     dropout: c.dropout,
     attentionDropout: c.attentionDropout,

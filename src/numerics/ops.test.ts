@@ -52,6 +52,7 @@ function attentionCase(name: string): OpCase {
     kvHeads?: number;
     rotaryScaling?: RotaryScaling | null;
     keyMask?: boolean;
+    window?: number | null;
   };
   const cfg: AttentionConfig = {
     batch: c.B,
@@ -59,6 +60,7 @@ function attentionCase(name: string): OpCase {
     hidden: c.H,
     heads: c.N,
     kvHeads: c.kvHeads,
+    ...(c.window ? { window: c.window } : {}),
     causal: c.causal,
     keyMask: name === "attn_padding" || c.keyMask ? f32("attn_padding.key_mask") : null,
     rotary:
@@ -189,6 +191,7 @@ const CASES: Record<string, OpCase> = {
   attn_gqa_padding: attentionCase("attn_gqa_padding"),
   attn_rope_llama3: attentionCase("attn_rope_llama3"),
   attn_rope_linear: attentionCase("attn_rope_linear"),
+  attn_sliding_window: attentionCase("attn_sliding_window"),
 };
 
 function inputsOf(name: string): Float32Array[] {

@@ -434,6 +434,7 @@ const buildDecoder: Builder = (ctx, at, family, inp) => {
   const initializerRange = std("initializer") ?? ctx.num(k("initializer_range")) ?? base.initializerRange;
   const kvHeads = kvHeadsOf(ctx, at, heads);
   const untied = ctx.bool(k("use_untied_layer_norm")) === true;
+  const window = ctx.num(k("attention_sliding_window_length"));
   const mup = mupSettings(ctx, at, inp, sizes, base.initializerRange, initializerRange);
   if (untied && base.residual !== "parallel")
     ctx.warnings.push(
@@ -446,6 +447,7 @@ const buildDecoder: Builder = (ctx, at, family, inp) => {
   return buildDecoderLM({
     ...(kvHeads !== undefined && { kvHeads }),
     ...(untied && { untiedNorms: true }),
+    ...(window !== undefined && { slidingWindow: window }),
     ...(mup && { mup }),
     ...(rotaryScaling && { rotaryScaling }),
     ...base,

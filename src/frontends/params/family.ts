@@ -15,6 +15,8 @@ export const FAMILY_NAMES: Readonly<Record<string, ModelFamily>> = {
   gpt3: "gpt3",
   gptj: "gptj",
   llama: "llama",
+  // Mistral is LLaMA's architecture with grouped-query and sliding-window attention, as Model Zoo builds it
+  mistral: "llama",
   bert: "bert",
   fc_mnist: "mlp",
   mnist: "mlp",
@@ -27,7 +29,6 @@ const KNOWN_UNBUILT: Readonly<Record<string, string>> = {
   gptneox: "the GPT-NeoX family",
   falcon: "the Falcon family",
   bloom: "the BLOOM family",
-  mistral: "the Mistral family",
   mixtral: "the Mixtral family",
   btlm: "the BTLM family",
   jais: "the JAIS family",

@@ -92,7 +92,8 @@ export const FEATURES = {
   gqa: "grouped-query and multi-query attention (extra_attention_params.num_kv_groups, attention_module)",
   ropeScaling: "RoPE position scaling (pos_scaling_factor, pos_scaling_type, pos_scaling_extra_args)",
   ropeScalingOther: "RoPE scaling of types yarn and longrope (pos_scaling_type)",
-  slidingWindow: "sliding-window attention and attention sinks",
+  slidingWindow:
+    "attention sinks and alternating sliding windows (attention_sink_tokens, sliding_window_every_other_decoder_layer)",
   sparsity: "weight sparsity (section sparsity)",
   moe: "mixture of experts (num_experts, moe)",
   alibi: "ALiBi position biases",
@@ -276,6 +277,9 @@ const DECODER_MODEL: SectionKeys = {
     rotary_dim: int(2, 1_000_000, "rotated dimensions per head").optional(),
     rope_theta: num(1, 1e12, "rotary base").optional(),
     use_untied_layer_norm: bool("parallel blocks with a norm for each branch (GPT-NeoX)").optional(),
+    attention_sliding_window_length: int(1, 100_000_000, "sliding-window attention: keys per query")
+      .nullable()
+      .optional(),
     // muP (docs/configs.md): 2.3+ base sizes and multipliers, 1.x scales
     mup_base_hidden_size: num(1, 1e9, "muP base width").optional(),
     mup_base_filter_size: num(1, 1e9, "muP base feed-forward width").optional(),
@@ -355,8 +359,6 @@ const DECODER_MODEL: SectionKeys = {
     alibi_trainable_slopes: { feature: FEATURES.alibi, off: isFalse },
     num_experts: { feature: FEATURES.moe, off: (v) => isNull(v) || v === 1 },
     moe: { feature: FEATURES.moe, off: isNull },
-    sliding_window_length: { feature: FEATURES.slidingWindow, off: isNull },
-    attention_sliding_window_length: { feature: FEATURES.slidingWindow, off: isNull },
     attention_sink_tokens: { feature: FEATURES.slidingWindow, off: (v) => isNull(v) || v === 0 },
     ...COMMON_UNSUPPORTED,
     pos_scaling_type: {

@@ -80,6 +80,7 @@ function attnConfig(spec: TransformerBlockSpec, batch: Batch, ctx: StepContext):
     heads: spec.heads,
     kvHeads: kvHeadsOf(spec),
     ...(spec.scoreScale !== undefined && { scoreScale: spec.scoreScale }),
+    ...(spec.slidingWindow !== undefined && { window: spec.slidingWindow }),
     causal: spec.causal,
     keyMask: spec.causal
       ? null

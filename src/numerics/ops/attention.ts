@@ -27,6 +27,8 @@ export interface AttentionConfig {
   readonly kvHeads?: number;
   /** Scale of the scores q.k; absent: 1 / sqrt(D). */
   readonly scoreScale?: number;
+  /** Sliding window (causal only): query i attends keys j with i - j < window; absent: all j <= i. */
+  readonly window?: number;
   readonly causal: boolean;
   /** [B*T] 1 = real key, 0 = padding; null for none. */
   readonly keyMask: Float32Array | null;
@@ -99,7 +101,8 @@ function splitHeads(
 /** Masked softmax of scaled scores, in place on s [B, N, T, T]. */
 function maskedSoftmax(s: Float32Array, cfg: AttentionConfig): void {
   const { b, t, n } = dims(cfg);
-  const nk = nativeKernels();
+  const win = cfg.causal && cfg.window !== undefined && cfg.window < t ? cfg.window : 0;
+  const nk = win ? null : nativeKernels();
   if (nk) return nk.attnSoftmax(s, b, n, t, cfg.causal, cfg.keyMask);
   const km = cfg.keyMask;
   for (let bi = 0; bi < b; bi++) {
@@ -107,8 +110,11 @@ function maskedSoftmax(s: Float32Array, cfg: AttentionConfig): void {
       for (let i = 0; i < t; i++) {
         const o = ((bi * n + hi) * t + i) * t;
         const end = cfg.causal ? i + 1 : t;
+        // keys before the window get probability 0, as masked keys do
+        const start = win ? Math.max(0, i - win + 1) : 0;
+        if (start > 0) s.fill(0, o, o + start);
         let mx = -Infinity;
-        for (let j = 0; j < end; j++) {
+        for (let j = start; j < end; j++) {
           if (km && km[bi * t + j] === 0) continue;
           if (s[o + j] > mx) mx = s[o + j];
         }
@@ -117,7 +123,7 @@ function maskedSoftmax(s: Float32Array, cfg: AttentionConfig): void {
           continue;
         }
         let sum = 0;
-        for (let j = 0; j < end; j++) {
+        for (let j = start; j < end; j++) {
           if (km && km[bi * t + j] === 0) {
             s[o + j] = 0;
             continue;
@@ -127,7 +133,7 @@ function maskedSoftmax(s: Float32Array, cfg: AttentionConfig): void {
           sum += e;
         }
         const inv = 1 / sum;
-        for (let j = 0; j < end; j++) s[o + j] *= inv;
+        for (let j = start; j < end; j++) s[o + j] *= inv;
         for (let j = end; j < t; j++) s[o + j] = 0;
       }
     }
