@@ -17,6 +17,10 @@ export const FAMILY_NAMES: Readonly<Record<string, ModelFamily>> = {
   llama: "llama",
   // Mistral is LLaMA's architecture with grouped-query and sliding-window attention, as Model Zoo builds it
   mistral: "llama",
+  // Model Zoo's StarCoder and SantaCoder configs subclass its GPT-2 config, Falcon's its GPT-J config
+  starcoder: "gpt2",
+  santacoder: "gpt2",
+  falcon: "gptj",
   bert: "bert",
   fc_mnist: "mlp",
   mnist: "mlp",
@@ -27,13 +31,10 @@ export const FAMILY_NAMES: Readonly<Record<string, ModelFamily>> = {
 const KNOWN_UNBUILT: Readonly<Record<string, string>> = {
   gpt_neox: "the GPT-NeoX family",
   gptneox: "the GPT-NeoX family",
-  falcon: "the Falcon family",
   bloom: "the BLOOM family",
   mixtral: "the Mixtral family",
   btlm: "the BTLM family",
   jais: "the JAIS family",
-  starcoder: "the StarCoder family",
-  santacoder: "the SantaCoder family",
   mpt: "the MPT family",
   t5: "the T5 family",
   transformer: "the encoder-decoder transformer",

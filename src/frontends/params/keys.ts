@@ -383,6 +383,7 @@ const DECODER_MODEL: SectionKeys = {
     num_extra_input_vocab_tokens: { feature: FEATURES.extraVocab, off: isZero },
     position_embedding_offset: { feature: FEATURES.positionOffset, off: isZero },
     scale_qk_dot_by_layer_idx: { feature: FEATURES.layerScaledAttention, off: isFalse },
+    scale_by_layer_index: { feature: FEATURES.layerScaledAttention, off: isFalse },
     sliding_window_every_other_decoder_layer: { feature: FEATURES.slidingWindow, off: isFalse },
     use_sink_token: { feature: FEATURES.slidingWindow, off: isFalse },
     use_biasless_norm: { feature: FEATURES.biaslessNorm, off: isFalse },
