@@ -59,7 +59,21 @@ export interface CorpusFile {
  */
 export function classifyPath(path: string): { family: string; framework: "pytorch" | "tf" } | null {
   if (!/\.ya?ml$/.test(path) || !/\/configs\//.test(path)) return null;
-  const families = ["gpt2", "gpt3", "gptj", "llama", "mistral", "starcoder", "santacoder", "falcon", "bert"];
+  const families = [
+    "gpt2",
+    "gpt3",
+    "gptj",
+    "llama",
+    "mistral",
+    "starcoder",
+    "santacoder",
+    "falcon",
+    "bloom",
+    "mpt",
+    "jais",
+    "btlm",
+    "bert",
+  ];
   let m = /^modelzoo\/transformers\/(pytorch|tf)\/([a-z0-9_]+)\//.exec(path);
   if (m && families.includes(m[2]!)) return { family: m[2]!, framework: m[1] as "pytorch" | "tf" };
   m = /^modelzoo\/fc_mnist\/(pytorch|tf)\/configs\//.exec(path);
@@ -189,6 +203,7 @@ export const PUBLISHED: Readonly<Record<string, { count: number; source: string 
     source: "Mistral 7B (mistralai/Mistral-7B-v0.1)",
   },
   "falcon/params_falcon_7b.yaml": { count: 6_921_720_704, source: "Falcon-7B (tiiuae/falcon-7b)" },
+  "bloom/params_bloom_7b.yaml": { count: 7_069_016_064, source: "BLOOM 7B1 (bigscience/bloom-7b1)" },
   "falcon/params_falcon_40b.yaml": { count: 41_303_293_952, source: "Falcon-40B (tiiuae/falcon-40b)" },
   "santacoder/params_santacoder_1b.yaml": { count: 1_124_886_528, source: "SantaCoder (bigcode/santacoder)" },
   "mistral/params_mistral_7B_msl128k.yaml": {

@@ -37,7 +37,12 @@ export interface DecoderLMConfig {
   readonly maxPositions: number;
   /** Tokens per sample in training (max_sequence_length); at most maxPositions with learned positions. */
   readonly seqLen: number;
-  readonly positionEmbedding: "learned" | "rotary";
+  /** Learned table, rotary, or ALiBi biases in the attention (no table). */
+  readonly positionEmbedding: "learned" | "rotary" | "alibi";
+  /** A norm after the embeddings (BLOOM's embedding_layer_norm), of the model's norm type. */
+  readonly embeddingNorm?: boolean;
+  /** ALiBi's slopes are divided by this (Model Zoo's pos_scaling_factor with alibi); 1. */
+  readonly alibiScale?: number;
   /** Rotated dimensions per head (rotary only); 0 means the whole head. */
   readonly rotaryDim: number;
   readonly rotaryBase: number;
@@ -198,6 +203,12 @@ export function buildDecoderLM(c: DecoderLMConfig): ModelIR {
     ...(c.kvHeads !== undefined && c.kvHeads !== c.heads && { kvHeads: c.kvHeads }),
     ...(c.untiedNorms && c.residual === "parallel" && { untiedNorms: true }),
     ...(c.slidingWindow !== undefined && { slidingWindow: c.slidingWindow }),
+    ...(c.positionEmbedding === "alibi" && { alibi: true }),
+    ...(c.positionEmbedding === "alibi" &&
+      c.alibiScale !== undefined &&
+      c.alibiScale !== 1 && {
+        alibiScale: c.alibiScale,
+      }),
     ...(c.mup && { scoreScale: c.mup.scoreScale, lrScales: c.mup.lrScales }),
     dropout: c.dropout,
     attentionDropout: c.attentionDropout,
@@ -209,10 +220,10 @@ export function buildDecoderLM(c: DecoderLMConfig): ModelIR {
         kind: "embedding",
         vocabSize: c.vocabSize,
         hidden: c.hidden,
-        positionEmbedding: c.positionEmbedding,
+        positionEmbedding: c.positionEmbedding === "alibi" ? "none" : c.positionEmbedding,
         maxPositions: c.maxPositions,
         typeVocabSize: 0,
-        norm: null,
+        norm: c.embeddingNorm ? c.norm : null,
         normEps: c.normEps,
         dropout: c.embeddingDropout,
         ...(c.mup && c.mup.embeddingsScale !== 1 && { scale: c.mup.embeddingsScale }),

@@ -61,7 +61,7 @@ function load(name: string) {
   return { f, meta, layers, batch };
 }
 
-const MODELS = ["gpt2", "llama", "llama3", "mistral", "gptj", "neox", "mup", "bert", "mlp"];
+const MODELS = ["gpt2", "llama", "llama3", "mistral", "bloom", "gptj", "neox", "mup", "bert", "mlp"];
 
 for (const backend of GEMM_BACKENDS.keys()) {
   describe(`whole models match PyTorch (${backend} GEMM)`, () => {

@@ -12,7 +12,7 @@ import { FixtureFile } from "./fixture-file.js";
 import { GEMM_BACKENDS, useGemmBackend } from "./gemm.js";
 import { ACTIVATIONS, swigluBackward, swigluForward } from "./ops/activations.js";
 import type { AttentionConfig } from "./ops/attention.js";
-import { attentionBackward, attentionForward } from "./ops/attention.js";
+import { alibiSlopes, attentionBackward, attentionForward } from "./ops/attention.js";
 import { crossEntropy } from "./ops/cross-entropy.js";
 import type { DropoutSite } from "./ops/dropout.js";
 import { dropoutApply } from "./ops/dropout.js";
@@ -53,6 +53,7 @@ function attentionCase(name: string): OpCase {
     rotaryScaling?: RotaryScaling | null;
     keyMask?: boolean;
     window?: number | null;
+    alibi?: boolean;
   };
   const cfg: AttentionConfig = {
     batch: c.B,
@@ -61,6 +62,7 @@ function attentionCase(name: string): OpCase {
     heads: c.N,
     kvHeads: c.kvHeads,
     ...(c.window ? { window: c.window } : {}),
+    ...(c.alibi ? { alibiSlopes: Float32Array.from(alibiSlopes(c.N)) } : {}),
     causal: c.causal,
     keyMask: name === "attn_padding" || c.keyMask ? f32("attn_padding.key_mask") : null,
     rotary:
@@ -192,6 +194,8 @@ const CASES: Record<string, OpCase> = {
   attn_rope_llama3: attentionCase("attn_rope_llama3"),
   attn_rope_linear: attentionCase("attn_rope_linear"),
   attn_sliding_window: attentionCase("attn_sliding_window"),
+  attn_alibi: attentionCase("attn_alibi"),
+  attn_alibi_padding: attentionCase("attn_alibi_padding"),
 };
 
 function inputsOf(name: string): Float32Array[] {

@@ -349,7 +349,8 @@ const buildDecoder: Builder = (ctx, at, family, inp) => {
         ? "layernorm"
         : base.norm;
   const pos =
-    (ctx.str(k("position_embedding_type")) as "learned" | "rotary" | undefined) ?? base.positionEmbedding;
+    (ctx.str(k("position_embedding_type")) as "learned" | "rotary" | "alibi" | undefined) ??
+    base.positionEmbedding;
   if (ctx.bool(k("use_position_embeddings")) === false && pos === "learned")
     ctx.issue(
       k("use_position_embeddings"),
@@ -448,6 +449,8 @@ const buildDecoder: Builder = (ctx, at, family, inp) => {
     ...(kvHeads !== undefined && { kvHeads }),
     ...(untied && { untiedNorms: true }),
     ...(window !== undefined && { slidingWindow: window }),
+    ...(ctx.bool(k("embedding_layer_norm")) === true && { embeddingNorm: true }),
+    ...(pos === "alibi" && { alibiScale: ctx.num(k("pos_scaling_factor")) ?? 1 }),
     ...(mup && { mup }),
     ...(rotaryScaling && { rotaryScaling }),
     ...base,

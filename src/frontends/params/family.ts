@@ -21,6 +21,11 @@ export const FAMILY_NAMES: Readonly<Record<string, ModelFamily>> = {
   starcoder: "gpt2",
   santacoder: "gpt2",
   falcon: "gptj",
+  // BLOOM, MPT, JAIS and BTLM are Model Zoo's GPT-2 config with ALiBi (and SwiGLU, muP, an embedding norm)
+  bloom: "gpt2",
+  mpt: "gpt2",
+  jais: "gpt2",
+  btlm: "gpt2",
   bert: "bert",
   fc_mnist: "mlp",
   mnist: "mlp",
@@ -31,11 +36,7 @@ export const FAMILY_NAMES: Readonly<Record<string, ModelFamily>> = {
 const KNOWN_UNBUILT: Readonly<Record<string, string>> = {
   gpt_neox: "the GPT-NeoX family",
   gptneox: "the GPT-NeoX family",
-  bloom: "the BLOOM family",
   mixtral: "the Mixtral family",
-  btlm: "the BTLM family",
-  jais: "the JAIS family",
-  mpt: "the MPT family",
   t5: "the T5 family",
   transformer: "the encoder-decoder transformer",
   roberta: "the RoBERTa family",
@@ -122,8 +123,10 @@ function inferFromKeys(model: Record<string, unknown>, processors: readonly stri
   const bertKey = bertKeys.find(has);
   if (bertKey) return because("bert", `the model section has BERT's key "${bertKey}"`);
   if (processors.some((p) => /bert/i.test(p))) return because("bert", "the data processor is a BERT one");
-  if (model.norm_type === "rmsnorm" || model.use_rms_norm === true || model.nonlinearity === "swiglu")
-    return because("llama", "RMSNorm / SwiGLU are LLaMA's");
+  // RMSNorm means LLaMA (every Model Zoo LLaMA config names it); SwiGLU alone does not: BTLM and JAIS are
+  // GPT-2-class models with SwiGLU and LayerNorm
+  if (model.norm_type === "rmsnorm" || model.use_rms_norm === true)
+    return because("llama", "RMSNorm is LLaMA's");
   if (model.position_embedding_type === "rotary")
     return because("gptj", "rotary positions without RMSNorm/SwiGLU are GPT-J's");
   if (has("rotary_dim") && model.position_embedding_type === undefined)

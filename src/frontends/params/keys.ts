@@ -96,7 +96,7 @@ export const FEATURES = {
     "attention sinks and alternating sliding windows (attention_sink_tokens, sliding_window_every_other_decoder_layer)",
   sparsity: "weight sparsity (section sparsity)",
   moe: "mixture of experts (num_experts, moe)",
-  alibi: "ALiBi position biases",
+  alibi: "trainable ALiBi slopes (alibi_trainable_slopes)",
   sparseAttention: "fixed sparse attention (fixed_sparse_attention)",
   embeddingNorm: "a layer norm after a decoder's embeddings (embedding_layer_norm)",
   robertaPositions: "RoBERTa position ids that skip padding (mask_padding_in_positional_embed)",
@@ -131,7 +131,7 @@ export const FEATURES = {
   selectiveGrad: "selective gradients (selective_grad)",
   compression: "weight compression (compression)",
   relativePositions: "relative position biases (position_embedding_type relative)",
-  biaslessNorm: "norms without bias in GPT-J (use_biasless_norm)",
+  biaslessNorm: "layer norms without bias (use_biasless_norm, norm_type biasless-layernorm)",
   labelSmoothing: "label smoothing (label_smoothing)",
   bertVariants:
     "BERT variants: no pooler, pre-norm, a final norm, no embedding norm, MLM or NSP without biases",
@@ -277,6 +277,7 @@ const DECODER_MODEL: SectionKeys = {
     rotary_dim: int(2, 1_000_000, "rotated dimensions per head").optional(),
     rope_theta: num(1, 1e12, "rotary base").optional(),
     use_untied_layer_norm: bool("parallel blocks with a norm for each branch (GPT-NeoX)").optional(),
+    embedding_layer_norm: bool("a norm after the embeddings (BLOOM)").optional(),
     attention_sliding_window_length: int(1, 100_000_000, "sliding-window attention: keys per query")
       .nullable()
       .optional(),
@@ -328,7 +329,7 @@ const DECODER_MODEL: SectionKeys = {
     residual_dropout_rate: rate("dropout on the residual branches (GPT-J)"),
     attention_dropout_rate: rate("dropout on attention probabilities"),
     layer_norm_epsilon: num(0, 1, "norm epsilon").optional(),
-    norm_type: z.enum(["layernorm", "rmsnorm"]).describe("norm").optional(),
+    norm_type: z.enum(["layernorm", "rmsnorm", "biasless-layernorm"]).describe("norm").optional(),
     use_rms_norm: bool("RMSNorm instead of LayerNorm (older LLaMA configs)").optional(),
     nonlinearity: z
       .enum(["gelu", "gelu_new", "relu", "silu", "swiglu"])
@@ -355,7 +356,6 @@ const DECODER_MODEL: SectionKeys = {
   ignored: COMMON_MODEL_IGNORED,
   unsupported: {
     fixed_sparse_attention: { feature: FEATURES.sparseAttention, off: isNull },
-    embedding_layer_norm: { feature: FEATURES.embeddingNorm, off: isFalse },
     alibi_trainable_slopes: { feature: FEATURES.alibi, off: isFalse },
     num_experts: { feature: FEATURES.moe, off: (v) => isNull(v) || v === 1 },
     moe: { feature: FEATURES.moe, off: isNull },
@@ -387,12 +387,12 @@ const DECODER_MODEL: SectionKeys = {
     sliding_window_every_other_decoder_layer: { feature: FEATURES.slidingWindow, off: isFalse },
     use_sink_token: { feature: FEATURES.slidingWindow, off: isFalse },
     use_biasless_norm: { feature: FEATURES.biaslessNorm, off: isFalse },
+    norm_type: { feature: FEATURES.biaslessNorm, off: (v) => v !== "biasless-layernorm" },
     use_pre_normalization: { feature: FEATURES.postNorm, off: (v) => v !== false },
     backbone_only: { feature: FEATURES.backboneOnly, off: isFalse },
     position_embedding_type: {
-      feature: (v) =>
-        v === "alibi" ? FEATURES.alibi : v === "fixed" ? FEATURES.fixedPositions : FEATURES.relativePositions,
-      off: (v) => v === undefined || v === "learned" || v === "rotary",
+      feature: (v) => (v === "fixed" ? FEATURES.fixedPositions : FEATURES.relativePositions),
+      off: (v) => v === undefined || v === "learned" || v === "rotary" || v === "alibi",
     },
   },
 };

@@ -100,6 +100,12 @@ export interface TransformerBlockSpec {
    * Absent or equal to `heads`: multi-head attention; 1: multi-query. Must divide `heads`.
    */
   readonly kvHeads?: number;
+  /**
+   * ALiBi position biases (BLOOM, MPT, JAIS, BTLM): the scores get - m_h |i - j| / alibiScale added, with
+   * the paper's slopes m_h for the block's heads. Absent: none.
+   */
+  readonly alibi?: boolean;
+  readonly alibiScale?: number;
   /** Sliding-window attention (Mistral): query i attends keys i - window < j <= i; absent: every j <= i. */
   readonly slidingWindow?: number;
   /** Scale of the attention scores q.k; absent: 1 / sqrt(D). muP: alpha / D (scale_qk_dot_by_d). */

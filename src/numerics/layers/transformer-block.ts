@@ -6,7 +6,7 @@
 // attn(h) = out_proj(attention(qkv_proj(h))) with the fused qkv [3H, H] ordered q, k, v.
 // Shapes: B batch, T sequence, H hidden, R = B*T rows. Dropout sites: 0 attention probabilities, 1 attention
 // output, 2 MLP output.
-import { attentionBackward, attentionForward, attentionSavedBuffers } from "../ops/attention.js";
+import { alibiSlopes, attentionBackward, attentionForward, attentionSavedBuffers } from "../ops/attention.js";
 import type { AttentionConfig, AttentionSaved } from "../ops/attention.js";
 import { dropoutApply } from "../ops/dropout.js";
 import { rotaryTables } from "../ops/rotary.js";
@@ -71,6 +71,19 @@ function rotaryFor(spec: TransformerBlockSpec, seqLen: number): RotaryTables | n
   return t;
 }
 
+const alibiCache = new Map<string, Float32Array>();
+
+/** The block's ALiBi slopes (divided by its scale), made once per head count and scale. */
+function alibiFor(spec: TransformerBlockSpec): Float32Array {
+  const key = `${spec.heads}/${spec.alibiScale ?? 1}`;
+  let s = alibiCache.get(key);
+  if (!s) {
+    s = Float32Array.from(alibiSlopes(spec.heads), (m) => m / (spec.alibiScale ?? 1));
+    alibiCache.set(key, s);
+  }
+  return s;
+}
+
 function attnConfig(spec: TransformerBlockSpec, batch: Batch, ctx: StepContext): AttentionConfig {
   const rows = batch.size * batch.seqLen;
   return {
@@ -81,6 +94,7 @@ function attnConfig(spec: TransformerBlockSpec, batch: Batch, ctx: StepContext):
     kvHeads: kvHeadsOf(spec),
     ...(spec.scoreScale !== undefined && { scoreScale: spec.scoreScale }),
     ...(spec.slidingWindow !== undefined && { window: spec.slidingWindow }),
+    ...(spec.alibi && { alibiSlopes: alibiFor(spec) }),
     causal: spec.causal,
     keyMask: spec.causal
       ? null

@@ -29,6 +29,8 @@ export interface AttentionConfig {
   readonly scoreScale?: number;
   /** Sliding window (causal only): query i attends keys j with i - j < window; absent: all j <= i. */
   readonly window?: number;
+  /** ALiBi: per head h a slope m_h; the scores get - m_h |i - j| added. Absent: no position bias. */
+  readonly alibiSlopes?: Float32Array;
   readonly causal: boolean;
   /** [B*T] 1 = real key, 0 = padding; null for none. */
   readonly keyMask: Float32Array | null;
@@ -98,6 +100,39 @@ function splitHeads(
   }
 }
 
+/**
+ * ALiBi's slopes for N heads, as the paper and Model Zoo's AlibiPositionEmbeddingLayer define them: for N a
+ * power of two, m_h = s^(h+1) with s = 2^(-8 / N); otherwise those of the nearest lower power of two,
+ * followed by every other slope of twice that power.
+ */
+export function alibiSlopes(n: number): number[] {
+  const pow2 = (k: number) => {
+    const start = Math.pow(2, -Math.pow(2, -(Math.log2(k) - 3)));
+    return Array.from({ length: k }, (_, i) => start * Math.pow(start, i));
+  };
+  if (Number.isInteger(Math.log2(n))) return pow2(n);
+  const closest = Math.pow(2, Math.floor(Math.log2(n)));
+  return [
+    ...pow2(closest),
+    ...alibiSlopes(2 * closest)
+      .filter((_, i) => i % 2 === 0)
+      .slice(0, n - closest),
+  ];
+}
+
+/** Adds ALiBi's bias - m_h |i - j| to the scores s [B, N, T, T] (the bias has no parameters: no backward). */
+function addAlibi(s: Float32Array, slopes: Float32Array, b: number, n: number, t: number): void {
+  for (let bi = 0; bi < b; bi++) {
+    for (let hi = 0; hi < n; hi++) {
+      const m = slopes[hi];
+      for (let i = 0; i < t; i++) {
+        const o = ((bi * n + hi) * t + i) * t;
+        for (let j = 0; j < t; j++) s[o + j] -= m * Math.abs(i - j);
+      }
+    }
+  }
+}
+
 /** Masked softmax of scaled scores, in place on s [B, N, T, T]. */
 function maskedSoftmax(s: Float32Array, cfg: AttentionConfig): void {
   const { b, t, n } = dims(cfg);
@@ -155,6 +190,7 @@ export function attentionForward(qkv: Float32Array, cfg: AttentionConfig, out: F
   // scores = q k^T / sqrt(D) (or the configured scale)
   const scale = cfg.scoreScale ?? 1 / Math.sqrt(d);
   sgemmBatched(false, true, t, t, d, scale, q, 0, d, t * d, k, 0, d, t * d, 0, p, 0, t, t * t, bn);
+  if (cfg.alibiSlopes) addAlibi(p, cfg.alibiSlopes, b, n, t);
   maskedSoftmax(p, cfg);
   let pd = p;
   if (cfg.dropout > 0 && cfg.dropoutSite) {
