@@ -134,10 +134,10 @@ const CASES: { name: string; text: string; key: string; at: string; says: RegExp
   },
   {
     name: "a model family wsc does not build",
-    text: edit("model:\n", 'model:\n    name: "falcon"\n'),
+    text: edit("model:\n", 'model:\n    name: "gemma2"\n'),
     key: "model.name",
-    at: 'name: "falcon"',
-    says: /"falcon": the Falcon family is not implemented in wsc; wsc builds gpt2/,
+    at: 'name: "gemma2"',
+    says: /"gemma2": the Gemma 2 family is not implemented in wsc; wsc builds gpt2/,
   },
   {
     name: "a YAML syntax error",
