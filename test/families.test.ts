@@ -32,3 +32,30 @@ describe("tiny Llama 3.1: grouped-query attention and llama3 RoPE scaling", () =
     expect(c.stdout).toMatch(/120,128 parameters/);
   });
 });
+
+describe("tiny configs of the other families train in run CPU and run CSX", () => {
+  const cases = [
+    ["bloom.yaml", "BLOOM: ALiBi and the embedding norm"],
+    ["mistral.yaml", "Mistral: grouped-query and sliding-window attention"],
+    ["neox.yaml", "GPT-NeoX: parallel blocks with untied norms"],
+    ["mup.yaml", "GPT-3 with muP"],
+  ] as const;
+  for (const [file, what] of cases) {
+    it(`${what} (configs/tiny/${file})`, () => {
+      const params = join(ROOT, "configs/tiny", file);
+      const d = mkdtempSync(join(tmpdir(), "wsc-fam-"));
+      const cpu = wsc(["run", "CPU", "-p", params, "-m", "train", "-o", join(d, "cpu")]);
+      expect(cpu.code, cpu.stderr).toBe(0);
+      const l = losses(cpu.stdout + cpu.stderr);
+      expect(l).toHaveLength(12);
+      expect(l[11]).toBeLessThan(l[0] * 0.7);
+      const env = { WSC_HOME: join(d, "home") };
+      const csx = wsc(["run", "CSX", "-p", params, "-m", "train", "-o", join(d, "csx"), "--max_steps", "5"], {
+        env,
+      });
+      expect(csx.code, csx.stderr).toBe(0);
+      // the appliance computes what run CPU computes: the same losses at the same steps
+      expect(losses(csx.stdout + csx.stderr)).toEqual([l[0]]);
+    });
+  }
+});
