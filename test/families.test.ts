@@ -30,6 +30,10 @@ describe("tiny Llama 3.1: grouped-query attention and llama3 RoPE scaling", () =
     const c = wsc(["run", "CSX", "-p", params, "-m", "train", "--compile_only", "-o", join(d, "c")], { env });
     expect(c.code, c.stderr).toBe(0);
     expect(c.stdout).toMatch(/120,128 parameters/);
+    const m = wsc(["model", "-p", params]);
+    expect(m.stdout).toMatch(
+      /attention +8 query heads on 2 key\/value heads \(grouped-query\); rotary on 8 of 8 dims, base 500000, llama3 scaling x8/,
+    );
   });
 });
 

@@ -4,10 +4,36 @@
 import type { Command } from "commander";
 import { loadParams } from "../../frontends/index.js";
 import type { LoadedParams } from "../../frontends/index.js";
-import type { LayerIR } from "../../model/index.js";
+import type { LayerIR, ModelIR } from "../../model/index.js";
 import { int, si } from "../../util/units.js";
 import { modelFamilyOption, PARAMS_HELP, pathOption } from "../options.js";
 import { table } from "../../util/table.js";
+
+/**
+ * What a model's attention is, in Model Zoo's terms: heads and key/value heads, positions (rotary with its
+ * scaling, ALiBi), a sliding window, muP's score scale. None for models without attention blocks.
+ */
+function attentionRow(m: ModelIR): [string, string][] {
+  const b = m.layers.find((l) => l.spec.kind === "transformer_block")?.spec;
+  if (!b || b.kind !== "transformer_block") return [];
+  const kv = b.kvHeads ?? b.heads;
+  const parts = [
+    kv === b.heads
+      ? `${b.heads} heads`
+      : kv === 1
+        ? `${b.heads} query heads on 1 key/value head (multi-query)`
+        : `${b.heads} query heads on ${kv} key/value heads (grouped-query)`,
+  ];
+  if (b.alibi) parts.push("ALiBi");
+  else if (b.rotaryDim > 0)
+    parts.push(
+      `rotary on ${b.rotaryDim} of ${b.hidden / b.heads} dims, base ${b.rotaryBase}` +
+        (b.rotaryScaling ? `, ${b.rotaryScaling.type} scaling x${b.rotaryScaling.factor}` : ""),
+    );
+  if (b.slidingWindow !== undefined) parts.push(`sliding window of ${int(b.slidingWindow)} keys`);
+  if (b.scoreScale !== undefined) parts.push(`scores x ${Number(b.scoreScale.toPrecision(4))} (muP)`);
+  return [["attention", parts.join("; ")]];
+}
 
 /** Layers as rows, with runs of identical blocks folded into one row ("block.0..11 x12"). */
 function layerRows(layers: readonly LayerIR[]): string[][] {
@@ -91,6 +117,7 @@ export function modelReport(p: LoadedParams): string {
       ],
       ["parameters", `${int(m.paramCount)} (${si(m.paramCount, "")})`],
       ["sequence length", m.family === "mlp" ? "1 (features per sample)" : `${int(m.seqLen)} tokens`],
+      ...attentionRow(m),
       [
         "batch size",
         `train ${r.train ? int(r.train.batchSize) : "-"}, eval ${r.eval ? int(r.eval.batchSize) : "-"}`,
