@@ -3,11 +3,11 @@
 // `n_examples` and one int32 dataset `data` of shape (n_examples, 3, max_seq_length) whose three rows per
 // sample are input_ids, attention_mask (really a loss mask: 1 where the label counts) and labels (input_ids
 // shifted by one). Padding is 0 with mask 0. wsc writes gzip-compressed chunks, which h5py and Model Zoo read.
-import { closeSync, openSync, readFileSync, readSync, readdirSync, statSync, writeFileSync } from "node:fs";
+import { closeSync, openSync, readFileSync, readSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type H5 from "h5wasm/node";
-import { errnoCode } from "../util/errors.js";
 import { DataError } from "./errors.js";
+import { dataFilesIn } from "./files.js";
 
 // The library is loaded on first use, not at import: it costs a few hundred milliseconds to start, which every
 // `wsc` command would otherwise pay.
@@ -106,19 +106,7 @@ export function writeGptHdf5(path: string, data: Int32Array, n: number, seqLen: 
 
 /** The `*.h5` files of a folder, sorted by name. */
 export function h5FilesIn(dir: string): string[] {
-  let names: string[];
-  try {
-    if (!statSync(dir).isDirectory())
-      throw new DataError(`data_dir ${dir} is a file; it must be a folder of *.h5 files`);
-    names = readdirSync(dir);
-  } catch (e) {
-    if (e instanceof DataError) throw e;
-    throw new DataError(`cannot read data_dir ${dir}: ${errnoCode(e)}`);
-  }
-  return names
-    .filter((n) => n.endsWith(".h5"))
-    .sort()
-    .map((n) => join(dir, n));
+  return dataFilesIn(dir, "*.h5", (n) => n.endsWith(".h5"));
 }
 
 /** `data_params.json` as Model Zoo writes it, with wsc's tokenizer section. */

@@ -7,30 +7,17 @@
 //   Example { Features features = 1 }   Features { map<string, Feature> feature = 1 }
 //   Feature { oneof { BytesList bytes_list = 1; FloatList float_list = 2; Int64List int64_list = 3 } }
 //   Int64List { repeated int64 value = 1 [packed] }   (a map entry is { string key = 1; Feature value = 2 })
-import { readdirSync, statSync } from "node:fs";
-import { join } from "node:path";
 import { WscError } from "../util/errors.js";
 import { FileRefusedError, readRegularFile } from "../util/fs.js";
 import { ProtoReader } from "../util/protobuf.js";
 import { readTfRecords } from "../util/tfevents.js";
 import { DataError } from "./errors.js";
+import { dataFilesIn } from "./files.js";
 import type { GptHdf5File } from "./hdf5.js";
 
 /** The TFRecord files of a folder, as TensorFlow's TfRecordsProcessor globs them: `*.tfrecord*`, sorted. */
 export function tfRecordFilesIn(dir: string): string[] {
-  let names: string[];
-  try {
-    if (!statSync(dir).isDirectory())
-      throw new DataError(`data_dir ${dir} is a file; it must be a folder of *.tfrecord files`);
-    names = readdirSync(dir);
-  } catch (e) {
-    if (e instanceof DataError) throw e;
-    throw new DataError(`cannot read data_dir ${dir}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
-  }
-  return names
-    .filter((n) => n.includes(".tfrecord"))
-    .sort()
-    .map((n) => join(dir, n));
+  return dataFilesIn(dir, "*.tfrecord", (n) => n.includes(".tfrecord"));
 }
 
 /** The int64 features of one tf.train.Example, by name (other kinds of feature are skipped). */

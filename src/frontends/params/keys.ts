@@ -788,6 +788,17 @@ export const OLD_OPTIMIZER_KEYS: SectionKeys = {
   },
 };
 
+/** The run-length keys runconfig and trainer.init.loop share (run-config.ts's runLength reads either). */
+const RUN_LENGTH_KEYS = {
+  num_steps: int(
+    1,
+    BIG,
+    "training steps (the run stops at the smaller of num_steps and max_steps)",
+  ).optional(),
+  num_epochs: int(1, BIG, "epochs (with steps_per_epoch: num_epochs x steps_per_epoch steps)").optional(),
+  steps_per_epoch: int(1, BIG, "steps per epoch").optional(),
+};
+
 // ---------------------------------------------------------------- runconfig (old layout)
 
 export const RUNCONFIG_KEYS: SectionKeys = {
@@ -798,13 +809,7 @@ export const RUNCONFIG_KEYS: SectionKeys = {
     checkpoint_steps: int(0, BIG, "steps between checkpoints (0 = only at the end)").optional(),
     save_checkpoint_steps: int(0, BIG, "steps between checkpoints (older name)").optional(),
     save_checkpoints_steps: int(0, BIG, "steps between checkpoints (TensorFlow's name)").optional(),
-    num_steps: int(
-      1,
-      BIG,
-      "training steps (the run stops at the smaller of num_steps and max_steps)",
-    ).optional(),
-    num_epochs: int(1, BIG, "epochs (with steps_per_epoch: num_epochs x steps_per_epoch steps)").optional(),
-    steps_per_epoch: int(1, BIG, "steps per epoch").optional(),
+    ...RUN_LENGTH_KEYS,
     tf_random_seed: int(0, 2 ** 32 - 1, "random seed (TensorFlow's name)").optional(),
     max_checkpoints: int(0, BIG, "checkpoints kept in model_dir (0 = all)").optional(),
     load_checkpoint_states: z
@@ -1025,13 +1030,7 @@ export const NEW_LOOP_KEYS: SectionKeys = {
     max_steps: int(1, BIG, "training steps").optional(),
     eval_frequency: int(1, BIG, "steps between evaluations").optional(),
     eval_steps: int(1, BIG, "evaluation batches").optional(),
-    num_steps: int(
-      1,
-      BIG,
-      "training steps (the run stops at the smaller of num_steps and max_steps)",
-    ).optional(),
-    num_epochs: int(1, BIG, "epochs (with steps_per_epoch: num_epochs x steps_per_epoch steps)").optional(),
-    steps_per_epoch: int(1, BIG, "steps per epoch").optional(),
+    ...RUN_LENGTH_KEYS,
   },
   ignored: {
     grad_accum_steps: "micro-batching; the loss and gradients do not depend on it",
