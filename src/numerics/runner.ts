@@ -11,6 +11,7 @@
 import { NumericsValueError, ShapeError } from "./errors.js";
 import { fullParamName, initLayerParams } from "./layers/init.js";
 import type { ParamMap } from "./layers/kernel.js";
+import { AuxLosses } from "./layers/aux-loss.js";
 import { layerKernel } from "./layers/registry.js";
 import type { Batch, InitStds, LayerSpec, StepContext } from "./layers/spec.js";
 import { layerParams } from "./layers/spec.js";
@@ -103,11 +104,13 @@ export function forwardBackward(
 ): ForwardBackwardResult {
   const emb = tieSource(layers);
   const grads = into ?? new Map<string, Tensor>();
+  const aux = new AuxLosses();
   const ctxOf = (i: number): StepContext => ({
     training: o.training ?? true,
     seed: o.seed,
     step: o.step,
     layerIndex: i,
+    aux,
   });
   const saved: unknown[] = [];
   const outputs: (Tensor | null)[] = [];
@@ -128,6 +131,7 @@ export function forwardBackward(
     throw new NumericsValueError(
       "the model has no loss head; add an lm_head, mlm_head, nsp_head or classifier_head",
     );
+  loss += aux.loss(batch.globalBatchSize);
   let g: Tensor | null = null;
   for (let i = layers.length - 1; i >= 0; i--) {
     const l = layers[i];
@@ -161,19 +165,29 @@ export function forwardBackward(
   return { loss, grads };
 }
 
-/** Forward only (evaluation): the loss share, no dropout unless `training` is set. */
+/**
+ * Forward only (evaluation): the loss share, no dropout unless `training` is set (which also adds the
+ * training-only losses: the experts' load balancing).
+ */
 export function forwardLoss(layers: readonly ModelLayer[], batch: Batch, o: StepOptions): number {
   const emb = tieSource(layers);
+  const aux = new AuxLosses();
   let x: Tensor | null = null;
   let loss = 0;
   for (let i = 0; i < layers.length; i++) {
     const l = layers[i];
-    const ctx: StepContext = { training: o.training ?? false, seed: o.seed, step: o.step, layerIndex: i };
+    const ctx: StepContext = {
+      training: o.training ?? false,
+      seed: o.seed,
+      step: o.step,
+      layerIndex: i,
+      aux,
+    };
     const r = layerKernel(l.spec.kind).forward(l.spec as never, paramsOf(l, emb), x, batch, ctx);
     if (r.y === null) loss += r.loss ?? 0;
     else x = r.y;
   }
-  return loss;
+  return loss + aux.loss(batch.globalBatchSize);
 }
 
 const DECAY_PROBE: InitStds = { std: 1, outputStd: 1 };

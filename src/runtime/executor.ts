@@ -4,7 +4,7 @@
 // delivers the layer's gradients through the same hook. Heads (lm_head, mlm_head, nsp_head, classifier_head)
 // read the current activation and leave it in place; their input gradients add up.
 import type { LayerIR, ModelIR } from "../model/index.js";
-import { addInto, fullParamName, layerKernel } from "../numerics/index.js";
+import { AuxLosses, addInto, fullParamName, layerKernel } from "../numerics/index.js";
 import type { Batch, StepContext, Tensor } from "../numerics/index.js";
 import { RuntimeError } from "./errors.js";
 import type { WeightHook } from "./weights.js";
@@ -44,8 +44,8 @@ export class LayerExecutor {
     readonly weights: WeightHook,
   ) {}
 
-  private ctx(l: LayerIR, o: PassOptions): StepContext {
-    return { training: o.training, seed: o.seed, step: o.step, layerIndex: l.index };
+  private ctx(l: LayerIR, o: PassOptions, aux: AuxLosses): StepContext {
+    return { training: o.training, seed: o.seed, step: o.step, layerIndex: l.index, aux };
   }
 
   /** Forward (and, when training, backward) of one batch; gradients go to the weight hook. */
@@ -54,6 +54,7 @@ export class LayerExecutor {
     const saved: unknown[] = new Array(layers.length);
     const headLosses = new Map<string, number>();
     const headAccuracy = new Map<string, HeadAccuracy>();
+    const aux = new AuxLosses();
     let x: Tensor | null = null;
     let loss = 0;
     for (const l of layers) {
@@ -62,7 +63,7 @@ export class LayerExecutor {
         this.weights.fetch(l, "forward"),
         x,
         batch,
-        this.ctx(l, o),
+        this.ctx(l, o, aux),
       );
       saved[l.index] = o.training ? r.saved : null;
       if (r.y === null) {
@@ -72,6 +73,8 @@ export class LayerExecutor {
       } else x = r.y;
     }
     if (headLosses.size === 0) throw new RuntimeError(`model ${this.model.name} has no loss head`);
+    // the experts' load-balancing loss (training only): it spans the layers, so it is added here
+    loss += aux.loss(batch.globalBatchSize);
     if (!Number.isFinite(loss) && !o.training) {
       throw new RuntimeError(`the evaluation loss is ${loss}: the weights hold NaN or Inf values`);
     }
@@ -86,7 +89,7 @@ export class LayerExecutor {
         saved[i],
         k.isHead ? null : g,
         batch,
-        this.ctx(l, o),
+        this.ctx(l, o, aux),
         o.lossScale ?? 1,
       );
       saved[i] = null;

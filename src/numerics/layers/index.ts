@@ -5,3 +5,4 @@ export { LAYER_KERNELS, layerKernel } from "./registry.js";
 export type { BackwardResult, ForwardResult, GradMap, LayerKernel, ParamMap, SpecOf } from "./kernel.js";
 export { fullParamName, initLayerParams, paramsFromDecls } from "./init.js";
 export { LOGITS_LIMITS, VOCAB_LOSS } from "./heads.js";
+export { AuxLosses } from "./aux-loss.js";

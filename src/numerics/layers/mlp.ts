@@ -1,5 +1,6 @@
 // The feed-forward part of a transformer block: fc1 -> activation -> fc2, or the gated SwiGLU form
-// (silu(x W_gate^T) * (x W_up^T)) W_fc2^T. Shapes: R rows, H hidden, F ffn width.
+// (silu(x W_gate^T) * (x W_up^T)) W_fc2^T, its parameters under `prefix` ("mlp", or one expert's).
+// Shapes: R rows, H hidden, F ffn width.
 import { activation, swigluBackward, swigluForward } from "../ops/activations.js";
 import { give, take } from "../pool.js";
 import type { GradMap, ParamMap } from "./kernel.js";
@@ -25,6 +26,7 @@ export function mlpForward(
   x: Float32Array,
   rows: number,
   out: Float32Array,
+  prefix = "mlp",
 ): MlpSaved {
   const { hidden: h, ffn: f, mlpBias: bias } = spec;
   const n = rows * f;
@@ -33,14 +35,14 @@ export function mlpForward(
   let u: Float32Array | null = null;
   if (spec.activation === "swiglu") {
     u = take(n, false);
-    projForward(params, K, "mlp.gate", bias, x, rows, h, f, fbuf);
-    projForward(params, K, "mlp.up", bias, x, rows, h, f, u);
+    projForward(params, K, `${prefix}.gate`, bias, x, rows, h, f, fbuf);
+    projForward(params, K, `${prefix}.up`, bias, x, rows, h, f, u);
     swigluForward(fbuf, u, a, n);
   } else {
-    projForward(params, K, "mlp.fc1", bias, x, rows, h, f, fbuf);
+    projForward(params, K, `${prefix}.fc1`, bias, x, rows, h, f, fbuf);
     activation(spec.activation).forward(fbuf, a, n);
   }
-  projForward(params, K, "mlp.fc2", bias, a, rows, f, h, out);
+  projForward(params, K, `${prefix}.fc2`, bias, a, rows, f, h, out);
   return { x, f: fbuf, u, a };
 }
 
@@ -57,21 +59,22 @@ export function mlpBackward(
   dx: Float32Array,
   grads: GradMap,
   accumulate: boolean,
+  prefix = "mlp",
 ): void {
   const { hidden: h, ffn: f, mlpBias: bias } = spec;
   const n = rows * f;
   const da = take(n, false);
-  projBackward(params, K, "mlp.fc2", bias, dout, s.a, rows, f, h, da, grads);
+  projBackward(params, K, `${prefix}.fc2`, bias, dout, s.a, rows, f, h, da, grads);
   if (s.u) {
     const du = take(n, false);
     // da becomes d(gate) in place: swigluBackward reads dy[i] before writing dg[i].
     swigluBackward(s.f, s.u, da, da, du, n);
-    projBackward(params, K, "mlp.gate", bias, da, s.x, rows, h, f, dx, grads, accumulate);
-    projBackward(params, K, "mlp.up", bias, du, s.x, rows, h, f, dx, grads, true);
+    projBackward(params, K, `${prefix}.gate`, bias, da, s.x, rows, h, f, dx, grads, accumulate);
+    projBackward(params, K, `${prefix}.up`, bias, du, s.x, rows, h, f, dx, grads, true);
     give(du);
   } else {
     activation(spec.activation).backward(s.f, s.a, da, da, n);
-    projBackward(params, K, "mlp.fc1", bias, da, s.x, rows, h, f, dx, grads, accumulate);
+    projBackward(params, K, `${prefix}.fc1`, bias, da, s.x, rows, h, f, dx, grads, accumulate);
   }
   give(da, s.f, s.a, s.u);
 }

@@ -13,6 +13,7 @@
 // the MLP family) between them; everything else a layer needs (token ids, masks, labels) comes from the batch.
 
 import type { RotaryScaling } from "../ops/rotary.js";
+import type { AuxLosses } from "./aux-loss.js";
 
 /** Layer kinds. One line each: what the layer computes. */
 export const LAYER_KINDS = {
@@ -115,10 +116,30 @@ export interface TransformerBlockSpec {
    * projection, `ffnIn` for the MLP's input projections (fc1, or gate and up), `ffnOut` for fc2. Absent: 1.
    */
   readonly lrScales?: { readonly attention: number; readonly ffnIn: number; readonly ffnOut: number };
+  /** A mixture of experts in place of the MLP (Mixtral); absent: one dense MLP. */
+  readonly moe?: MoeSpec;
   /** Dropout after the attention output and MLP output projections. */
   readonly dropout: number;
   /** Dropout on the attention probabilities. */
   readonly attentionDropout: number;
+}
+
+/**
+ * A sparsely gated mixture of experts, as Model Zoo's SparseMoEBlock with learned softmax routing computes it:
+ * router logits z = x W_router^T [E], p = softmax(z); each token goes to its `topK` most probable experts,
+ * weighted by p_e / (sum of its top-k p + nullExpertBias) when `normalize` (by p_e otherwise); `shared`
+ * experts see every token with weight 1. Each expert is an MLP of the block's activation and width. The
+ * load-balancing loss (coefficient `loadBalancingCoef`, 0 for none) is E^2 * mean over rows b and experts e of
+ * (P[b,e] * M[b,e]), with P the mean routing probability and M the fraction of tokens routed to e, each
+ * averaged over the row's loss-mask tokens and then over the model's MoE layers.
+ */
+export interface MoeSpec {
+  readonly experts: number;
+  readonly topK: number;
+  readonly shared: number;
+  readonly normalize: boolean;
+  readonly nullExpertBias: number;
+  readonly loadBalancingCoef: number;
 }
 
 export interface FinalNormSpec {
@@ -197,6 +218,18 @@ export function kvHeadsOf(spec: TransformerBlockSpec): number {
 /** Rows of the fused q/k/v projection: H for the queries and G * D for each of keys and values. */
 export function qkvWidth(spec: TransformerBlockSpec): number {
   return spec.hidden + 2 * kvHeadsOf(spec) * (spec.hidden / spec.heads);
+}
+
+/**
+ * Parameter prefixes of a block's feed-forward part: "mlp", or with a mixture of experts the routed experts
+ * "moe.expert.0" ... and then the shared ones "moe.shared.0" ....
+ */
+export function mlpPrefixes(spec: TransformerBlockSpec): string[] {
+  if (!spec.moe) return ["mlp"];
+  return [
+    ...Array.from({ length: spec.moe.experts }, (_, e) => `moe.expert.${e}`),
+    ...Array.from({ length: spec.moe.shared }, (_, e) => `moe.shared.${e}`),
+  ];
 }
 
 /** How a parameter is initialised: N(0, std^2), zeros or ones. */
@@ -288,13 +321,19 @@ export function layerParams(spec: LayerSpec, init: InitStds): ParamDecl[] {
       ps.push(...linear("attn.qkv", qkvWidth(spec), h, spec.attentionBias, init.std, lr?.attention));
       ps.push(...linear("attn.out", h, h, spec.attentionBias, init.outputStd, lr?.attention));
       if (spec.residual !== "parallel" || spec.untiedNorms) ps.push(...normParams("norm2", spec.norm, h));
-      if (spec.activation === "swiglu") {
-        ps.push(...linear("mlp.gate", spec.ffn, h, spec.mlpBias, init.std, lr?.ffnIn));
-        ps.push(...linear("mlp.up", spec.ffn, h, spec.mlpBias, init.std, lr?.ffnIn));
-      } else {
-        ps.push(...linear("mlp.fc1", spec.ffn, h, spec.mlpBias, init.std, lr?.ffnIn));
-      }
-      ps.push(...linear("mlp.fc2", h, spec.ffn, spec.mlpBias, init.outputStd, lr?.ffnOut));
+      const mlp = (prefix: string) => {
+        if (spec.activation === "swiglu") {
+          ps.push(...linear(`${prefix}.gate`, spec.ffn, h, spec.mlpBias, init.std, lr?.ffnIn));
+          ps.push(...linear(`${prefix}.up`, spec.ffn, h, spec.mlpBias, init.std, lr?.ffnIn));
+        } else {
+          ps.push(...linear(`${prefix}.fc1`, spec.ffn, h, spec.mlpBias, init.std, lr?.ffnIn));
+        }
+        ps.push(...linear(`${prefix}.fc2`, h, spec.ffn, spec.mlpBias, init.outputStd, lr?.ffnOut));
+      };
+      if (spec.moe) {
+        ps.push(...linear("moe.router", spec.moe.experts, h, false, init.std));
+        for (const prefix of mlpPrefixes(spec)) mlp(prefix);
+      } else mlp("mlp");
       return ps;
     }
     case "final_norm":
@@ -390,4 +429,10 @@ export interface StepContext {
   readonly step: number;
   /** Index of the layer in the model, part of the dropout key. */
   readonly layerIndex: number;
+  /**
+   * Losses that span layers (the mixture of experts' load balancing), one per pass over a (micro-)batch: the
+   * executor makes it, layers add to it in their forward, the executor adds its loss after the last forward,
+   * and the layers read its gradient in their backward. Absent: no such loss is computed.
+   */
+  readonly aux?: AuxLosses;
 }

@@ -4,6 +4,7 @@
 //   parallel: h = norm1(x);  y = x + drop(attn(h)) + drop(mlp(h))                   (GPT-J)
 //             untied: y = x + drop(attn(norm1(x))) + drop(mlp(norm2(x)))            (GPT-NeoX)
 // attn(h) = out_proj(attention(qkv_proj(h))) with the fused qkv [3H, H] ordered q, k, v.
+// The MLP is a mixture of experts when spec.moe is set (./moe.ts).
 // Shapes: B batch, T sequence, H hidden, R = B*T rows. Dropout sites: 0 attention probabilities, 1 attention
 // output, 2 MLP output.
 import { alibiSlopes, attentionBackward, attentionForward, attentionSavedBuffers } from "../ops/attention.js";
@@ -28,6 +29,8 @@ import {
 } from "./kernel.js";
 import type { MlpSaved } from "./mlp.js";
 import { mlpBackward, mlpForward } from "./mlp.js";
+import type { MoeSaved } from "./moe.js";
+import { moeBackward, moeForward } from "./moe.js";
 import { kvHeadsOf, qkvWidth } from "./spec.js";
 import type { Batch, StepContext, TransformerBlockSpec } from "./spec.js";
 
@@ -45,7 +48,8 @@ interface BlockSaved {
   readonly n1: NormSaved;
   readonly n2: NormSaved | null;
   readonly attn: AttnSaved;
-  readonly mlp: MlpSaved;
+  /** The dense MLP's, or the mixture of experts' (spec.moe). */
+  readonly mlp: MlpSaved | MoeSaved;
   /** Pooled activations the forward allocated besides those of attn and mlp (given back by the backward). */
   readonly own: Float32Array[];
 }
@@ -160,8 +164,10 @@ function mlpWithDropout(
   batch: Batch,
   ctx: StepContext,
   out: Float32Array,
-): MlpSaved {
-  const s = mlpForward(spec, params, h, batch.size * batch.seqLen, out);
+): MlpSaved | MoeSaved {
+  const s = spec.moe
+    ? moeForward(spec, params, h, batch, ctx, out)
+    : mlpForward(spec, params, h, batch.size * batch.seqLen, out);
   dropoutApply(
     out,
     batch.size,
@@ -175,13 +181,14 @@ function mlpWithDropout(
 function mlpWithDropoutBackward(
   spec: TransformerBlockSpec,
   params: ParamMap,
-  s: MlpSaved,
+  s: MlpSaved | MoeSaved,
   dout: Float32Array,
   batch: Batch,
   ctx: StepContext,
   dh: Float32Array,
   grads: GradMap,
   accumulate: boolean,
+  lossScale: number,
 ): void {
   dropoutApply(
     dout,
@@ -190,7 +197,8 @@ function mlpWithDropoutBackward(
     rate(spec.dropout, ctx),
     dropoutSite(ctx, batch, 2),
   );
-  mlpBackward(spec, params, s, dout, batch.size * batch.seqLen, dh, grads, accumulate);
+  if (spec.moe) moeBackward(spec, params, s as MoeSaved, dout, batch, ctx, dh, grads, accumulate, lossScale);
+  else mlpBackward(spec, params, s as MlpSaved, dout, batch.size * batch.seqLen, dh, grads, accumulate);
 }
 
 export const transformerBlockKernel: LayerKernel<"transformer_block"> = {
@@ -244,7 +252,7 @@ export const transformerBlockKernel: LayerKernel<"transformer_block"> = {
     return { y: new Tensor([B, T, H], y), saved };
   },
 
-  backward(spec, params, saved, dy, batch, ctx) {
+  backward(spec, params, saved, dy, batch, ctx, lossScale = 1) {
     const { size: B, seqLen: T } = batch;
     const H = spec.hidden;
     const R = B * T;
@@ -264,7 +272,7 @@ export const transformerBlockKernel: LayerKernel<"transformer_block"> = {
       // y = x2 + mlp(norm2(x2)): dx2 = dy + norm2'(mlp'(dy))
       const dm = copy(g);
       const dh2 = buf();
-      mlpWithDropoutBackward(spec, params, s.mlp, dm, batch, ctx, dh2, grads, false);
+      mlpWithDropoutBackward(spec, params, s.mlp, dm, batch, ctx, dh2, grads, false, lossScale);
       const dx2 = copy(g);
       normB("norm2.", s.n2!, dh2, dx2, true);
       // x2 = x + attn(norm1(x)): dx = dx2 + norm1'(attn'(dx2))
@@ -278,7 +286,7 @@ export const transformerBlockKernel: LayerKernel<"transformer_block"> = {
       normB("norm2.", s.n2!, g, ds2, false);
       // s2 = x2 + mlp(x2)
       const dx2 = copy(ds2);
-      mlpWithDropoutBackward(spec, params, s.mlp, ds2, batch, ctx, dx2, grads, true);
+      mlpWithDropoutBackward(spec, params, s.mlp, ds2, batch, ctx, dx2, grads, true, lossScale);
       const ds1 = buf();
       normB("norm1.", s.n1, dx2, ds1, false);
       // s1 = x + attn(x)
@@ -292,7 +300,7 @@ export const transformerBlockKernel: LayerKernel<"transformer_block"> = {
       attnBackward(spec, params, s.attn, d1, batch, ctx, dha, grads, false);
       const dhm = buf();
       const d2 = copy(g);
-      mlpWithDropoutBackward(spec, params, s.mlp, d2, batch, ctx, dhm, grads, false);
+      mlpWithDropoutBackward(spec, params, s.mlp, d2, batch, ctx, dhm, grads, false, lossScale);
       dx.set(g);
       normB("norm1.", s.n1, dha, dx, true);
       normB("norm2.", s.n2, dhm, dx, true);
@@ -302,7 +310,7 @@ export const transformerBlockKernel: LayerKernel<"transformer_block"> = {
       const d1 = copy(g);
       attnBackward(spec, params, s.attn, d1, batch, ctx, dh, grads, false);
       const d2 = copy(g);
-      mlpWithDropoutBackward(spec, params, s.mlp, d2, batch, ctx, dh, grads, true);
+      mlpWithDropoutBackward(spec, params, s.mlp, d2, batch, ctx, dh, grads, true, lossScale);
       dx.set(g);
       normB("norm1.", s.n1, dh, dx, true);
       give(dh, d1, d2);
