@@ -65,6 +65,7 @@ export function classifyPath(path: string): { family: string; framework: "pytorc
     "gptj",
     "llama",
     "mistral",
+    "mixtral",
     "starcoder",
     "santacoder",
     "falcon",
@@ -201,6 +202,14 @@ export const PUBLISHED: Readonly<Record<string, { count: number; source: string 
   "mistral/params_mistral_7B.yaml": {
     count: 7_241_732_096,
     source: "Mistral 7B (mistralai/Mistral-7B-v0.1)",
+  },
+  "mixtral/params_mixtral_8x7b.yaml": {
+    count: 46_702_792_704,
+    source: "Mixtral 8x7B (mistralai/Mixtral-8x7B-v0.1, 46.7 B)",
+  },
+  "mixtral/params_mixtral_8x22b.yaml": {
+    count: 141_000_000_000,
+    source: "Mixtral 8x22B (mistralai/Mixtral-8x22B-v0.1), published as 141 B",
   },
   "falcon/params_falcon_7b.yaml": { count: 6_921_720_704, source: "Falcon-7B (tiiuae/falcon-7b)" },
   "bloom/params_bloom_7b.yaml": { count: 7_069_016_064, source: "BLOOM 7B1 (bigscience/bloom-7b1)" },

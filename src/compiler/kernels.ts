@@ -266,12 +266,28 @@ export const KERNEL_RULES: { [K in LayerKind]: KernelRule<K> } = {
       { ...gemm("values", T, T, D, 0, s.heads), op: "attention" },
       gemm("attn_out", T, H, H, wb(H)),
     ];
-    if (s.activation === "swiglu") {
-      ks.push(gemm("mlp_gate", T, H, F, mb(F, H)), gemm("mlp_up", T, H, F, mb(F, H)));
-    } else {
-      ks.push(gemm("mlp_fc1", T, H, F, mb(F, H)));
-    }
-    ks.push(gemm("mlp_fc2", T, F, H, mb(H, F)));
+    // The MLP's products, run `count` times on `rows` tokens each, holding `copies` weight sets.
+    const mlp = (tag: string, rows: number, count: number, copies: number) => {
+      if (s.activation === "swiglu") {
+        ks.push(
+          gemm(`${tag}_gate`, rows, H, F, copies * mb(F, H), count),
+          gemm(`${tag}_up`, rows, H, F, copies * mb(F, H), count),
+        );
+      } else {
+        ks.push(gemm(`${tag}_fc1`, rows, H, F, copies * mb(F, H), count));
+      }
+      ks.push(gemm(`${tag}_fc2`, rows, F, H, copies * mb(H, F), count));
+    };
+    if (s.moe) {
+      // Mixture of experts: every expert's weights stream (each is chosen by some token of a batch of
+      // thousands), but each token is computed by its top-k experts only. With the load-balancing loss the
+      // routing is close to even, so each expert sees T k / E tokens of every sample: E products of that many
+      // rows, the experts' weights together. Shared experts see every token.
+      const E = s.moe.experts;
+      ks.push(gemm("moe_router", T, H, E, E * H));
+      mlp("expert", (T * s.moe.topK) / E, E, E);
+      if (s.moe.shared > 0) mlp("shared_expert", T, s.moe.shared, s.moe.shared);
+    } else mlp("mlp", T, 1, 1);
     const norms = paramCount(l) - ks.reduce((a, k) => a + k.weights, 0);
     ks.push(vector("norm_softmax_act_residual", "elementwise", l.flops.elementwise, norms));
     return ks;

@@ -6,6 +6,7 @@ import type {
   InitStds,
   LayerSpec,
   LossScaling,
+  MoeSpec,
   NormType,
   TransformerBlockSpec,
 } from "../numerics/layers/spec.js";
@@ -58,6 +59,8 @@ export interface DecoderLMConfig {
   readonly residual: "pre" | "parallel";
   /** Parallel blocks with a norm for each branch (GPT-NeoX). */
   readonly untiedNorms?: boolean;
+  /** A mixture of experts in place of every block's MLP (Mixtral); absent: dense MLPs. */
+  readonly moe?: MoeSpec;
   /** Sliding-window attention (Mistral's attention_sliding_window_length); absent: full causal. */
   readonly slidingWindow?: number;
   /** muP, as Model Zoo applies it (the frontends derive these from its keys); absent: standard. */
@@ -203,6 +206,7 @@ export function buildDecoderLM(c: DecoderLMConfig): ModelIR {
     ...(c.kvHeads !== undefined && c.kvHeads !== c.heads && { kvHeads: c.kvHeads }),
     ...(c.untiedNorms && c.residual === "parallel" && { untiedNorms: true }),
     ...(c.slidingWindow !== undefined && { slidingWindow: c.slidingWindow }),
+    ...(c.moe && { moe: c.moe }),
     ...(c.positionEmbedding === "alibi" && { alibi: true }),
     ...(c.positionEmbedding === "alibi" &&
       c.alibiScale !== undefined &&

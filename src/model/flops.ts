@@ -46,18 +46,28 @@ const COST: { [K in LayerKind]: CostRule<K> } = {
     const W = qkvWidth(s); // queries H, keys and values G x D each (grouped-query attention: G < N)
     const proj = mm(T, W, H) + mm(T, H, H);
     const attn = mm(T, T, H) + mm(T, H, T); // scores Q K^T and probabilities x V, all heads
-    const mlp = mlpMatrices * mm(T, F, H);
+    // a mixture of experts computes each token through its top-k experts and the shared ones only, plus the
+    // router; the experts' weights all stream (src/compiler/kernels.ts)
+    const active = s.moe ? s.moe.topK + s.moe.shared : 1;
+    const router = s.moe ? mm(T, s.moe.experts, H) : 0;
+    const mlp = active * mlpMatrices * mm(T, F, H) + router;
     const forward = proj + attn + mlp;
     const norms = s.residual === "parallel" && !s.untiedNorms ? 1 : 2;
     const elementwise =
       norms * 8 * T * H + // norm: mean, variance, scale, shift
       5 * s.heads * T * T + // scale, mask, softmax (max, exp, sum, divide)
-      8 * T * F + // activation
+      8 * T * F * active + // activation
+      (s.moe ? 5 * T * s.moe.experts + 2 * T * H * active : 0) + // router softmax, weighting the experts' sum
       2 * T * H + // residual adds
       (s.rotaryDim > 0 ? 6 * T * (s.rotaryDim / 2) * 2 * s.heads : 0);
     // saved for backward: block input, normalised inputs, q/k/v, attention probabilities, attention output,
     // MLP input and pre-activation(s)
-    const saved = T * H * (1 + norms + 1 + 1) + T * W + s.heads * T * T + T * F * (mlpMatrices - 1 + 1);
+    const saved =
+      T * H * (1 + norms + 1 + 1) +
+      T * W +
+      s.heads * T * T +
+      T * F * (mlpMatrices - 1 + 1) * active +
+      (s.moe ? T * (s.moe.experts + H * active) : 0); // routing probabilities, the experts' outputs
     return {
       flops: { forward, backward: 2 * forward, elementwise },
       outputElements: T * H,

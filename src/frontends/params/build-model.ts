@@ -4,7 +4,7 @@
 // problem through the context rather than stopping at the first.
 import { BERT_DEFAULTS, DECODER_DEFAULTS, buildBert, buildDecoderLM, buildMlp } from "../../model/index.js";
 import type { ComputeDtype, DecoderLMConfig, ModelFamily, ModelIR, MupSettings } from "../../model/index.js";
-import type { Activation, LossScaling } from "../../numerics/layers/spec.js";
+import type { Activation, LossScaling, MoeSpec } from "../../numerics/layers/spec.js";
 import type { RotaryScaling } from "../../numerics/ops/rotary.js";
 import type { ParamsContext } from "./context.js";
 import { FEATURES } from "./keys.js";
@@ -270,6 +270,34 @@ function kvHeadsOf(
 }
 
 /**
+ * The mixture of experts of Model Zoo's `moe` section (2.3+): on when num_experts + num_shared_experts > 1, as
+ * Model Zoo's models decide; its defaults are Model Zoo's (top_k 1, no load-balancing loss, no null-expert
+ * bias, normalised weights).
+ */
+function moeOf(ctx: ParamsContext, at: readonly PathKey[]): MoeSpec | undefined {
+  const k = (key: string) => [...at, "moe", key];
+  const experts = ctx.num(k("num_experts")) ?? 0;
+  const shared = ctx.num(k("num_shared_experts")) ?? 0;
+  if (experts + shared <= 1) return undefined;
+  const topK = ctx.num(k("top_k")) ?? 1;
+  if (topK > experts) {
+    ctx.issue(
+      k("top_k"),
+      `${topK}: a token is routed to at most num_experts (${experts}) experts; give top_k from 1 to ${experts}`,
+    );
+    return undefined;
+  }
+  return {
+    experts,
+    topK,
+    shared,
+    normalize: ctx.bool(k("expert_weighting_normalization")) ?? true,
+    nullExpertBias: ctx.num(k("null_expert_bias")) ?? 0,
+    loadBalancingCoef: ctx.num(k("load_balancing_loss_coef")) ?? 0,
+  };
+}
+
+/**
  * RoPE position scaling: `pos_scaling_factor` with `pos_scaling_type` linear (the default) or llama3 (and its
  * `pos_scaling_extra_args`, defaults as Model Zoo's: low 1, high 4, original 8192). Factor 1 is none.
  */
@@ -434,6 +462,7 @@ const buildDecoder: Builder = (ctx, at, family, inp) => {
   }
   const initializerRange = std("initializer") ?? ctx.num(k("initializer_range")) ?? base.initializerRange;
   const kvHeads = kvHeadsOf(ctx, at, heads);
+  const moe = moeOf(ctx, at);
   const untied = ctx.bool(k("use_untied_layer_norm")) === true;
   const window = ctx.num(k("attention_sliding_window_length"));
   const mup = mupSettings(ctx, at, inp, sizes, base.initializerRange, initializerRange);
@@ -447,6 +476,7 @@ const buildDecoder: Builder = (ctx, at, family, inp) => {
   if (!ok) return undefined;
   return buildDecoderLM({
     ...(kvHeads !== undefined && { kvHeads }),
+    ...(moe && { moe }),
     ...(untied && { untiedNorms: true }),
     ...(window !== undefined && { slidingWindow: window }),
     ...(ctx.bool(k("embedding_layer_norm")) === true && { embeddingNorm: true }),

@@ -21,6 +21,8 @@ export const FAMILY_NAMES: Readonly<Record<string, ModelFamily>> = {
   starcoder: "gpt2",
   santacoder: "gpt2",
   falcon: "gptj",
+  // Model Zoo's Mixtral config is its GPT-2 config (GPT-2's defaults) with a `moe` section
+  mixtral: "gpt2",
   // BLOOM, MPT, JAIS and BTLM are Model Zoo's GPT-2 config with ALiBi (and SwiGLU, muP, an embedding norm)
   bloom: "gpt2",
   mpt: "gpt2",
@@ -36,7 +38,6 @@ export const FAMILY_NAMES: Readonly<Record<string, ModelFamily>> = {
 const KNOWN_UNBUILT: Readonly<Record<string, string>> = {
   gpt_neox: "the GPT-NeoX family",
   gptneox: "the GPT-NeoX family",
-  mixtral: "the Mixtral family",
   t5: "the T5 family",
   transformer: "the encoder-decoder transformer",
   roberta: "the RoBERTa family",

@@ -95,7 +95,10 @@ export const FEATURES = {
   slidingWindow:
     "attention sinks and alternating sliding windows (attention_sink_tokens, sliding_window_every_other_decoder_layer)",
   sparsity: "weight sparsity (section sparsity)",
-  moe: "mixture of experts (num_experts, moe)",
+  moe: "mixture of experts outside a decoder's moe section (num_experts, moe_params)",
+  moeRouting:
+    "mixture-of-experts routing other than learned softmax top-k (moe.routing_algorithm hash or uniform, " +
+    "sinkhorn or sigmoid nonlinearities, router_use_bias, probability_before_ffn)",
   alibi: "trainable ALiBi slopes (alibi_trainable_slopes)",
   sparseAttention: "fixed sparse attention (fixed_sparse_attention)",
   embeddingNorm: "a layer norm after a decoder's embeddings (embedding_layer_norm)",
@@ -218,6 +221,20 @@ const COMMON_MODEL_IGNORED: Record<string, string> = {
   pretrain_params_path: "the pre-training params of a fine-tuning run",
 };
 
+/** Whether a decoder's `moe` section asks only for what wsc builds: learned softmax top-k routing. */
+function moeRoutingBuilt(v: unknown): boolean {
+  if (isNull(v) || typeof v !== "object") return true;
+  const m = v as Record<string, unknown>;
+  const softmax = (x: unknown) => isNull(x) || x === "softmax";
+  return (
+    (isNull(m.routing_algorithm) || m.routing_algorithm === "learned") &&
+    softmax(m.router_selection_nonlinearity) &&
+    softmax(m.expert_weighting_nonlinearity) &&
+    isFalse(m.router_use_bias) &&
+    isFalse(m.probability_before_ffn)
+  );
+}
+
 /** Model-section features every family refuses alike. */
 const COMMON_UNSUPPORTED: Record<string, Unsupported> = {
   lora_params: { feature: FEATURES.lora, off: isEmpty },
@@ -305,6 +322,42 @@ const DECODER_MODEL: SectionKeys = {
       .describe("extra attention parameters {num_kv_groups}")
       .nullable()
       .optional(),
+    moe: z
+      .strictObject({
+        num_experts: int(0, 65_536, "routed experts (0 or 1: no mixture of experts)").optional(),
+        num_shared_experts: int(1, 65_536, "experts every token goes through").nullable().optional(),
+        top_k: int(1, 65_536, "experts each token is routed to").optional(),
+        load_balancing_loss_coef: num(0, 1e6, "weight of the load-balancing loss").optional(),
+        null_expert_bias: num(0, 1e6, "added to the routing normalisation's denominator")
+          .nullable()
+          .optional(),
+        expert_weighting_normalization: bool("normalise the chosen experts' weights").nullable().optional(),
+        routing_algorithm: z.enum(["learned", "hash", "uniform"]).describe("routing").optional(),
+        router_selection_nonlinearity: z
+          .enum(["softmax", "sinkhorn", "sigmoid"])
+          .describe("routing nonlinearity")
+          .nullable()
+          .optional(),
+        expert_weighting_nonlinearity: z
+          .enum(["softmax", "sinkhorn", "sigmoid"])
+          .describe("expert weighting nonlinearity")
+          .nullable()
+          .optional(),
+        router_use_bias: bool("bias in the router").nullable().optional(),
+        probability_before_ffn: bool("weight the experts' inputs instead of their outputs").optional(),
+        // accepted, no effect on what wsc computes: the host computes in fp32, every implementation of Model
+        // Zoo's computes the same function, and the router is initialised as the other weights
+        router_fp32: bool("router in fp32 (the host always is)").optional(),
+        moe_implementation: z
+          .enum(["functional", "optimized", "experimental", "forge_experimental", "expert_parallel"])
+          .describe("which of Model Zoo's equivalent implementations runs")
+          .optional(),
+        sinkhorn_n_iters: int(1, 1000, "sinkhorn iterations (sinkhorn routing only)").nullable().optional(),
+        gate_initializer: initializerSchema.nullable().optional(),
+      })
+      .describe("mixture of experts {num_experts, top_k, load_balancing_loss_coef, ...}")
+      .nullable()
+      .optional(),
     pos_scaling_factor: num(1, 1e6, "RoPE position scaling factor").optional(),
     pos_scaling_type: z
       .enum(["linear", "llama3", "yarn", "longrope"])
@@ -358,7 +411,7 @@ const DECODER_MODEL: SectionKeys = {
     fixed_sparse_attention: { feature: FEATURES.sparseAttention, off: isNull },
     alibi_trainable_slopes: { feature: FEATURES.alibi, off: isFalse },
     num_experts: { feature: FEATURES.moe, off: (v) => isNull(v) || v === 1 },
-    moe: { feature: FEATURES.moe, off: isNull },
+    moe: { feature: FEATURES.moeRouting, off: moeRoutingBuilt },
     attention_sink_tokens: { feature: FEATURES.slidingWindow, off: (v) => isNull(v) || v === 0 },
     ...COMMON_UNSUPPORTED,
     pos_scaling_type: {

@@ -52,20 +52,26 @@ const schedulerItem = z.strictObject({
   ...Object.fromEntries(SCHEDULER_SPELLINGS.map((n) => [n, newSchedulerSchema.optional()])),
   ...Object.fromEntries(UNBUILT_SCHEDULER_SPELLINGS.map((n) => [n, z.unknown().optional()])),
 });
+const scheduleSchema = z.strictObject({
+  ...Object.fromEntries(SCHEDULER_SPELLINGS.map((n) => [n, newSchedulerSchema.optional()])),
+  ...Object.fromEntries(UNBUILT_SCHEDULER_SPELLINGS.map((n) => [n, z.unknown().optional()])),
+  SequentialLR: z
+    .strictObject({
+      schedulers: z.array(schedulerItem).min(1),
+      milestones: z.array(z.number().int()).optional(),
+    })
+    .optional(),
+});
 const schedulersSchema = z
   .array(
-    z.strictObject({
-      ...Object.fromEntries(SCHEDULER_SPELLINGS.map((n) => [n, newSchedulerSchema.optional()])),
-      ...Object.fromEntries(UNBUILT_SCHEDULER_SPELLINGS.map((n) => [n, z.unknown().optional()])),
-      SequentialLR: z
-        .strictObject({
-          schedulers: z.array(schedulerItem).min(1),
-          milestones: z.array(z.number().int()).optional(),
-        })
-        .optional(),
+    scheduleSchema.extend({
+      // muP's wrapper applying adjust_learning_rate per parameter group, which wsc applies to every schedule
+      ScalePerParamLR: z.strictObject({ scheduler: scheduleSchema }).optional(),
     }),
   )
-  .describe(`a list of schedulers (${NEW_SCHEDULER_NAMES.join(", ")}, or SequentialLR of them)`);
+  .describe(
+    `a list of schedulers (${NEW_SCHEDULER_NAMES.join(", ")}, or SequentialLR of them, or ScalePerParamLR of one)`,
+  );
 
 const newOptimizerSchema = z.strictObject(
   Object.fromEntries(OPTIMIZER_CLASS_SPELLINGS.map((n) => [n, sectionSchema(NEW_OPTIMIZER_KEYS).optional()])),

@@ -264,29 +264,36 @@ function newSchedule(
     ctx.issue([...at, 1], `one scheduler (or one SequentialLR of several) is expected; found ${list.length}`);
     return undefined;
   }
-  const item = list[0] as Record<string, unknown>;
+  // ScalePerParamLR wraps a schedule to apply muP's per-group adjust_learning_rate, which wsc applies to
+  // every schedule (ParamDecl.lrScale): the schedule is its inner one
+  let base: PathKey[] = [...at, 0];
+  let item = list[0] as Record<string, unknown>;
+  if (item && typeof item === "object" && Object.keys(item).length === 1 && "ScalePerParamLR" in item) {
+    base = [...base, "ScalePerParamLR", "scheduler"];
+    item = ctx.get(base) as Record<string, unknown>;
+  }
   const names = Object.keys(item ?? {});
   if (names.length !== 1) {
     ctx.issue(
-      [...at, 0],
+      base,
       `one scheduler name is expected (${[...NEW_SCHEDULER_NAMES, "SequentialLR"].join(", ")}); found ${names.length}`,
     );
     return undefined;
   }
   const pieces: { path: PathKey[]; name: string }[] = [];
   if (names[0] === "SequentialLR") {
-    const inner = ctx.get([...at, 0, "SequentialLR", "schedulers"]);
+    const inner = ctx.get([...base, "SequentialLR", "schedulers"]);
     if (!Array.isArray(inner)) return undefined;
     inner.forEach((s, i) => {
       const n = Object.keys((s as Record<string, unknown>) ?? {});
       if (n.length !== 1) {
-        ctx.issue([...at, 0, "SequentialLR", "schedulers", i], "one scheduler name is expected per entry");
+        ctx.issue([...base, "SequentialLR", "schedulers", i], "one scheduler name is expected per entry");
         return;
       }
-      pieces.push({ path: [...at, 0, "SequentialLR", "schedulers", i, n[0]], name: n[0] });
+      pieces.push({ path: [...base, "SequentialLR", "schedulers", i, n[0]], name: n[0] });
     });
   } else {
-    pieces.push({ path: [...at, 0, names[0]], name: names[0] });
+    pieces.push({ path: [...base, names[0]], name: names[0] });
   }
   const segs = pieces.map((p, i) => segment(ctx, p.path, p.name, i === pieces.length - 1));
   if (segs.some((s) => !s)) return undefined;
