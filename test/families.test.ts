@@ -41,6 +41,7 @@ describe("tiny configs of the other families train in run CPU and run CSX", () =
   const cases = [
     ["bloom.yaml", "BLOOM: ALiBi and the embedding norm"],
     ["mistral.yaml", "Mistral: grouped-query and sliding-window attention"],
+    ["mixtral.yaml", "Mixtral: 4 experts, top-2 routing and the load-balancing loss"],
     ["neox.yaml", "GPT-NeoX: parallel blocks with untied norms"],
     ["mup.yaml", "GPT-3 with muP"],
   ] as const;
@@ -62,4 +63,20 @@ describe("tiny configs of the other families train in run CPU and run CSX", () =
       expect(losses(csx.stdout + csx.stderr)).toEqual([l[0]]);
     });
   }
+});
+
+describe("tiny Mixtral on 2 systems: the load-balancing loss spans layers and is split over the systems", () => {
+  it("data-parallel run CSX gives run CPU's losses at every logged step", () => {
+    const params = join(ROOT, "configs/tiny/mixtral.yaml");
+    const d = mkdtempSync(join(tmpdir(), "wsc-fam-"));
+    const args = ["-p", params, "-m", "train", "--max_steps", "10"];
+    const cpu = wsc(["run", "CPU", ...args, "-o", join(d, "cpu")]);
+    expect(cpu.code, cpu.stderr).toBe(0);
+    const env = { WSC_HOME: join(d, "home") };
+    const csx = wsc(["run", "CSX", ...args, "-o", join(d, "csx"), "--num_csx", "2"], { env });
+    expect(csx.code, csx.stderr).toBe(0);
+    const l = losses(cpu.stdout + cpu.stderr);
+    expect(l).toHaveLength(2);
+    expect(losses(csx.stdout + csx.stderr)).toEqual(l);
+  });
 });

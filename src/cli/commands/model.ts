@@ -11,9 +11,10 @@ import { table } from "../../util/table.js";
 
 /**
  * What a model's attention is, in Model Zoo's terms: heads and key/value heads, positions (rotary with its
- * scaling, ALiBi), a sliding window, muP's score scale. None for models without attention blocks.
+ * scaling, ALiBi), a sliding window, muP's score scale; and its mixture of experts. None for models without
+ * attention blocks.
  */
-function attentionRow(m: ModelIR): [string, string][] {
+function attentionRows(m: ModelIR): [string, string][] {
   const b = m.layers.find((l) => l.spec.kind === "transformer_block")?.spec;
   if (!b || b.kind !== "transformer_block") return [];
   const kv = b.kvHeads ?? b.heads;
@@ -32,7 +33,23 @@ function attentionRow(m: ModelIR): [string, string][] {
     );
   if (b.slidingWindow !== undefined) parts.push(`sliding window of ${int(b.slidingWindow)} keys`);
   if (b.scoreScale !== undefined) parts.push(`scores x ${Number(b.scoreScale.toPrecision(4))} (muP)`);
-  return [["attention", parts.join("; ")]];
+  const rows: [string, string][] = [["attention", parts.join("; ")]];
+  const moe = b.moe;
+  if (moe) {
+    const e = [
+      `${moe.experts} routed, top-${moe.topK}` +
+        (moe.normalize
+          ? ` (weights normalised${moe.nullExpertBias ? `, null-expert bias ${moe.nullExpertBias}` : ""})`
+          : ""),
+    ];
+    if (moe.shared) e.push(`${moe.shared} shared`);
+    e.push(
+      moe.loadBalancingCoef > 0 ? `load-balancing loss x ${moe.loadBalancingCoef}` : "no load-balancing loss",
+      `every expert of width ${int(b.ffn)}`,
+    );
+    rows.push(["experts", e.join("; ")]);
+  }
+  return rows;
 }
 
 /** Layers as rows, with runs of identical blocks folded into one row ("block.0..11 x12"). */
@@ -117,7 +134,7 @@ export function modelReport(p: LoadedParams): string {
       ],
       ["parameters", `${int(m.paramCount)} (${si(m.paramCount, "")})`],
       ["sequence length", m.family === "mlp" ? "1 (features per sample)" : `${int(m.seqLen)} tokens`],
-      ...attentionRow(m),
+      ...attentionRows(m),
       [
         "batch size",
         `train ${r.train ? int(r.train.batchSize) : "-"}, eval ${r.eval ? int(r.eval.batchSize) : "-"}`,
