@@ -5,7 +5,7 @@
 // Shapes per sample: T = tokens, H = hidden, F = feed-forward width, V = vocabulary, D = head size,
 // heads = attention heads. A matrix product is (M x K) times (K x N): M rows (tokens), K the contraction.
 import type { SimdOp, WaferSpec } from "../hw/index.js";
-import { qkvWidth } from "../numerics/layers/spec.js";
+import { attentionWidth, headSizeOf, isGated, qkvWidth } from "../numerics/layers/spec.js";
 import type { LayerKind, LayerSpec } from "../numerics/layers/spec.js";
 import type { ComputeDtype, LayerIR } from "../model/index.js";
 
@@ -255,8 +255,9 @@ export const KERNEL_RULES: { [K in LayerKind]: KernelRule<K> } = {
   transformer_block(s, l, T) {
     const H = s.hidden;
     const F = s.ffn;
-    const D = H / s.heads;
-    const wb = (n: number) => n * H + (s.attentionBias ? n : 0);
+    const D = headSizeOf(s);
+    const A = attentionWidth(s);
+    const wb = (n: number, k = H) => n * k + (s.attentionBias ? n : 0);
     const mb = (n: number, k: number) => n * k + (s.mlpBias ? n : 0);
     // grouped-query attention: the k and v projections are G x D wide; every query head still scores T x T
     const W = qkvWidth(s);
@@ -264,11 +265,11 @@ export const KERNEL_RULES: { [K in LayerKind]: KernelRule<K> } = {
       gemm("qkv", T, H, W, wb(W)),
       { ...gemm("scores", T, D, T, 0, s.heads), op: "attention" },
       { ...gemm("values", T, T, D, 0, s.heads), op: "attention" },
-      gemm("attn_out", T, H, H, wb(H)),
+      gemm("attn_out", T, A, H, wb(H, A)),
     ];
     // The MLP's products, run `count` times on `rows` tokens each, holding `copies` weight sets.
     const mlp = (tag: string, rows: number, count: number, copies: number) => {
-      if (s.activation === "swiglu") {
+      if (isGated(s.activation)) {
         ks.push(
           gemm(`${tag}_gate`, rows, H, F, copies * mb(F, H), count),
           gemm(`${tag}_up`, rows, H, F, copies * mb(F, H), count),

@@ -59,6 +59,19 @@ export interface DecoderLMConfig {
   readonly residual: "pre" | "parallel";
   /** Parallel blocks with a norm for each branch (GPT-NeoX). */
   readonly untiedNorms?: boolean;
+  /**
+   * Which blocks the sliding window applies to (Model Zoo's sliding_window_every_other_decoder_layer and its
+   * pattern, Gemma 2): "all" (default), or every other block, "odd" (blocks 1, 3, ...: full attention first)
+   * or "even" (blocks 0, 2, ...: sliding window first).
+   */
+  readonly slidingWindowLayers?: "all" | "odd" | "even";
+  /** Attention head size when the attention is not hidden wide (attention_inner_dim / num_heads). */
+  readonly headSize?: number;
+  /** Soft-capping of the attention scores and of the final logits (Gemma 2). */
+  readonly attentionSoftcap?: number;
+  readonly logitsSoftcap?: number;
+  /** Norms after the attention and the MLP too (norm_first_sandwich, Gemma 2). */
+  readonly sandwichNorms?: boolean;
   /** A mixture of experts in place of every block's MLP (Mixtral); absent: dense MLPs. */
   readonly moe?: MoeSpec;
   /** Sliding-window attention (Mistral's attention_sliding_window_length); absent: full causal. */
@@ -186,7 +199,7 @@ export function assemble(
 
 /** GPT-2, GPT-3, GPT-J or LLaMA. */
 export function buildDecoderLM(c: DecoderLMConfig): ModelIR {
-  const headDim = c.hidden / c.heads;
+  const headDim = c.headSize ?? c.hidden / c.heads;
   const block: TransformerBlockSpec = {
     kind: "transformer_block",
     hidden: c.hidden,
@@ -205,8 +218,10 @@ export function buildDecoderLM(c: DecoderLMConfig): ModelIR {
     ...(c.rotaryScaling && c.positionEmbedding === "rotary" && { rotaryScaling: c.rotaryScaling }),
     ...(c.kvHeads !== undefined && c.kvHeads !== c.heads && { kvHeads: c.kvHeads }),
     ...(c.untiedNorms && c.residual === "parallel" && { untiedNorms: true }),
-    ...(c.slidingWindow !== undefined && { slidingWindow: c.slidingWindow }),
     ...(c.moe && { moe: c.moe }),
+    ...(c.headSize !== undefined && c.headSize * c.heads !== c.hidden && { headSize: c.headSize }),
+    ...(c.attentionSoftcap !== undefined && { attentionSoftcap: c.attentionSoftcap }),
+    ...(c.sandwichNorms && { sandwichNorms: true }),
     ...(c.positionEmbedding === "alibi" && { alibi: true }),
     ...(c.positionEmbedding === "alibi" &&
       c.alibiScale !== undefined &&
@@ -217,6 +232,9 @@ export function buildDecoderLM(c: DecoderLMConfig): ModelIR {
     dropout: c.dropout,
     attentionDropout: c.attentionDropout,
   };
+  const every = c.slidingWindowLayers ?? "all";
+  const windowed = (i: number) =>
+    c.slidingWindow !== undefined && (every === "all" || (every === "odd") === (i % 2 === 1));
   const drafts: LayerDraft[] = [
     {
       name: "embedding",
@@ -239,7 +257,7 @@ export function buildDecoderLM(c: DecoderLMConfig): ModelIR {
     },
     ...Array.from({ length: c.layers }, (_, i) => ({
       name: `block.${i}`,
-      spec: block,
+      spec: windowed(i) ? { ...block, slidingWindow: c.slidingWindow } : block,
       ...(c.mup && { init: c.mup.blockInit }),
     })),
     { name: "final_norm", spec: { kind: "final_norm", hidden: c.hidden, norm: c.norm, normEps: c.normEps } },
@@ -254,6 +272,7 @@ export function buildDecoderLM(c: DecoderLMConfig): ModelIR {
         lossScaling: c.lossScaling,
         lossWeight: c.lossWeight,
         ...(c.mup && c.mup.logitsScale !== 1 && { logitsScale: c.mup.logitsScale }),
+        ...(c.logitsSoftcap !== undefined && { logitsSoftcap: c.logitsSoftcap }),
       },
       tied: c.tiedEmbeddings ? [{ local: "weight", owner: "embedding.wte" }] : [],
     },

@@ -2,7 +2,7 @@
 // backward computes the activation gradient and the weight gradient, twice the forward.
 //
 // Shapes per sample: T = sequence length, H = hidden, V = vocabulary, F = feed-forward width.
-import { qkvWidth } from "../numerics/layers/spec.js";
+import { attentionWidth, isGated, qkvWidth } from "../numerics/layers/spec.js";
 import type { LayerKind, LayerSpec } from "../numerics/layers/spec.js";
 import type { LayerFlops } from "./ir.js";
 
@@ -42,20 +42,22 @@ const COST: { [K in LayerKind]: CostRule<K> } = {
   transformer_block(s, { seqLen: T }) {
     const H = s.hidden;
     const F = s.ffn;
-    const mlpMatrices = s.activation === "swiglu" ? 3 : 2;
+    const mlpMatrices = isGated(s.activation) ? 3 : 2;
     const W = qkvWidth(s); // queries H, keys and values G x D each (grouped-query attention: G < N)
-    const proj = mm(T, W, H) + mm(T, H, H);
-    const attn = mm(T, T, H) + mm(T, H, T); // scores Q K^T and probabilities x V, all heads
+    const A = attentionWidth(s); // N D: the hidden size unless the heads are sized apart (Gemma 2)
+    const proj = mm(T, W, H) + mm(T, H, A);
+    const attn = mm(T, T, A) + mm(T, A, T); // scores Q K^T and probabilities x V, all heads
     // a mixture of experts computes each token through its top-k experts and the shared ones only, plus the
     // router; the experts' weights all stream (src/compiler/kernels.ts)
     const active = s.moe ? s.moe.topK + s.moe.shared : 1;
     const router = s.moe ? mm(T, s.moe.experts, H) : 0;
     const mlp = active * mlpMatrices * mm(T, F, H) + router;
     const forward = proj + attn + mlp;
-    const norms = s.residual === "parallel" && !s.untiedNorms ? 1 : 2;
+    const norms = (s.residual === "parallel" && !s.untiedNorms ? 1 : 2) + (s.sandwichNorms ? 2 : 0);
     const elementwise =
       norms * 8 * T * H + // norm: mean, variance, scale, shift
       5 * s.heads * T * T + // scale, mask, softmax (max, exp, sum, divide)
+      (s.attentionSoftcap !== undefined ? 3 * s.heads * T * T : 0) + // divide, tanh, multiply
       8 * T * F * active + // activation
       (s.moe ? 5 * T * s.moe.experts + 2 * T * H * active : 0) + // router softmax, weighting the experts' sum
       2 * T * H + // residual adds
@@ -65,7 +67,7 @@ const COST: { [K in LayerKind]: CostRule<K> } = {
     const saved =
       T * H * (1 + norms + 1 + 1) +
       T * W +
-      s.heads * T * T +
+      s.heads * T * T * (s.attentionSoftcap !== undefined ? 2 : 1) + // probabilities (and the capped tanh)
       T * F * (mlpMatrices - 1 + 1) * active +
       (s.moe ? T * (s.moe.experts + H * active) : 0); // routing probabilities, the experts' outputs
     return {
@@ -84,7 +86,12 @@ const COST: { [K in LayerKind]: CostRule<K> } = {
   lm_head(s, { seqLen: T }) {
     const forward = mm(T, s.vocabSize, s.hidden);
     return {
-      flops: { forward, backward: 2 * forward, elementwise: 5 * T * s.vocabSize },
+      flops: {
+        forward,
+        backward: 2 * forward,
+        // softmax cross-entropy, and the soft-capping's divide, tanh and multiply
+        elementwise: (s.logitsSoftcap !== undefined ? 8 : 5) * T * s.vocabSize,
+      },
       outputElements: 1,
       savedElements: T * s.hidden,
     };

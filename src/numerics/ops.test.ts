@@ -10,7 +10,8 @@ import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { FixtureFile } from "./fixture-file.js";
 import { GEMM_BACKENDS, useGemmBackend } from "./gemm.js";
-import { ACTIVATIONS, swigluBackward, swigluForward } from "./ops/activations.js";
+import { ACTIVATIONS, gatedBackward, gatedForward } from "./ops/activations.js";
+import type { GatedActivation } from "./layers/spec.js";
 import type { AttentionConfig } from "./ops/attention.js";
 import { alibiSlopes, attentionBackward, attentionForward } from "./ops/attention.js";
 import { crossEntropy } from "./ops/cross-entropy.js";
@@ -88,6 +89,23 @@ function attentionCase(name: string): OpCase {
   };
 }
 
+/** A gated activation act(g) * u: inputs g and u, gradients for both. */
+function gated(name: GatedActivation): OpCase {
+  return {
+    forward: ([g, u]) => {
+      const y = new Float32Array(g.length);
+      gatedForward(name, g, u, y, g.length);
+      return y;
+    },
+    backward: ([g, u], dy) => {
+      const dg = new Float32Array(g.length),
+        du = new Float32Array(g.length);
+      gatedBackward(name, g, u, dy, dg, du, g.length);
+      return [dg, du];
+    },
+  };
+}
+
 function pointwise(name: keyof typeof ACTIVATIONS): OpCase {
   return {
     forward: ([x]) => {
@@ -148,19 +166,8 @@ const CASES: Record<string, OpCase> = {
   relu: pointwise("relu"),
   silu: pointwise("silu"),
   tanh: pointwise("tanh"),
-  swiglu: {
-    forward: ([g, u]) => {
-      const y = new Float32Array(g.length);
-      swigluForward(g, u, y, g.length);
-      return y;
-    },
-    backward: ([g, u], dy) => {
-      const dg = new Float32Array(g.length),
-        du = new Float32Array(g.length);
-      swigluBackward(g, u, dy, dg, du, g.length);
-      return [dg, du];
-    },
-  },
+  swiglu: gated("swiglu"),
+  geglu: gated("geglu"),
   softmax: {
     forward: ([x]) => {
       const y = new Float32Array(x.length);

@@ -5,6 +5,7 @@ import type { Command } from "commander";
 import { loadParams } from "../../frontends/index.js";
 import type { LoadedParams } from "../../frontends/index.js";
 import type { LayerIR, ModelIR } from "../../model/index.js";
+import { attentionWidth, headSizeOf } from "../../numerics/index.js";
 import { int, si } from "../../util/units.js";
 import { modelFamilyOption, PARAMS_HELP, pathOption } from "../options.js";
 import { table } from "../../util/table.js";
@@ -28,11 +29,21 @@ function attentionRows(m: ModelIR): [string, string][] {
   if (b.alibi) parts.push("ALiBi");
   else if (b.rotaryDim > 0)
     parts.push(
-      `rotary on ${b.rotaryDim} of ${b.hidden / b.heads} dims, base ${b.rotaryBase}` +
+      `rotary on ${b.rotaryDim} of ${headSizeOf(b)} dims, base ${b.rotaryBase}` +
         (b.rotaryScaling ? `, ${b.rotaryScaling.type} scaling x${b.rotaryScaling.factor}` : ""),
     );
-  if (b.slidingWindow !== undefined) parts.push(`sliding window of ${int(b.slidingWindow)} keys`);
-  if (b.scoreScale !== undefined) parts.push(`scores x ${Number(b.scoreScale.toPrecision(4))} (muP)`);
+  if (b.headSize !== undefined) parts.push(`heads ${b.headSize} wide (attention ${attentionWidth(b)} wide)`);
+  if (b.scoreScale !== undefined) parts.push(`scores x ${Number(b.scoreScale.toPrecision(4))}`);
+  if (b.attentionSoftcap !== undefined) parts.push(`scores soft-capped at ${b.attentionSoftcap}`);
+  const blocks = m.layers.flatMap((l) => (l.spec.kind === "transformer_block" ? [l.spec] : []));
+  const windowed = blocks.filter((x) => x.slidingWindow !== undefined);
+  if (windowed.length > 0)
+    parts.push(
+      `sliding window of ${int(windowed[0].slidingWindow!)} keys` +
+        (windowed.length < blocks.length
+          ? ` on ${windowed.length} of ${blocks.length} blocks (every other)`
+          : ""),
+    );
   const rows: [string, string][] = [["attention", parts.join("; ")]];
   const moe = b.moe;
   if (moe) {
@@ -59,14 +70,19 @@ function layerRows(layers: readonly LayerIR[]): string[][] {
   while (i < layers.length) {
     const l = layers[i];
     let j = i + 1;
-    const same = (m: LayerIR) => m.kind === l.kind && JSON.stringify(m.spec) === JSON.stringify(l.spec);
+    // blocks that differ only in their sliding window (Gemma 2 alternates) fold into one row too
+    const shape = (x: LayerIR) => JSON.stringify({ ...x.spec, slidingWindow: undefined });
+    const same = (m: LayerIR) => m.kind === l.kind && shape(m) === shape(l);
     while (j < layers.length && same(layers[j])) j++;
+    const windows = new Set(layers.slice(i, j).map((x) => JSON.stringify(x.spec)));
     const n = j - i;
     const params = l.params.reduce((a, p) => a + p.numel, 0);
     const base = l.name.replace(/\.\d+$/, "");
     const name =
       n > 1 ? `${base}.${l.name.split(".").pop()}..${layers[j - 1].name.split(".").pop()}` : l.name;
-    const tied = l.tied.length ? ` (tied: ${l.tied.map((t) => `${t.local} = ${t.owner}`).join(", ")})` : "";
+    const tied =
+      (l.tied.length ? ` (tied: ${l.tied.map((t) => `${t.local} = ${t.owner}`).join(", ")})` : "") +
+      (windows.size > 1 ? " (windows differ)" : "");
     rows.push([
       name + tied,
       l.kind,

@@ -49,6 +49,7 @@ const ACTIVATIONS: Readonly<Record<string, Activation>> = {
   relu: "relu",
   silu: "silu",
   swiglu: "swiglu",
+  geglu: "geglu",
   tanh: "tanh",
 };
 
@@ -197,7 +198,7 @@ function mupSettings(
   const byD = ctx.bool(k("scale_output_logits_by_d")) ?? true;
   const logitsScale =
     hb !== undefined ? (n("output_logits_alpha") ?? 1) / (byD ? w : Math.sqrt(w)) : (legacyLogits ?? 1);
-  const D = H / heads;
+  const D = (n("attention_inner_dim") ?? H) / heads;
   const lr = { attention: 1 / w, ffnIn: 1 / w, ffnOut: 1 / wf };
   if (adjust) {
     const groups: Record<string, (keyof typeof lr)[]> = {
@@ -298,6 +299,52 @@ function moeOf(ctx: ParamsContext, at: readonly PathKey[]): MoeSpec | undefined 
 }
 
 /**
+ * Gemma 2's mechanisms, each a key of Model Zoo's GPT-2 config: attention_inner_dim (the head size is it over
+ * num_heads), soft-capping of the scores and the logits, sandwich norms, and the sliding window on every
+ * other block (full attention first unless the pattern says otherwise).
+ */
+function gemmaOptions(
+  ctx: ParamsContext,
+  at: readonly PathKey[],
+  heads: number | undefined,
+  window: number | undefined,
+): Partial<DecoderLMConfig> {
+  const k = (key: string) => [...at, key];
+  const out: {
+    -readonly [K in keyof DecoderLMConfig]?: DecoderLMConfig[K];
+  } = {};
+  const inner = ctx.num(k("attention_inner_dim"));
+  if (inner !== undefined && heads !== undefined) {
+    if (inner % heads !== 0)
+      ctx.issue(
+        k("attention_inner_dim"),
+        `${inner} is not a multiple of num_heads ${heads}: each head is attention_inner_dim / num_heads wide`,
+      );
+    else out.headSize = inner / heads;
+  }
+  const attnCap = ctx.num(k("attention_logit_softcapping"));
+  if (attnCap !== undefined) out.attentionSoftcap = attnCap;
+  const logitCap = ctx.num(k("final_logit_softcapping"));
+  if (logitCap !== undefined) out.logitsSoftcap = logitCap;
+  if (ctx.bool(k("norm_first_sandwich")) === true) out.sandwichNorms = true;
+  if (ctx.bool(k("sliding_window_every_other_decoder_layer")) === true) {
+    if (window === undefined)
+      ctx.issue(
+        k("sliding_window_every_other_decoder_layer"),
+        "true without attention_sliding_window_length: give the window's length, as Model Zoo requires",
+      );
+    const first = ctx.str(k("sliding_window_every_other_decoder_layer_pattern")) ?? "full_attention_first";
+    out.slidingWindowLayers = first === "sliding_window_first" ? "even" : "odd";
+  } else if (ctx.get(k("sliding_window_every_other_decoder_layer_pattern")) != null) {
+    ctx.warnings.push(
+      `${ctx.where(k("sliding_window_every_other_decoder_layer_pattern"))} has no effect without ` +
+        "sliding_window_every_other_decoder_layer: true",
+    );
+  }
+  return out;
+}
+
+/**
  * RoPE position scaling: `pos_scaling_factor` with `pos_scaling_type` linear (the default) or llama3 (and its
  * `pos_scaling_extra_args`, defaults as Model Zoo's: low 1, high 4, original 8192). Factor 1 is none.
  */
@@ -394,7 +441,8 @@ const buildDecoder: Builder = (ctx, at, family, inp) => {
         `raise max_position_embeddings or shorten the sequences`,
     );
   }
-  const headDim = hidden !== undefined && heads !== undefined ? hidden / heads : undefined;
+  const width = ctx.num(k("attention_inner_dim")) ?? hidden;
+  const headDim = width !== undefined && heads !== undefined ? width / heads : undefined;
   const rotaryDim = ctx.num(k("rotary_dim"));
   if (rotaryDim !== undefined && pos !== "rotary") {
     ctx.warnings.push(`${ctx.where(k("rotary_dim"))} has no effect: positions are "${pos}"`);
@@ -403,7 +451,8 @@ const buildDecoder: Builder = (ctx, at, family, inp) => {
     if (rotaryDim > headDim || rotaryDim % 2 !== 0) {
       ctx.issue(
         k("rotary_dim"),
-        `${rotaryDim} must be even and at most the head size ${headDim} (hidden_size / num_heads)`,
+        `${rotaryDim} must be even and at most the head size ${headDim} ` +
+          `(${ctx.num(k("attention_inner_dim")) !== undefined ? "attention_inner_dim" : "hidden_size"} / num_heads)`,
       );
     }
   }
@@ -461,10 +510,11 @@ const buildDecoder: Builder = (ctx, at, family, inp) => {
     );
   }
   const initializerRange = std("initializer") ?? ctx.num(k("initializer_range")) ?? base.initializerRange;
+  const window = ctx.num(k("attention_sliding_window_length"));
   const kvHeads = kvHeadsOf(ctx, at, heads);
   const moe = moeOf(ctx, at);
+  const gemma = gemmaOptions(ctx, at, heads, window);
   const untied = ctx.bool(k("use_untied_layer_norm")) === true;
-  const window = ctx.num(k("attention_sliding_window_length"));
   const mup = mupSettings(ctx, at, inp, sizes, base.initializerRange, initializerRange);
   if (untied && base.residual !== "parallel")
     ctx.warnings.push(
@@ -477,6 +527,7 @@ const buildDecoder: Builder = (ctx, at, family, inp) => {
   return buildDecoderLM({
     ...(kvHeads !== undefined && { kvHeads }),
     ...(moe && { moe }),
+    ...gemma,
     ...(untied && { untiedNorms: true }),
     ...(window !== undefined && { slidingWindow: window }),
     ...(ctx.bool(k("embedding_layer_norm")) === true && { embeddingNorm: true }),

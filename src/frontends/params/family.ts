@@ -21,8 +21,10 @@ export const FAMILY_NAMES: Readonly<Record<string, ModelFamily>> = {
   starcoder: "gpt2",
   santacoder: "gpt2",
   falcon: "gptj",
-  // Model Zoo's Mixtral config is its GPT-2 config (GPT-2's defaults) with a `moe` section
+  // Model Zoo's Mixtral and Gemma 2 configs are its GPT-2 config (GPT-2's defaults), with a `moe` section or
+  // Gemma 2's mechanisms (soft-capping, sandwich norms, alternating windows, GeGLU)
   mixtral: "gpt2",
+  gemma2: "gpt2",
   // BLOOM, MPT, JAIS and BTLM are Model Zoo's GPT-2 config with ALiBi (and SwiGLU, muP, an embedding norm)
   bloom: "gpt2",
   mpt: "gpt2",
@@ -45,7 +47,6 @@ const KNOWN_UNBUILT: Readonly<Record<string, string>> = {
   llava: "the LLaVA family",
   dpr: "the DPR family",
   dpo: "DPO training",
-  gemma2: "the Gemma 2 family",
   dit: "the DiT family",
   vision_transformer: "the ViT family",
   vit: "the ViT family",

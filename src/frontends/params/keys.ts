@@ -92,8 +92,7 @@ export const FEATURES = {
   gqa: "grouped-query and multi-query attention (extra_attention_params.num_kv_groups, attention_module)",
   ropeScaling: "RoPE position scaling (pos_scaling_factor, pos_scaling_type, pos_scaling_extra_args)",
   ropeScalingOther: "RoPE scaling of types yarn and longrope (pos_scaling_type)",
-  slidingWindow:
-    "attention sinks and alternating sliding windows (attention_sink_tokens, sliding_window_every_other_decoder_layer)",
+  slidingWindow: "attention sinks (attention_sink_tokens, use_sink_token)",
   sparsity: "weight sparsity (section sparsity)",
   moe: "mixture of experts outside a decoder's moe section (num_experts, moe_params)",
   moeRouting:
@@ -119,15 +118,12 @@ export const FEATURES = {
   vsl: "variable sequence length packing (use_vsl)",
   truncatedLoss: "loss over padding tokens (include_padding_in_loss)",
   chunkedAttention: "chunked attention (attention_chunk_size)",
-  attentionWidth: "attention with an inner width other than hidden_size (attention_inner_dim)",
-  softcapping: "logit soft-capping (attention_logit_softcapping, final_logit_softcapping)",
   qkNorm: "query and key norms (attention_qk_norm_layer)",
   constantPositions: "constant position embeddings (constant_pos_embedding)",
   crossAttention: "cross attention (cross_attention_layers)",
   ffnVariants: "feed-forward variants (extra_ffn_params)",
   lora: "LoRA (lora_params)",
   memoryTokens: "memory tokens (memory_tokens_config)",
-  sandwichNorm: "sandwich norms (norm_first_sandwich)",
   extraVocab: "extra input vocabulary tokens (num_extra_input_vocab_tokens)",
   positionOffset: "position id offsets (position_embedding_offset)",
   layerScaledAttention: "attention scaled by layer index (scale_qk_dot_by_layer_idx)",
@@ -209,7 +205,6 @@ const COMMON_MODEL_IGNORED: Record<string, string> = {
   rel_distance_mode: "applies only to relative position biases (refused by name)",
   rel_distance_extra_args: "applies only to relative position biases (refused by name)",
   attention_qk_norm_eps: "applies only with attention_qk_norm_layer (refused by name)",
-  sliding_window_every_other_decoder_layer_pattern: "applies only with sliding windows (refused by name)",
   bits_per_x_dataset: "a TensorFlow eval metric's normaliser",
   model_name: "a label of the 2.x model registry",
   cls: "a class path of the 2.x model registry",
@@ -298,6 +293,20 @@ const DECODER_MODEL: SectionKeys = {
     attention_sliding_window_length: int(1, 100_000_000, "sliding-window attention: keys per query")
       .nullable()
       .optional(),
+    sliding_window_every_other_decoder_layer: bool(
+      "the sliding window on every other block (Gemma 2)",
+    ).optional(),
+    sliding_window_every_other_decoder_layer_pattern: z
+      .enum(["full_attention_first", "sliding_window_first"])
+      .describe("which blocks get the window when every other does")
+      .nullable()
+      .optional(),
+    attention_inner_dim: int(1, 10_000_000, "width of the attention (heads x head size)")
+      .nullable()
+      .optional(),
+    attention_logit_softcapping: num(1e-6, 1e9, "soft-capping of the attention scores").nullable().optional(),
+    final_logit_softcapping: num(1e-6, 1e9, "soft-capping of the logits").nullable().optional(),
+    norm_first_sandwich: bool("norms after the attention and the MLP too (Gemma 2)").optional(),
     // muP (docs/configs.md): 2.3+ base sizes and multipliers, 1.x scales
     mup_base_hidden_size: num(1, 1e9, "muP base width").optional(),
     mup_base_filter_size: num(1, 1e9, "muP base feed-forward width").optional(),
@@ -385,7 +394,7 @@ const DECODER_MODEL: SectionKeys = {
     norm_type: z.enum(["layernorm", "rmsnorm", "biasless-layernorm"]).describe("norm").optional(),
     use_rms_norm: bool("RMSNorm instead of LayerNorm (older LLaMA configs)").optional(),
     nonlinearity: z
-      .enum(["gelu", "gelu_new", "relu", "silu", "swiglu"])
+      .enum(["gelu", "gelu_new", "relu", "silu", "swiglu", "geglu"])
       .describe("feed-forward activation")
       .optional(),
     attention_type: z
@@ -419,9 +428,6 @@ const DECODER_MODEL: SectionKeys = {
       off: (v) => isNull(v) || v === "linear" || v === "llama3",
     },
     attention_chunk_size: { feature: FEATURES.chunkedAttention, off: isNull },
-    attention_inner_dim: { feature: FEATURES.attentionWidth, off: isNull },
-    attention_logit_softcapping: { feature: FEATURES.softcapping, off: isNull },
-    final_logit_softcapping: { feature: FEATURES.softcapping, off: isNull },
     attention_qk_norm_layer: { feature: FEATURES.qkNorm, off: isNull },
     attention_vertical_column_spacing: { feature: FEATURES.sparseAttention, off: isNull },
     attention_vertical_column_width: { feature: FEATURES.sparseAttention, off: isNull },
@@ -432,12 +438,10 @@ const DECODER_MODEL: SectionKeys = {
     memory_tokens: { feature: FEATURES.memoryTokens, off: isEmpty },
     num_memory_tokens_per_chunk: { feature: FEATURES.memoryTokens, off: isNull },
     attn_memory_chunk_size: { feature: FEATURES.memoryTokens, off: isNull },
-    norm_first_sandwich: { feature: FEATURES.sandwichNorm, off: isFalse },
     num_extra_input_vocab_tokens: { feature: FEATURES.extraVocab, off: isZero },
     position_embedding_offset: { feature: FEATURES.positionOffset, off: isZero },
     scale_qk_dot_by_layer_idx: { feature: FEATURES.layerScaledAttention, off: isFalse },
     scale_by_layer_index: { feature: FEATURES.layerScaledAttention, off: isFalse },
-    sliding_window_every_other_decoder_layer: { feature: FEATURES.slidingWindow, off: isFalse },
     use_sink_token: { feature: FEATURES.slidingWindow, off: isFalse },
     use_biasless_norm: { feature: FEATURES.biaslessNorm, off: isFalse },
     norm_type: { feature: FEATURES.biaslessNorm, off: (v) => v !== "biasless-layernorm" },

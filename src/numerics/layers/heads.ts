@@ -49,6 +49,20 @@ interface VocabSaved {
   readonly gradScale: number;
   /** The fused path's per-row log-sum-exp, or null on the reference path. */
   readonly lse: Float64Array | null;
+  /** Soft-capping of the logits (c tanh(z / c)) when set; it runs on the reference path. */
+  readonly softcap?: number;
+}
+
+/**
+ * Soft-caps logits in place, z -> c tanh(z / c), and writes each one's derivative 1 - tanh^2 into `f` (the
+ * factor the cross-entropy's gradient is multiplied by on its way back to the raw logits).
+ */
+function capLogits(z: Float32Array, n: number, c: number, f: Float32Array): void {
+  for (let i = 0; i < n; i++) {
+    const t = Math.tanh(z[i] / c);
+    z[i] = c * t;
+    f[i] = 1 - t * t;
+  }
 }
 
 /**
@@ -67,10 +81,13 @@ function vocabLossForward(
   rowIdx: Int32Array | null,
   gradScale: number,
   count: boolean,
+  softcap?: number,
 ): { sum: number; saved: VocabSaved; accuracy?: { correct: number; counted: number } } {
   // an evaluation pass counts top-1 hits on the logits: the reference path, which holds each chunk of them
-  const nk = VOCAB_LOSS.fused && !count ? nativeKernels() : null;
-  if (!nk) return vocabLossForwardReference(x, rows, h, w, b, v, labels, mask, rowIdx, gradScale, count);
+  // (and so does a soft-capped loss: the fused kernel has no capping)
+  const nk = VOCAB_LOSS.fused && !count && softcap === undefined ? nativeKernels() : null;
+  if (!nk)
+    return vocabLossForwardReference(x, rows, h, w, b, v, labels, mask, rowIdx, gradScale, count, softcap);
   const { lab, msk } = chunkTargets(labels, mask, rowIdx, 0, rows);
   checkLabels(lab, msk, rows, v);
   const lse = new Float64Array(rows);
@@ -97,27 +114,40 @@ function vocabLossForwardReference(
   rowIdx: Int32Array | null,
   gradScale: number,
   count: boolean,
+  softcap?: number,
 ): { sum: number; saved: VocabSaved; accuracy?: { correct: number; counted: number } } {
   const keep = rows * v <= LOGITS_LIMITS.keep;
   const chunk = keep ? rows : Math.max(1, Math.floor(LOGITS_LIMITS.chunk / v));
   const kept = keep ? take(rows * v, false) : null;
   const buf = kept ?? new Float32Array(Math.min(rows, chunk) * v);
+  const f = softcap !== undefined ? new Float32Array(Math.min(rows, chunk) * v) : null;
   let sum = 0;
   const accuracy = count ? { correct: 0, counted: 0 } : undefined;
   for (let r0 = 0; r0 < rows; r0 += chunk) {
     const n = Math.min(chunk, rows - r0);
     const { lab, msk } = chunkTargets(labels, mask, rowIdx, r0, n);
-    linearForward(x.subarray(r0 * h, (r0 + n) * h), n, h, w, b, v, buf);
+    const z = kept ? buf.subarray(r0 * v, (r0 + n) * v) : buf;
+    linearForward(x.subarray(r0 * h, (r0 + n) * h), n, h, w, b, v, z);
+    if (f) capLogits(z, n * v, softcap!, f);
     if (accuracy) {
-      const c = countCorrect(buf, n, v, lab, msk);
+      const c = countCorrect(z, n, v, lab, msk);
       accuracy.correct += c.correct;
       accuracy.counted += c.counted;
     }
-    sum += crossEntropy(buf, n, v, lab, msk, gradScale, buf);
+    sum += crossEntropy(z, n, v, lab, msk, gradScale, z);
+    if (f) for (let i = 0; i < n * v; i++) z[i] *= f[i];
   }
   return {
     sum,
-    saved: { x, rows, rowIdx, dlogits: kept, gradScale, lse: null },
+    saved: {
+      x,
+      rows,
+      rowIdx,
+      dlogits: kept,
+      gradScale,
+      lse: null,
+      ...(softcap !== undefined && { softcap }),
+    },
     ...(accuracy && { accuracy }),
   };
 }
@@ -154,7 +184,7 @@ function vocabLossBackward(
   dw: Float32Array,
   db: Float32Array | null,
 ): void {
-  const nk = s.lse ? nativeKernels() : null;
+  const nk = s.lse && s.softcap === undefined ? nativeKernels() : null;
   // (the reference recomputes the logits when it kept none, so it also serves a fused forward whose backward
   // runs after a switch to the TypeScript backend)
   if (!s.lse || !nk) return vocabLossBackwardReference(s, h, w, b, v, labels, mask, lossScale, dx, dw, db);
@@ -179,6 +209,7 @@ function vocabLossBackwardReference(
   const rows = s.rows;
   const chunk = s.dlogits ? Math.max(rows, 1) : Math.max(1, Math.floor(LOGITS_LIMITS.chunk / v));
   const buf = s.dlogits ?? new Float32Array(Math.min(rows, chunk) * v);
+  const f = s.softcap !== undefined && !s.dlogits ? new Float32Array(Math.min(rows, chunk) * v) : null;
   if (db) db.fill(0);
   for (let r0 = 0; r0 < rows; r0 += chunk) {
     const n = Math.min(chunk, rows - r0);
@@ -188,7 +219,9 @@ function vocabLossBackwardReference(
     } else {
       const { lab, msk } = chunkTargets(labels, mask, s.rowIdx, r0, n);
       linearForward(xc, n, h, w, b, v, buf);
+      if (f) capLogits(buf, n * v, s.softcap!, f);
       crossEntropy(buf, n, v, lab, msk, s.gradScale * lossScale, buf);
+      if (f) for (let i = 0; i < n * v; i++) buf[i] *= f[i];
     }
     sgemm(false, false, n, h, v, 1, buf, 0, v, w, 0, h, 0, dx, r0 * h, h);
     sgemm(true, false, v, h, n, 1, buf, 0, v, xc, 0, h, r0 === 0 ? 0 : 1, dw, 0, h);
@@ -244,6 +277,7 @@ export const lmHeadKernel: LayerKernel<"lm_head"> = {
       null,
       scale,
       !ctx.training,
+      spec.logitsSoftcap,
     );
     return { y: null, loss: sum * scale, saved, ...(accuracy && { accuracy }) };
   },

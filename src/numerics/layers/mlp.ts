@@ -1,17 +1,18 @@
 // The feed-forward part of a transformer block: fc1 -> activation -> fc2, or the gated SwiGLU form
 // (silu(x W_gate^T) * (x W_up^T)) W_fc2^T, its parameters under `prefix` ("mlp", or one expert's).
 // Shapes: R rows, H hidden, F ffn width.
-import { activation, swigluBackward, swigluForward } from "../ops/activations.js";
+import { activation, gatedBackward, gatedForward } from "../ops/activations.js";
 import { give, take } from "../pool.js";
 import type { GradMap, ParamMap } from "./kernel.js";
 import { projBackward, projForward } from "./kernel.js";
-import type { TransformerBlockSpec } from "./spec.js";
+import { isGated } from "./spec.js";
+import type { GatedActivation, TransformerBlockSpec } from "./spec.js";
 
 export interface MlpSaved {
   readonly x: Float32Array;
-  /** fc1 output (pre-activation), or the gate projection for swiglu. */
+  /** fc1 output (pre-activation), or the gate projection of a gated MLP. */
   readonly f: Float32Array;
-  /** the up projection (swiglu only). */
+  /** the up projection (gated MLPs only). */
   readonly u: Float32Array | null;
   /** activation output, the input of fc2. */
   readonly a: Float32Array;
@@ -33,11 +34,11 @@ export function mlpForward(
   const fbuf = take(n, false);
   const a = take(n, false);
   let u: Float32Array | null = null;
-  if (spec.activation === "swiglu") {
+  if (isGated(spec.activation)) {
     u = take(n, false);
     projForward(params, K, `${prefix}.gate`, bias, x, rows, h, f, fbuf);
     projForward(params, K, `${prefix}.up`, bias, x, rows, h, f, u);
-    swigluForward(fbuf, u, a, n);
+    gatedForward(spec.activation, fbuf, u, a, n);
   } else {
     projForward(params, K, `${prefix}.fc1`, bias, x, rows, h, f, fbuf);
     activation(spec.activation).forward(fbuf, a, n);
@@ -67,8 +68,8 @@ export function mlpBackward(
   projBackward(params, K, `${prefix}.fc2`, bias, dout, s.a, rows, f, h, da, grads);
   if (s.u) {
     const du = take(n, false);
-    // da becomes d(gate) in place: swigluBackward reads dy[i] before writing dg[i].
-    swigluBackward(s.f, s.u, da, da, du, n);
+    // da becomes d(gate) in place: gatedBackward reads dy[i] before writing dg[i].
+    gatedBackward(spec.activation as GatedActivation, s.f, s.u, da, da, du, n);
     projBackward(params, K, `${prefix}.gate`, bias, da, s.x, rows, h, f, dx, grads, accumulate);
     projBackward(params, K, `${prefix}.up`, bias, du, s.x, rows, h, f, dx, grads, true);
     give(du);

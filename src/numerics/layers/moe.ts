@@ -13,6 +13,7 @@ import type { GradMap, ParamMap } from "./kernel.js";
 import { projBackward, projForward } from "./kernel.js";
 import type { MlpSaved } from "./mlp.js";
 import { mlpBackward, mlpForward } from "./mlp.js";
+import { isGated } from "./spec.js";
 import type { Batch, MoeSpec, StepContext, TransformerBlockSpec } from "./spec.js";
 
 const K = "transformer_block" as const;
@@ -255,7 +256,7 @@ export function moeBackward(
 
 /** An expert no row was routed to still returns (zero) gradients for every parameter it has. */
 function zeroExpertGrads(spec: TransformerBlockSpec, grads: GradMap, prefix: string): void {
-  const names = spec.activation === "swiglu" ? ["gate", "up"] : ["fc1"];
+  const names = isGated(spec.activation) ? ["gate", "up"] : ["fc1"];
   const F = spec.ffn;
   const H = spec.hidden;
   const shapes: [string, number[]][] = names.map((n) => [`${prefix}.${n}`, [F, H]]);

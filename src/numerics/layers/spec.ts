@@ -38,8 +38,17 @@ export const LAYER_KINDS = {
 export type LayerKind = keyof typeof LAYER_KINDS;
 
 export type NormType = "layernorm" | "rmsnorm";
-/** gelu: erf form; gelu_tanh: tanh approximation (GPT-2 "gelu_new"); swiglu: silu(x W_gate) * (x W_up). */
-export type Activation = "gelu" | "gelu_tanh" | "relu" | "silu" | "swiglu" | "tanh" | "none";
+/**
+ * gelu: erf form; gelu_tanh: tanh approximation (GPT-2 "gelu_new"); the gated ones use two input projections:
+ * swiglu: silu(x W_gate) * (x W_up), geglu: gelu(x W_gate) * (x W_up) (Gemma 2).
+ */
+export type Activation = "gelu" | "gelu_tanh" | "relu" | "silu" | "swiglu" | "geglu" | "tanh" | "none";
+export type GatedActivation = "swiglu" | "geglu";
+
+/** Whether an activation is gated (an MLP with gate and up projections). */
+export function isGated(a: Activation): a is GatedActivation {
+  return a === "swiglu" || a === "geglu";
+}
 /**
  * How Model Zoo normalises a summed masked loss: by the batch size (`batch_size`) or by the number of tokens
  * that count (`num_tokens`). The denominator is always the global one (whole batch, all systems), given by
@@ -71,7 +80,7 @@ export interface TransformerBlockSpec {
   readonly ffn: number;
   readonly norm: NormType;
   readonly normEps: number;
-  /** MLP activation; "swiglu" uses gate and up projections of width ffn. */
+  /** MLP activation; a gated one (swiglu, geglu) uses gate and up projections of width ffn. */
   readonly activation: Activation;
   /**
    * "pre": x + attn(norm1(x)), then x + mlp(norm2(x)) (GPT-2, GPT-3, LLaMA).
@@ -111,6 +120,19 @@ export interface TransformerBlockSpec {
   readonly slidingWindow?: number;
   /** Scale of the attention scores q.k; absent: 1 / sqrt(D). muP: alpha / D (scale_qk_dot_by_d). */
   readonly scoreScale?: number;
+  /**
+   * Size D of each attention head when the attention is not hidden wide (Model Zoo's attention_inner_dim /
+   * num_heads: Gemma 2): q is N D wide and the output projection maps N D back to the hidden size. Absent:
+   * hidden / heads.
+   */
+  readonly headSize?: number;
+  /** Soft-capping of the scores (Gemma 2's attention_logit_softcapping c): s -> c tanh(s / c). Absent: none. */
+  readonly attentionSoftcap?: number;
+  /**
+   * Norms after the sublayers too (Model Zoo's norm_first_sandwich, Gemma 2; pre-norm blocks only):
+   * x + norm1_post(attn(norm1(x))), then x2 + norm2_post(mlp(norm2(x2))).
+   */
+  readonly sandwichNorms?: boolean;
   /**
    * Learning-rate multipliers of the block's weight matrices (muP): `attention` for q, k, v and the output
    * projection, `ffnIn` for the MLP's input projections (fc1, or gate and up), `ffnOut` for fc2. Absent: 1.
@@ -157,6 +179,8 @@ export interface LmHeadSpec {
   readonly bias: boolean;
   /** Multiplies the logits (muP's output_logits_scale); absent: 1. */
   readonly logitsScale?: number;
+  /** Soft-capping of the (scaled) logits (Gemma 2's final_logit_softcapping c): z -> c tanh(z / c). */
+  readonly logitsSoftcap?: number;
   /** Uses the embedding's token table as its weight instead of a table of its own. */
   readonly tied: boolean;
   readonly lossScaling: LossScaling;
@@ -215,9 +239,19 @@ export function kvHeadsOf(spec: TransformerBlockSpec): number {
   return spec.kvHeads ?? spec.heads;
 }
 
-/** Rows of the fused q/k/v projection: H for the queries and G * D for each of keys and values. */
+/** Size D of each attention head: `headSize`, or hidden / heads. */
+export function headSizeOf(spec: TransformerBlockSpec): number {
+  return spec.headSize ?? spec.hidden / spec.heads;
+}
+
+/** Width N D of the attention (the queries and the output projection's input): the hidden size unless `headSize`. */
+export function attentionWidth(spec: TransformerBlockSpec): number {
+  return spec.heads * headSizeOf(spec);
+}
+
+/** Rows of the fused q/k/v projection: N D for the queries and G D for each of keys and values. */
 export function qkvWidth(spec: TransformerBlockSpec): number {
-  return spec.hidden + 2 * kvHeadsOf(spec) * (spec.hidden / spec.heads);
+  return attentionWidth(spec) + 2 * kvHeadsOf(spec) * headSizeOf(spec);
 }
 
 /**
@@ -319,10 +353,14 @@ export function layerParams(spec: LayerSpec, init: InitStds): ParamDecl[] {
       const ps: ParamDecl[] = [...normParams("norm1", spec.norm, h)];
       const lr = spec.lrScales;
       ps.push(...linear("attn.qkv", qkvWidth(spec), h, spec.attentionBias, init.std, lr?.attention));
-      ps.push(...linear("attn.out", h, h, spec.attentionBias, init.outputStd, lr?.attention));
+      ps.push(
+        ...linear("attn.out", h, attentionWidth(spec), spec.attentionBias, init.outputStd, lr?.attention),
+      );
+      if (spec.sandwichNorms) ps.push(...normParams("norm1_post", spec.norm, h));
       if (spec.residual !== "parallel" || spec.untiedNorms) ps.push(...normParams("norm2", spec.norm, h));
+      if (spec.sandwichNorms) ps.push(...normParams("norm2_post", spec.norm, h));
       const mlp = (prefix: string) => {
-        if (spec.activation === "swiglu") {
+        if (isGated(spec.activation)) {
           ps.push(...linear(`${prefix}.gate`, spec.ffn, h, spec.mlpBias, init.std, lr?.ffnIn));
           ps.push(...linear(`${prefix}.up`, spec.ffn, h, spec.mlpBias, init.std, lr?.ffnIn));
         } else {

@@ -3,7 +3,10 @@
 //   post:     x2 = norm1(x + drop(attn(x)));  y = norm2(x2 + drop(mlp(x2)))        (BERT)
 //   parallel: h = norm1(x);  y = x + drop(attn(h)) + drop(mlp(h))                   (GPT-J)
 //             untied: y = x + drop(attn(norm1(x))) + drop(mlp(norm2(x)))            (GPT-NeoX)
-// attn(h) = out_proj(attention(qkv_proj(h))) with the fused qkv [3H, H] ordered q, k, v.
+//   pre with sandwich norms: x2 = x + norm1_post(drop(attn(norm1(x)))), y = x2 + norm2_post(drop(mlp(norm2(x2))))
+//             (Gemma 2)
+// attn(h) = out_proj(attention(qkv_proj(h))) with the fused qkv [3H, H] ordered q, k, v (N D wide queries and
+// an output projection from N D when spec.headSize makes the attention narrower or wider than H).
 // The MLP is a mixture of experts when spec.moe is set (./moe.ts).
 // Shapes: B batch, T sequence, H hidden, R = B*T rows. Dropout sites: 0 attention probabilities, 1 attention
 // output, 2 MLP output.
@@ -31,7 +34,7 @@ import type { MlpSaved } from "./mlp.js";
 import { mlpBackward, mlpForward } from "./mlp.js";
 import type { MoeSaved } from "./moe.js";
 import { moeBackward, moeForward } from "./moe.js";
-import { kvHeadsOf, qkvWidth } from "./spec.js";
+import { attentionWidth, headSizeOf, kvHeadsOf, qkvWidth } from "./spec.js";
 import type { Batch, StepContext, TransformerBlockSpec } from "./spec.js";
 
 const K = "transformer_block" as const;
@@ -47,6 +50,9 @@ interface AttnSaved {
 interface BlockSaved {
   readonly n1: NormSaved;
   readonly n2: NormSaved | null;
+  /** The sandwich's norms after the attention and after the MLP (spec.sandwichNorms). */
+  readonly p1?: NormSaved;
+  readonly p2?: NormSaved;
   readonly attn: AttnSaved;
   /** The dense MLP's, or the mixture of experts' (spec.moe). */
   readonly mlp: MlpSaved | MoeSaved;
@@ -58,7 +64,7 @@ const rotaryCache = new Map<string, RotaryTables>();
 
 function rotaryFor(spec: TransformerBlockSpec, seqLen: number): RotaryTables | null {
   if (spec.rotaryDim <= 0) return null;
-  const d = spec.hidden / spec.heads;
+  const d = headSizeOf(spec);
   if (spec.rotaryDim > d || spec.rotaryDim % 2 !== 0) {
     throw new NumericsValueError(
       `transformer_block: rotaryDim ${spec.rotaryDim} must be even and at most the head size ${d} ` +
@@ -93,11 +99,12 @@ function attnConfig(spec: TransformerBlockSpec, batch: Batch, ctx: StepContext):
   return {
     batch: batch.size,
     seqLen: batch.seqLen,
-    hidden: spec.hidden,
+    hidden: attentionWidth(spec),
     heads: spec.heads,
     kvHeads: kvHeadsOf(spec),
     ...(spec.scoreScale !== undefined && { scoreScale: spec.scoreScale }),
     ...(spec.slidingWindow !== undefined && { window: spec.slidingWindow }),
+    ...(spec.attentionSoftcap !== undefined && { softcap: spec.attentionSoftcap }),
     ...(spec.alibi && { alibiSlopes: alibiFor(spec) }),
     causal: spec.causal,
     keyMask: spec.causal
@@ -121,14 +128,15 @@ function attnForward(
   out: Float32Array,
 ): AttnSaved {
   const H = spec.hidden;
+  const A = attentionWidth(spec);
   const rows = batch.size * batch.seqLen;
   const W = qkvWidth(spec);
   const qkv = take(rows * W, false);
   projForward(params, K, "attn.qkv", spec.attentionBias, h, rows, H, W, qkv);
   const cfg = attnConfig(spec, batch, ctx);
-  const a = take(rows * H, false);
+  const a = take(rows * A, false);
   const att = attentionForward(qkv, cfg, a);
-  projForward(params, K, "attn.out", spec.attentionBias, a, rows, H, H, out);
+  projForward(params, K, "attn.out", spec.attentionBias, a, rows, A, H, out);
   dropoutApply(out, batch.size, batch.seqLen * H, rate(spec.dropout, ctx), dropoutSite(ctx, batch, 1));
   return { h, qkv, att, a, cfg };
 }
@@ -148,8 +156,9 @@ function attnBackward(
   const H = spec.hidden;
   const rows = batch.size * batch.seqLen;
   dropoutApply(dout, batch.size, batch.seqLen * H, rate(spec.dropout, ctx), dropoutSite(ctx, batch, 1));
-  const da = take(rows * H, false);
-  projBackward(params, K, "attn.out", spec.attentionBias, dout, s.a, rows, H, H, da, grads);
+  const A = attentionWidth(spec);
+  const da = take(rows * A, false);
+  projBackward(params, K, "attn.out", spec.attentionBias, dout, s.a, rows, A, H, da, grads);
   const W = qkvWidth(spec);
   const dqkv = take(rows * W, false);
   attentionBackward(da, s.att, s.cfg, dqkv);
@@ -213,16 +222,28 @@ export const transformerBlockKernel: LayerKernel<"transformer_block"> = {
     const buf = () => take(R * H, false);
     const y = buf();
     if (spec.residual === "pre") {
+      const sw = spec.sandwichNorms === true;
       const h1 = buf();
       const n1 = norm("norm1.", xd, h1);
-      const x2 = buf();
-      const attn = attnForward(spec, params, h1, batch, ctx, x2);
+      const a1 = buf();
+      const attn = attnForward(spec, params, h1, batch, ctx, a1);
+      const x2 = sw ? buf() : a1;
+      const p1 = sw ? norm("norm1_post.", a1, x2) : undefined;
       for (let i = 0; i < x2.length; i++) x2[i] += xd[i];
       const h2 = buf();
       const n2 = norm("norm2.", x2, h2);
-      const mlp = mlpWithDropout(spec, params, h2, batch, ctx, y);
+      const m = sw ? buf() : y;
+      const mlp = mlpWithDropout(spec, params, h2, batch, ctx, m);
+      const p2 = sw ? norm("norm2_post.", m, y) : undefined;
       for (let i = 0; i < y.length; i++) y[i] += x2[i];
-      const saved: BlockSaved = { n1, n2, attn, mlp, own: [h1, x2, h2] };
+      const saved: BlockSaved = {
+        n1,
+        n2,
+        ...(sw && { p1, p2 }),
+        attn,
+        mlp,
+        own: sw ? [h1, a1, x2, h2, m] : [h1, x2, h2],
+      };
       return { y: new Tensor([B, T, H], y), saved };
     }
     if (spec.residual === "post") {
@@ -269,18 +290,22 @@ export const transformerBlockKernel: LayerKernel<"transformer_block"> = {
     };
     const dx = buf();
     if (spec.residual === "pre") {
-      // y = x2 + mlp(norm2(x2)): dx2 = dy + norm2'(mlp'(dy))
-      const dm = copy(g);
+      // y = x2 + [post2](mlp(norm2(x2))): dx2 = dy + norm2'(mlp'([post2'](dy)))
+      const dm = s.p2 ? buf() : copy(g);
+      if (s.p2) normB("norm2_post.", s.p2, g, dm, false);
       const dh2 = buf();
       mlpWithDropoutBackward(spec, params, s.mlp, dm, batch, ctx, dh2, grads, false, lossScale);
       const dx2 = copy(g);
       normB("norm2.", s.n2!, dh2, dx2, true);
-      // x2 = x + attn(norm1(x)): dx = dx2 + norm1'(attn'(dx2))
+      // x2 = x + [post1](attn(norm1(x))): dx = dx2 + norm1'(attn'([post1'](dx2)))
       dx.set(dx2);
+      const da = s.p1 ? buf() : dx2;
+      if (s.p1) normB("norm1_post.", s.p1, dx2, da, false);
       const dh1 = buf();
-      attnBackward(spec, params, s.attn, dx2, batch, ctx, dh1, grads, false);
+      attnBackward(spec, params, s.attn, da, batch, ctx, dh1, grads, false);
       normB("norm1.", s.n1, dh1, dx, true);
       give(dm, dh2, dx2, dh1);
+      if (da !== dx2) give(da);
     } else if (spec.residual === "post") {
       const ds2 = buf();
       normB("norm2.", s.n2!, g, ds2, false);

@@ -1,9 +1,12 @@
 // Pointwise activations, forward and backward, registered by name (the spec's Activation). Each backward
 // takes the forward's input x (and output y where cheaper) and writes dx = dy * f'(x), or adds it.
-// SwiGLU takes two inputs (gate, up) and is separate: swiglu(g, u) = silu(g) * u.
+// The gated ones take two inputs (gate, up) and are separate: swiglu(g, u) = silu(g) * u, geglu(g, u) =
+// gelu(g) * u (erf form, as Model Zoo's geglu).
 import { NumericsValueError } from "../errors.js";
 import { nativeKernels } from "../gemm.js";
-import type { Activation } from "../layers/spec.js";
+import { isGated } from "../layers/spec.js";
+import type { Activation, GatedActivation } from "../layers/spec.js";
+import { give, take } from "../pool.js";
 
 export interface ActivationKernel {
   /** y = f(x), n elements (y may alias x only where noted). */
@@ -124,7 +127,7 @@ const identity: ActivationKernel = {
 };
 
 /** The TypeScript kernels: the reference, and what runs when the backend has no native kernels. */
-export const ACTIVATIONS_TS: Readonly<Record<Exclude<Activation, "swiglu">, ActivationKernel>> = {
+export const ACTIVATIONS_TS: Readonly<Record<Exclude<Activation, GatedActivation>, ActivationKernel>> = {
   gelu,
   gelu_tanh: geluTanh,
   relu,
@@ -142,7 +145,7 @@ const NATIVE_ACTIVATION_CODES: Partial<Record<Activation, number>> = {
   relu: 4,
 };
 
-function dispatch(name: Exclude<Activation, "swiglu">): ActivationKernel {
+function dispatch(name: Exclude<Activation, GatedActivation>): ActivationKernel {
   const ts = ACTIVATIONS_TS[name];
   const code = NATIVE_ACTIVATION_CODES[name];
   if (code === undefined) return ts;
@@ -162,9 +165,9 @@ function dispatch(name: Exclude<Activation, "swiglu">): ActivationKernel {
 
 /**
  * Pointwise activations by name, on the active backend's native kernels when it has them, else TypeScript.
- * "swiglu" is two-input and lives in `swigluForward`/`swigluBackward`.
+ * The gated activations are two-input and live in `gatedForward`/`gatedBackward`.
  */
-export const ACTIVATIONS: Readonly<Record<Exclude<Activation, "swiglu">, ActivationKernel>> = {
+export const ACTIVATIONS: Readonly<Record<Exclude<Activation, GatedActivation>, ActivationKernel>> = {
   gelu: dispatch("gelu"),
   gelu_tanh: dispatch("gelu_tanh"),
   relu: dispatch("relu"),
@@ -173,16 +176,57 @@ export const ACTIVATIONS: Readonly<Record<Exclude<Activation, "swiglu">, Activat
   none: identity,
 };
 
-/** The kernel of a pointwise activation; a clear error for "swiglu" or an unknown name. */
+/** The kernel of a pointwise activation; a clear error for a gated or an unknown name. */
 export function activation(name: Activation): ActivationKernel {
   const k = (ACTIVATIONS as Record<string, ActivationKernel | undefined>)[name];
   if (!k) {
     throw new NumericsValueError(
       `activation "${name}" is not pointwise or not known; pointwise: ${Object.keys(ACTIVATIONS).join(", ")}` +
-        (name === "swiglu" ? " (swiglu is the gated MLP: use swigluForward)" : ""),
+        (isGated(name) ? ` (${name} is a gated MLP: use gatedForward)` : ""),
     );
   }
   return k;
+}
+
+/** The pointwise activation a gated one applies to its gate: swiglu silu(g) * u, geglu gelu(g) * u. */
+export function gateActivation(name: GatedActivation): Exclude<Activation, GatedActivation> {
+  return name === "swiglu" ? "silu" : "gelu";
+}
+
+/** y = act(g) * u for a gated activation, n elements. */
+export function gatedForward(
+  name: GatedActivation,
+  g: Float32Array,
+  u: Float32Array,
+  y: Float32Array,
+  n: number,
+): void {
+  if (name === "swiglu") return swigluForward(g, u, y, n);
+  ACTIVATIONS[gateActivation(name)].forward(g, y, n);
+  for (let i = 0; i < n; i++) y[i] *= u[i];
+}
+
+/** dg = dy * u * act'(g), du = dy * act(g); dg may alias dy (each dy[i] is read before dg[i] is written). */
+export function gatedBackward(
+  name: GatedActivation,
+  g: Float32Array,
+  u: Float32Array,
+  dy: Float32Array,
+  dg: Float32Array,
+  du: Float32Array,
+  n: number,
+): void {
+  if (name === "swiglu") return swigluBackward(g, u, dy, dg, du, n);
+  const act = ACTIVATIONS[gateActivation(name)];
+  const a = take(n, false);
+  act.forward(g, a, n);
+  for (let i = 0; i < n; i++) {
+    const d = dy[i];
+    du[i] = d * a[i];
+    dg[i] = d * u[i];
+  }
+  act.backward(g, a, dg, dg, n);
+  give(a);
 }
 
 /** y = silu(g) * u, n elements. */

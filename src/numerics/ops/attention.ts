@@ -1,5 +1,6 @@
 // Multi-head scaled dot-product attention on a fused qkv projection, forward and backward, as batched GEMMs
-// over (batch, head). Shapes: B batch, T sequence, H hidden, N heads, D = H / N head size, G key/value heads
+// over (batch, head). Shapes: B batch, T sequence, H = N D the query width (the hidden size unless a block
+// sets its head size), N heads, D = H / N head size, G key/value heads
 // (grouped-query attention; G = N is multi-head, G = 1 multi-query), W = H + 2 G D.
 //   qkv [B*T, W]: q = columns [0, H), k = [H, H + GD), v = [H + GD, W); head h is columns h*D .. h*D + D of
 //   q, and query head h reads key/value head g = floor(h / (N / G)).
@@ -29,6 +30,8 @@ export interface AttentionConfig {
   readonly scoreScale?: number;
   /** Sliding window (causal only): query i attends keys j with i - j < window; absent: all j <= i. */
   readonly window?: number;
+  /** Soft-capping of the scaled scores: s -> c tanh(s / c), before any position bias and the mask. */
+  readonly softcap?: number;
   /** ALiBi: per head h a slope m_h; the scores get - m_h |i - j| added. Absent: no position bias. */
   readonly alibiSlopes?: Float32Array;
   readonly causal: boolean;
@@ -52,11 +55,15 @@ export interface AttentionSaved {
   readonly p: Float32Array;
   /** p after dropout (same array as p when there is no dropout). */
   readonly pd: Float32Array;
+  /** With soft-capping: tanh(s / c) of every score, for the backward's 1 - tanh^2. */
+  readonly cap: Float32Array | null;
 }
 
 /** The pooled arrays of a saved attention (pd only when distinct from p). */
 export function attentionSavedBuffers(s: AttentionSaved): Float32Array[] {
-  return s.pd === s.p ? [s.q, s.k, s.v, s.p] : [s.q, s.k, s.v, s.p, s.pd];
+  const out = s.pd === s.p ? [s.q, s.k, s.v, s.p] : [s.q, s.k, s.v, s.p, s.pd];
+  if (s.cap) out.push(s.cap);
+  return out;
 }
 
 function dims(cfg: AttentionConfig) {
@@ -190,6 +197,16 @@ export function attentionForward(qkv: Float32Array, cfg: AttentionConfig, out: F
   // scores = q k^T / sqrt(D) (or the configured scale)
   const scale = cfg.scoreScale ?? 1 / Math.sqrt(d);
   sgemmBatched(false, true, t, t, d, scale, q, 0, d, t * d, k, 0, d, t * d, 0, p, 0, t, t * t, bn);
+  let cap: Float32Array | null = null;
+  if (cfg.softcap !== undefined) {
+    const c = cfg.softcap;
+    cap = take(p.length, false);
+    for (let i = 0; i < p.length; i++) {
+      const th = Math.tanh(p[i] / c);
+      cap[i] = th;
+      p[i] = c * th;
+    }
+  }
   if (cfg.alibiSlopes) addAlibi(p, cfg.alibiSlopes, b, n, t);
   maskedSoftmax(p, cfg);
   let pd = p;
@@ -224,7 +241,7 @@ export function attentionForward(qkv: Float32Array, cfg: AttentionConfig, out: F
       n,
     );
   }
-  return { q, k, v, p, pd };
+  return { q, k, v, p, pd, cap };
 }
 
 /** dS = P * (dP - rowsum(dP * P)) * scale, in place on dp; rows of length t (query i = row % t). */
@@ -313,7 +330,10 @@ export function attentionBackward(
   if (pd !== p && cfg.dropoutSite) dropoutApply(dp, b, n * t * t, cfg.dropout, cfg.dropoutSite);
   // dS = P * (dP - rowsum(dP * P)) * scale
   const scale = cfg.scoreScale ?? 1 / Math.sqrt(d);
-  softmaxBackwardRows(p, dp, bn * t, t, cfg.causal, scale);
+  const cap = saved.cap;
+  softmaxBackwardRows(p, dp, bn * t, t, cfg.causal, cap ? 1 : scale);
+  // through the soft-capping: d(raw score) = d(capped) (1 - tanh^2) x scale
+  if (cap) for (let i = 0; i < dp.length; i++) dp[i] *= (1 - cap[i] * cap[i]) * scale;
   // dQ = dS K, dK = dS^T Q
   sgemmBatched(false, false, t, d, t, 1, dp, 0, t, t * t, k, 0, d, t * d, 0, dq, 0, d, t * d, bn);
   sgemmBatched(true, false, t, d, t, 1, dp, 0, t, t * t, q, 0, d, t * d, 0, dk, 0, d, t * d, bn);
