@@ -66,6 +66,7 @@ export function classifyPath(path: string): { family: string; framework: "pytorc
     "llama",
     "mistral",
     "mixtral",
+    "gemma2",
     "starcoder",
     "santacoder",
     "falcon",
@@ -210,6 +211,15 @@ export const PUBLISHED: Readonly<Record<string, { count: number; source: string 
   "mixtral/params_mixtral_8x22b.yaml": {
     count: 141_000_000_000,
     source: "Mixtral 8x22B (mistralai/Mixtral-8x22B-v0.1), published as 141 B",
+  },
+  "mistral/params_mistral_12b.yaml": {
+    count: 12_247_782_400,
+    source: "Mistral NeMo 12B (mistralai/Mistral-Nemo-Base-2407)",
+  },
+  "gemma2/params_gemma2_9b_msl8k.yaml": { count: 9_241_705_984, source: "Gemma 2 9B (google/gemma-2-9b)" },
+  "gemma2/params_gemma2_27b_msl8k.yaml": {
+    count: 27_227_128_320,
+    source: "Gemma 2 27B (google/gemma-2-27b)",
   },
   "falcon/params_falcon_7b.yaml": { count: 6_921_720_704, source: "Falcon-7B (tiiuae/falcon-7b)" },
   "bloom/params_bloom_7b.yaml": { count: 7_069_016_064, source: "BLOOM 7B1 (bigscience/bloom-7b1)" },

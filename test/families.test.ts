@@ -42,6 +42,7 @@ describe("tiny configs of the other families train in run CPU and run CSX", () =
     ["bloom.yaml", "BLOOM: ALiBi and the embedding norm"],
     ["mistral.yaml", "Mistral: grouped-query and sliding-window attention"],
     ["mixtral.yaml", "Mixtral: 4 experts, top-2 routing and the load-balancing loss"],
+    ["gemma2.yaml", "Gemma 2: soft-capping, sandwich norms, GeGLU, wide heads, alternating windows"],
     ["neox.yaml", "GPT-NeoX: parallel blocks with untied norms"],
     ["mup.yaml", "GPT-3 with muP"],
   ] as const;
