@@ -216,6 +216,27 @@ export const PUBLISHED: Readonly<Record<string, { count: number; source: string 
     count: 12_247_782_400,
     source: "Mistral NeMo 12B (mistralai/Mistral-Nemo-Base-2407)",
   },
+  "mpt/params_mpt_7B.yaml": { count: 6_649_286_656, source: "MPT-7B (mosaicml/mpt-7b)" },
+  "mpt/params_mpt_30B.yaml": {
+    count: 30_000_000_000,
+    source: "MPT-30B (mosaicml/mpt-30b), published as 30 B",
+  },
+  "starcoder/params_starcoder_15b.yaml": {
+    count: 15_500_000_000,
+    source: "StarCoder (bigcode/starcoder), published as 15.5 B",
+  },
+  "jais/params_jais_13b.yaml": {
+    count: 13_000_000_000,
+    source: "JAIS 13B (inceptionai/jais-13b), published as 13 B",
+  },
+  "jais/params_jais_30b.yaml": {
+    count: 30_000_000_000,
+    source: "JAIS 30B (inceptionai/jais-30b-v1), published as 30 B",
+  },
+  "falcon/params_falcon_180b.yaml": {
+    count: 180_000_000_000,
+    source: "Falcon-180B (tiiuae/falcon-180B), published as 180 B",
+  },
   "gemma2/params_gemma2_9b_msl8k.yaml": { count: 9_241_705_984, source: "Gemma 2 9B (google/gemma-2-9b)" },
   "gemma2/params_gemma2_27b_msl8k.yaml": {
     count: 27_227_128_320,

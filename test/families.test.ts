@@ -43,6 +43,10 @@ describe("tiny configs of the other families train in run CPU and run CSX", () =
     ["mistral.yaml", "Mistral: grouped-query and sliding-window attention"],
     ["mixtral.yaml", "Mixtral: 4 experts, top-2 routing and the load-balancing loss"],
     ["gemma2.yaml", "Gemma 2: soft-capping, sandwich norms, GeGLU, wide heads, alternating windows"],
+    ["mpt.yaml", "MPT: ALiBi, LayerNorms without bias, no biases"],
+    ["starcoder.yaml", "StarCoder and SantaCoder: multi-query attention with learned positions"],
+    ["falcon.yaml", "Falcon: parallel blocks with grouped-query attention"],
+    ["btlm.yaml", "BTLM and JAIS: ALiBi, SwiGLU and muP"],
     ["neox.yaml", "GPT-NeoX: parallel blocks with untied norms"],
     ["mup.yaml", "GPT-3 with muP"],
   ] as const;

@@ -420,9 +420,11 @@ const buildDecoder: Builder = (ctx, at, family, inp) => {
   const norm =
     normType === "rmsnorm" || rmsFlag === true
       ? "rmsnorm"
-      : normType === "layernorm" || rmsFlag === false
-        ? "layernorm"
-        : base.norm;
+      : normType === "biasless-layernorm" || ctx.bool(k("use_biasless_norm")) === true
+        ? "biasless_layernorm"
+        : normType === "layernorm" || rmsFlag === false
+          ? "layernorm"
+          : base.norm;
   const pos =
     (ctx.str(k("position_embedding_type")) as "learned" | "rotary" | "alibi" | undefined) ??
     base.positionEmbedding;

@@ -130,7 +130,6 @@ export const FEATURES = {
   selectiveGrad: "selective gradients (selective_grad)",
   compression: "weight compression (compression)",
   relativePositions: "relative position biases (position_embedding_type relative)",
-  biaslessNorm: "layer norms without bias (use_biasless_norm, norm_type biasless-layernorm)",
   labelSmoothing: "label smoothing (label_smoothing)",
   bertVariants:
     "BERT variants: no pooler, pre-norm, a final norm, no embedding norm, MLM or NSP without biases",
@@ -393,6 +392,7 @@ const DECODER_MODEL: SectionKeys = {
     layer_norm_epsilon: num(0, 1, "norm epsilon").optional(),
     norm_type: z.enum(["layernorm", "rmsnorm", "biasless-layernorm"]).describe("norm").optional(),
     use_rms_norm: bool("RMSNorm instead of LayerNorm (older LLaMA configs)").optional(),
+    use_biasless_norm: bool("LayerNorm without bias (MPT, older releases)").optional(),
     nonlinearity: z
       .enum(["gelu", "gelu_new", "relu", "silu", "swiglu", "geglu"])
       .describe("feed-forward activation")
@@ -443,8 +443,6 @@ const DECODER_MODEL: SectionKeys = {
     scale_qk_dot_by_layer_idx: { feature: FEATURES.layerScaledAttention, off: isFalse },
     scale_by_layer_index: { feature: FEATURES.layerScaledAttention, off: isFalse },
     use_sink_token: { feature: FEATURES.slidingWindow, off: isFalse },
-    use_biasless_norm: { feature: FEATURES.biaslessNorm, off: isFalse },
-    norm_type: { feature: FEATURES.biaslessNorm, off: (v) => v !== "biasless-layernorm" },
     use_pre_normalization: { feature: FEATURES.postNorm, off: (v) => v !== false },
     backbone_only: { feature: FEATURES.backboneOnly, off: isFalse },
     position_embedding_type: {

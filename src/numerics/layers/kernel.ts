@@ -166,8 +166,8 @@ export function normForward(
 ): NormSaved {
   const g = param(params, kind, `${prefix}weight`, [c]);
   const rstd = take(rows, false);
-  if (type === "layernorm") {
-    const b = param(params, kind, `${prefix}bias`, [c]);
+  if (type === "layernorm" || type === "biasless_layernorm") {
+    const b = type === "layernorm" ? param(params, kind, `${prefix}bias`, [c]) : new Float32Array(c);
     const mean = take(rows, false);
     layerNormForward(x, rows, c, g, b, eps, y, mean, rstd);
     return { x, mean, rstd };
@@ -196,9 +196,10 @@ export function normBackward(
   const g = param(params, kind, `${prefix}weight`, [c]);
   const dg = new Tensor([c]);
   grads.set(`${prefix}weight`, dg);
-  if (type === "layernorm") {
+  if (type === "layernorm" || type === "biasless_layernorm") {
+    // a biasless norm's bias is a constant 0: its gradient is computed and dropped
     const db = new Tensor([c]);
-    grads.set(`${prefix}bias`, db);
+    if (type === "layernorm") grads.set(`${prefix}bias`, db);
     layerNormBackward(dy, saved.x, rows, c, g, saved.mean!, saved.rstd, dx, dg.data, db.data, accumulate);
   } else {
     rmsNormBackward(dy, saved.x, rows, c, g, saved.rstd, dx, dg.data, accumulate);

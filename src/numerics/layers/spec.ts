@@ -37,7 +37,8 @@ export const LAYER_KINDS = {
 
 export type LayerKind = keyof typeof LAYER_KINDS;
 
-export type NormType = "layernorm" | "rmsnorm";
+/** biasless_layernorm: LayerNorm with a gain and no bias (MPT, Model Zoo's biasless-layernorm). */
+export type NormType = "layernorm" | "biasless_layernorm" | "rmsnorm";
 /**
  * gelu: erf form; gelu_tanh: tanh approximation (GPT-2 "gelu_new"); the gated ones use two input projections:
  * swiglu: silu(x W_gate) * (x W_up), geglu: gelu(x W_gate) * (x W_up) (Gemma 2).
