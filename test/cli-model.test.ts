@@ -107,10 +107,13 @@ const CASES: { name: string; text: string; key: string; at: string; says: RegExp
   },
   {
     name: "a Model Zoo feature wsc does not build, refused by name (never 'remove the key')",
-    text: edit("    mixed_precision: False", "    mixed_precision: False\n    num_experts: 8"),
-    key: "model.num_experts",
-    at: "num_experts",
-    says: /8: mixture of experts \(num_experts, moe\) is not implemented in wsc; the file describes what wsc does not build/,
+    text: edit(
+      "    mixed_precision: False",
+      '    mixed_precision: False\n    moe:\n        num_experts: 8\n        routing_algorithm: "hash"',
+    ),
+    key: "model.moe",
+    at: "moe:",
+    says: /: mixture-of-experts routing other than learned softmax top-k \(moe.routing_algorithm hash or uniform, .*\) is not implemented in wsc; the file describes what wsc does not build/,
   },
   {
     name: "input vocabulary differing from the model's",
@@ -134,10 +137,10 @@ const CASES: { name: string; text: string; key: string; at: string; says: RegExp
   },
   {
     name: "a model family wsc does not build",
-    text: edit("model:\n", 'model:\n    name: "gemma2"\n'),
+    text: edit("model:\n", 'model:\n    name: "t5"\n'),
     key: "model.name",
-    at: 'name: "gemma2"',
-    says: /"gemma2": the Gemma 2 family is not implemented in wsc; wsc builds gpt2/,
+    at: 'name: "t5"',
+    says: /"t5": the T5 family is not implemented in wsc; wsc builds gpt2/,
   },
   {
     name: "a YAML syntax error",
