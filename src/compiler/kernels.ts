@@ -261,10 +261,12 @@ export const KERNEL_RULES: { [K in LayerKind]: KernelRule<K> } = {
     const mb = (n: number, k: number) => n * k + (s.mlpBias ? n : 0);
     // grouped-query attention: the k and v projections are G x D wide; every query head still scores T x T
     const W = qkvWidth(s);
+    const Tk = s.slidingWindow !== undefined ? Math.min(T, s.slidingWindow) : T;
     const ks: WaferKernel[] = [
       gemm("qkv", T, H, W, wb(W)),
-      { ...gemm("scores", T, D, T, 0, s.heads), op: "attention" },
-      { ...gemm("values", T, T, D, 0, s.heads), op: "attention" },
+      // over the keys a query sees: a sliding window's when shorter than the sequence (src/model/flops.ts)
+      { ...gemm("scores", T, D, Tk, 0, s.heads), op: "attention" },
+      { ...gemm("values", T, Tk, D, 0, s.heads), op: "attention" },
       gemm("attn_out", T, A, H, wb(H, A)),
     ];
     // The MLP's products, run `count` times on `rows` tokens each, holding `copies` weight sets.

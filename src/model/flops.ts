@@ -46,7 +46,10 @@ const COST: { [K in LayerKind]: CostRule<K> } = {
     const W = qkvWidth(s); // queries H, keys and values G x D each (grouped-query attention: G < N)
     const A = attentionWidth(s); // N D: the hidden size unless the heads are sized apart (Gemma 2)
     const proj = mm(T, W, H) + mm(T, H, A);
-    const attn = mm(T, T, A) + mm(T, A, T); // scores Q K^T and probabilities x V, all heads
+    // scores Q K^T and probabilities x V, all heads, over the keys a query sees: a sliding window's (Mistral,
+    // Gemma 2's local blocks) when it is shorter than the sequence, as a block-sparse kernel skips the rest
+    const Tk = s.slidingWindow !== undefined ? Math.min(T, s.slidingWindow) : T;
+    const attn = mm(T, Tk, A) + mm(T, A, Tk);
     // a mixture of experts computes each token through its top-k experts and the shared ones only, plus the
     // router; the experts' weights all stream (src/compiler/kernels.ts)
     const active = s.moe ? s.moe.topK + s.moe.shared : 1;
@@ -56,8 +59,8 @@ const COST: { [K in LayerKind]: CostRule<K> } = {
     const norms = (s.residual === "parallel" && !s.untiedNorms ? 1 : 2) + (s.sandwichNorms ? 2 : 0);
     const elementwise =
       norms * 8 * T * H + // norm: mean, variance, scale, shift
-      5 * s.heads * T * T + // scale, mask, softmax (max, exp, sum, divide)
-      (s.attentionSoftcap !== undefined ? 3 * s.heads * T * T : 0) + // divide, tanh, multiply
+      5 * s.heads * T * Tk + // scale, mask, softmax (max, exp, sum, divide)
+      (s.attentionSoftcap !== undefined ? 3 * s.heads * T * Tk : 0) + // divide, tanh, multiply
       8 * T * F * active + // activation
       (s.moe ? 5 * T * s.moe.experts + 2 * T * H * active : 0) + // router softmax, weighting the experts' sum
       2 * T * H + // residual adds
@@ -67,7 +70,7 @@ const COST: { [K in LayerKind]: CostRule<K> } = {
     const saved =
       T * H * (1 + norms + 1 + 1) +
       T * W +
-      s.heads * T * T * (s.attentionSoftcap !== undefined ? 2 : 1) + // probabilities (and the capped tanh)
+      s.heads * T * Tk * (s.attentionSoftcap !== undefined ? 2 : 1) + // probabilities (and the capped tanh)
       T * F * (mlpMatrices - 1 + 1) * active +
       (s.moe ? T * (s.moe.experts + H * active) : 0); // routing probabilities, the experts' outputs
     return {
