@@ -9,6 +9,8 @@ import type { ModelIR } from "../model/index.js";
 import { DataError } from "./errors.js";
 import { hdf5Ready } from "./hdf5.js";
 import type { SampleSource } from "./source.js";
+import { WordPiece } from "./wordpiece.js";
+import { BertCsvSource } from "./sources/bert-csv.js";
 import { BertMlmSource } from "./sources/bert-mlm.js";
 import { GPT_TFRECORDS, GptHdf5Source } from "./sources/gpt-hdf5.js";
 import { MnistSource } from "./sources/mnist.js";
@@ -37,6 +39,24 @@ export function resolveDataDir(dir: string, section: string, paramsDir: string):
   );
 }
 
+/** A file a section names, relative to the working directory or else to the params file's folder. */
+function resolveFile(file: string, where: string, paramsDir: string): string {
+  const candidates = isAbsolute(file) ? [file] : [resolve(file), resolve(paramsDir, file)];
+  const found = candidates.find((c) => existsSync(c));
+  if (!found) throw new DataError(`${where}: ${file} does not exist (looked in ${candidates.join(" and ")})`);
+  return found;
+}
+
+/** The masking settings of a BERT input section. */
+const bertOptions = (cfg: DataConfig, o: OpenOptions) => ({
+  seqLen: cfg.seqLen,
+  maxPredictions: cfg.maxPredictionsPerSeq ?? cfg.seqLen,
+  maskedLmProb: cfg.maskedLmProb,
+  nsp: cfg.nsp,
+  seed: o.seed,
+  section: cfg.section,
+});
+
 type Opener = (cfg: DataConfig, model: ModelIR, o: OpenOptions) => SampleSource;
 
 const dirs = (cfg: DataConfig, o: OpenOptions) =>
@@ -45,19 +65,26 @@ const dirs = (cfg: DataConfig, o: OpenOptions) =>
 const OPENERS: Readonly<Record<DataSourceKind, Opener>> = {
   gpt_hdf5: (cfg, model, o) => new GptHdf5Source(dirs(cfg, o), cfg.seqLen, model.vocabSize, cfg.section),
   bert_mlm: (cfg, model, o) =>
-    new BertMlmSource(new GptHdf5Source(dirs(cfg, o), cfg.seqLen, model.vocabSize, cfg.section), {
-      seqLen: cfg.seqLen,
-      maxPredictions: cfg.maxPredictionsPerSeq ?? cfg.seqLen,
-      maskedLmProb: cfg.maskedLmProb,
-      nsp: cfg.nsp,
-      seed: o.seed,
-      section: cfg.section,
-    }),
-  bert_csv: (cfg) => {
-    throw new DataError(
-      `${cfg.section}.data_processor: ${cfg.processor} reads Model Zoo's BERT CSV files, which wsc does not read; ` +
-        `prepare text with wsc data prepare --tokenizer byte and use data_processor: BertHDF5DynamicMaskDataProcessor`,
+    new BertMlmSource(
+      new GptHdf5Source(dirs(cfg, o), cfg.seqLen, model.vocabSize, cfg.section),
+      bertOptions(cfg, o),
+    ),
+  bert_csv: (cfg, _model, o) => {
+    if (cfg.processor === "BertCSVDataProcessor")
+      throw new DataError(
+        `${cfg.section}.data_processor: BertCSVDataProcessor reads statically masked CSV files, which wsc does ` +
+          "not read; use BertCSVDynamicMaskDataProcessor on the folders wsc data prepare --format bert_csv writes",
+      );
+    if (!cfg.vocabFile)
+      throw new DataError(
+        `${cfg.section}.vocab_file: required for ${cfg.processor}: the WordPiece vocabulary the CSV tokens are ` +
+          "looked up in (vocab/google_research_uncased_L-12_H-768_A-12.txt ships with wsc)",
+      );
+    const vocab = WordPiece.fromFile(
+      resolveFile(cfg.vocabFile, `${cfg.section}.vocab_file`, o.paramsDir),
+      cfg.doLower,
     );
+    return new BertCsvSource(dirs(cfg, o), vocab, bertOptions(cfg, o));
   },
   gpt_tfrecords: (cfg, model, o) =>
     new GptHdf5Source(dirs(cfg, o), cfg.seqLen, model.vocabSize, cfg.section, GPT_TFRECORDS),

@@ -6,9 +6,15 @@
 //   2. WordPiece: each word becomes its longest vocabulary prefix, then "##"-prefixed longest matches of the
 //      rest; a word with a part that matches nothing (or longer than 100 characters) becomes [UNK].
 import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import { DataError } from "./errors.js";
 
 const MAX_WORD = 100;
+
+/** The vocabulary wsc ships: BERT-Base uncased's (vocab/README.md). */
+export const DEFAULT_VOCAB = fileURLToPath(
+  new URL("../../vocab/google_research_uncased_L-12_H-768_A-12.txt", import.meta.url),
+);
 
 function isWhitespace(c: string): boolean {
   return c === " " || c === "\t" || c === "\n" || c === "\r" || /\p{Zs}/u.test(c);

@@ -5,6 +5,9 @@ import {
   GptHdf5Source,
   hdf5Ready,
   h5FilesIn,
+  DEFAULT_VOCAB,
+  WordPiece,
+  prepareBertCsv,
   prepareText,
   readDataParams,
   readGptHdf5,
@@ -16,29 +19,74 @@ import { intOption, pathOption } from "../options.js";
 export function registerData(program: Command): void {
   const data = program
     .command("data")
-    .description("prepare and inspect training data (Model Zoo GPT HDF5 format)");
+    .description("prepare and inspect training data (Model Zoo GPT HDF5 and BERT CSV formats)");
   data
     .command("prepare")
     .description(
-      "tokenize text files into a Model Zoo GPT HDF5 dataset (a folder of *.h5 and data_params.json)",
+      "tokenize text files into a Model Zoo GPT HDF5 dataset (a folder of *.h5 and data_params.json) or a " +
+        "BERT CSV folder (*.csv and meta.dat)",
     )
     .requiredOption("-i, --input <files...>", "text files; each is one document")
     .requiredOption("-o, --output <dir>", "folder to write", pathOption("folder to write"))
     .option(
       "-t, --tokenizer <name>",
-      "gpt2 (GPT-2 BPE, 50257 tokens) or byte (260 tokens, with BERT's specials)",
+      "gpt2 (GPT-2 BPE, 50257 tokens), byte (260 tokens, with BERT's specials) or wordpiece (BERT's, for " +
+        "--format bert_csv)",
       "gpt2",
     )
+    .option(
+      "--format <name>",
+      "gpt_hdf5 (Model Zoo's GPT HDF5) or bert_csv (Model Zoo's BERT CSV, for BertCSVDynamicMaskDataProcessor)",
+      "gpt_hdf5",
+    )
+    .option(
+      "--vocab_file <file>",
+      "WordPiece vocabulary (bert_csv)",
+      pathOption("vocabulary file"),
+      DEFAULT_VOCAB,
+    )
+    .option("--seed <n>", "seed of the sentence-pair draws (bert_csv)", intOption(0, 2 ** 31 - 1), 1)
     .option("--max_sequence_length <n>", "tokens per sample", intOption(2, 1_000_000), 2048)
-    .option("--samples_per_file <n>", "samples per .h5 file", intOption(1, 100_000_000), 2048)
+    .option(
+      "--samples_per_file <n>",
+      "samples per .h5 file (rows per .csv file)",
+      intOption(1, 100_000_000),
+      2048,
+    )
     .action(
       async (o: {
         input: string[];
         output: string;
         tokenizer: string;
+        format: string;
+        vocab_file: string;
+        seed: number;
         max_sequence_length: number;
         samples_per_file: number;
       }) => {
+        if (o.format !== "gpt_hdf5" && o.format !== "bert_csv")
+          throw new DataError(`--format ${o.format}: use gpt_hdf5 or bert_csv`);
+        if ((o.format === "bert_csv") !== (o.tokenizer === "wordpiece"))
+          throw new DataError(
+            `--format ${o.format} with --tokenizer ${o.tokenizer}: Model Zoo's BERT CSV holds WordPiece tokens; ` +
+              "give --format bert_csv --tokenizer wordpiece together",
+          );
+        if (o.format === "bert_csv") {
+          const r = prepareBertCsv({
+            inputs: o.input,
+            outDir: o.output,
+            vocab: WordPiece.fromFile(o.vocab_file),
+            seqLen: o.max_sequence_length,
+            seed: o.seed,
+            rowsPerFile: o.samples_per_file,
+          });
+          process.stdout.write(
+            `${int(r.examples)} sentence pairs of at most ${o.max_sequence_length} WordPiece tokens ` +
+              `(${int(r.randomNext)} with a random next sentence) in ${r.files.length} CSV file(s) and meta.dat ` +
+              `under ${o.output}\n`,
+          );
+          return;
+        }
         tokenizer(o.tokenizer);
         const r = await prepareText({
           inputs: o.input,

@@ -105,39 +105,76 @@ export class BertMlmSource implements SampleSource {
       ...Array.from({ length: this.aLen }, (_, t) => 1 + t),
       ...Array.from({ length: this.bLen }, (_, t) => this.aLen + 2 + t),
     ];
-    const labels = new Int32Array(T);
-    const mask = new Float32Array(T);
-    for (let k = 0; k < this.masked; k++) {
-      const pick = k + r.below(positions.length - k);
-      const pos = positions[pick];
-      positions[pick] = positions[k];
-      positions[k] = pos;
-      labels[pos] = ids[pos];
-      mask[pos] = 1;
-      const u = r.uniform();
-      if (u < 0.8) ids[pos] = maskId;
-      else if (u < 0.9) ids[pos] = r.below(this.regular);
-    }
+    const { labels, mask } = maskTokens(r, ids, positions, this.masked, maskId, () => r.below(this.regular));
     return { ids, labels, mask, types, next };
   }
 
   read(indices: readonly number[], epoch: number): BatchFields {
-    const T = this.seqLen;
-    const B = indices.length;
-    const inputIds = new Int32Array(B * T);
-    const labels = new Int32Array(B * T);
-    const lossMask = new Float32Array(B * T);
-    const tokenTypeIds = new Int32Array(B * T);
-    const attentionMask = new Float32Array(B * T).fill(1);
-    const nspLabels = new Int32Array(B);
-    indices.forEach((i, row) => {
-      const s = this.sample(i, epoch);
-      inputIds.set(s.ids, row * T);
-      labels.set(s.labels, row * T);
-      lossMask.set(s.mask, row * T);
-      tokenTypeIds.set(s.types, row * T);
-      nspLabels[row] = s.next;
-    });
-    return { inputIds, labels, lossMask, tokenTypeIds, attentionMask, ...(this.o.nsp && { nspLabels }) };
+    return bertBatch(indices, this.seqLen, this.o.nsp, (i) => this.sample(i, epoch));
   }
+}
+
+/** One BERT sample as the sources make it; `attention` absent: every position is a real token. */
+export interface BertSample {
+  readonly ids: Int32Array;
+  readonly labels: Int32Array;
+  readonly mask: Float32Array;
+  readonly types: Int32Array;
+  readonly attention?: Float32Array;
+  readonly next: number;
+}
+
+/** The batch fields of samples `indices`, each T tokens, with NSP labels when `nsp`. */
+export function bertBatch(
+  indices: readonly number[],
+  T: number,
+  nsp: boolean,
+  sample: (i: number) => BertSample,
+): BatchFields {
+  const B = indices.length;
+  const inputIds = new Int32Array(B * T);
+  const labels = new Int32Array(B * T);
+  const lossMask = new Float32Array(B * T);
+  const tokenTypeIds = new Int32Array(B * T);
+  const attentionMask = new Float32Array(B * T).fill(1);
+  const nspLabels = new Int32Array(B);
+  indices.forEach((i, row) => {
+    const s = sample(i);
+    inputIds.set(s.ids, row * T);
+    labels.set(s.labels, row * T);
+    lossMask.set(s.mask, row * T);
+    tokenTypeIds.set(s.types, row * T);
+    if (s.attention) attentionMask.set(s.attention, row * T);
+    nspLabels[row] = s.next;
+  });
+  return { inputIds, labels, lossMask, tokenTypeIds, attentionMask, ...(nsp && { nspLabels }) };
+}
+
+/**
+ * BERT's masking, in place on `ids`: `k` of `positions` drawn without replacement (a partial Fisher-Yates on
+ * `positions`), each then [MASK] with probability 0.8, `randomToken()` with 0.1, or left with 0.1. Returns the
+ * labels (the original ids there, 0 elsewhere) and the loss mask (1 there).
+ */
+export function maskTokens(
+  r: Stream,
+  ids: Int32Array,
+  positions: number[],
+  k: number,
+  maskId: number,
+  randomToken: () => number,
+): { labels: Int32Array; mask: Float32Array } {
+  const labels = new Int32Array(ids.length);
+  const mask = new Float32Array(ids.length);
+  for (let j = 0; j < k; j++) {
+    const pick = j + r.below(positions.length - j);
+    const pos = positions[pick];
+    positions[pick] = positions[j];
+    positions[j] = pos;
+    labels[pos] = ids[pos];
+    mask[pos] = 1;
+    const u = r.uniform();
+    if (u < 0.8) ids[pos] = maskId;
+    else if (u < 0.9) ids[pos] = randomToken();
+  }
+  return { labels, mask };
 }

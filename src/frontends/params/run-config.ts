@@ -68,6 +68,9 @@ export interface DataConfig {
   readonly maxPredictionsPerSeq: number | null;
   readonly maskedLmProb: number;
   readonly nsp: boolean;
+  /** BERT CSV: the WordPiece vocabulary file (as the file gives it) and whether the text is lower-cased. */
+  readonly vocabFile: string | null;
+  readonly doLower: boolean;
   /** Synthetic sources: samples in the set. */
   readonly numExamples: number | null;
   /** MLP: features and classes. */
@@ -363,6 +366,8 @@ function dataConfig(
     maxPredictionsPerSeq: maxPred,
     maskedLmProb: ctx.num(k("masked_lm_prob")) ?? 0.15,
     nsp: model.nsp && !(ctx.bool(k("disable_nsp")) ?? false),
+    vocabFile: ctx.str(k("vocab_file")) ?? null,
+    doLower: ctx.bool(k("do_lower")) ?? false,
     numExamples: ctx.num(k("num_examples")) ?? null,
     inputSize: ctx.num(k("input_size")) ?? model.inFeatures,
     numClasses: ctx.num(k("num_classes")) ?? model.classes,

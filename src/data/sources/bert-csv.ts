@@ -1,0 +1,232 @@
+// Model Zoo's BERT CSV pre-training data, as its create_csv.py writes it and BertCSVDynamicMaskDataProcessor
+// reads it: each data folder holds `meta.dat` (one line per CSV file: its name and its number of rows) and the
+// CSV files, with the columns
+//   tokens         the WordPiece tokens of one example, [CLS] A [SEP] B [SEP], as a Python list literal;
+//   segment_ids    its token types (0 for [CLS] A [SEP], 1 for B [SEP]), a list literal of integers;
+//   is_random_next 1 (or True) when B is a random sentence: the next-sentence label.
+// Masking is dynamic, as the processor's create_masked_lm_predictions does it: of the example's n tokens,
+// min(max_predictions_per_seq, max(1, round(n * masked_lm_prob))) positions that are not [CLS], [SEP], [PAD]
+// or [MASK] are drawn; each becomes [MASK] with probability 0.8, a random token of the vocabulary outside
+// those four with 0.1, or stays with 0.1. Labels are the original ids there and the loss mask is 1 there.
+// Rows are padded to max_sequence_length with [PAD] (attention mask 0). Every draw is keyed by (seed, epoch,
+// example), so a sample is the same however the batch is split, and a resumed run sees the same masks.
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { parse } from "csv-parse/sync";
+import { DataError } from "../errors.js";
+import { Stream, key } from "../random.js";
+import type { BatchFields, SampleSource } from "../source.js";
+import type { WordPiece } from "../wordpiece.js";
+import { bertBatch, maskTokens } from "./bert-mlm.js";
+import type { BertOptions, BertSample } from "./bert-mlm.js";
+
+interface Example {
+  readonly ids: Int32Array;
+  readonly types: Int32Array;
+  readonly next: number;
+}
+
+const EXCLUDED = ["[CLS]", "[SEP]", "[PAD]", "[MASK]"];
+
+/** A Python list literal of strings or integers, as str(list) writes it ("['a', \"b's\"]", "[0, 1]"). */
+export function parsePythonList(text: string, where: string): (string | number)[] {
+  const s = text.trim();
+  const bad = (why: string): never => {
+    throw new DataError(
+      `${where}: ${why} in ${JSON.stringify(s.slice(0, 60))}; expected a Python list literal`,
+    );
+  };
+  if (!s.startsWith("[") || !s.endsWith("]")) bad("no [ ... ]");
+  const out: (string | number)[] = [];
+  let i = 1;
+  const ws = () => {
+    while (i < s.length && /\s/.test(s[i])) i++;
+  };
+  ws();
+  if (s[i] === "]") return out;
+  for (;;) {
+    ws();
+    const q = s[i];
+    if (q === "'" || q === '"') {
+      let v = "";
+      i++;
+      while (i < s.length && s[i] !== q) {
+        if (s[i] === "\\") {
+          const e = s[i + 1];
+          const simple: Record<string, string> = {
+            n: "\n",
+            t: "\t",
+            r: "\r",
+            "\\": "\\",
+            "'": "'",
+            '"': '"',
+          };
+          if (e in simple) {
+            v += simple[e];
+            i += 2;
+          } else if (e === "x" || e === "u" || e === "U") {
+            const n = e === "x" ? 2 : e === "u" ? 4 : 8;
+            v += String.fromCodePoint(parseInt(s.slice(i + 2, i + 2 + n), 16));
+            i += 2 + n;
+          } else bad(`unknown escape \\${e}`);
+        } else v += s[i++];
+      }
+      if (s[i] !== q) bad("an unterminated string");
+      i++;
+      out.push(v);
+    } else {
+      const m = /^-?\d+/.exec(s.slice(i));
+      if (!m) bad(`an unexpected ${JSON.stringify(s[i] ?? "end")}`);
+      out.push(Number(m![0]));
+      i += m![0].length;
+    }
+    ws();
+    if (s[i] === ",") {
+      i++;
+      ws();
+      if (s[i] === "]") break;
+      continue;
+    }
+    if (s[i] === "]") break;
+    bad(`an unexpected ${JSON.stringify(s[i] ?? "end")}`);
+  }
+  if (i !== s.length - 1) bad("text after the list");
+  return out;
+}
+
+/** The CSV files of the folders' meta.dat files, with their row counts. */
+function metaFiles(dirs: readonly string[], section: string): { path: string; rows: number }[] {
+  const out: { path: string; rows: number }[] = [];
+  for (const d of dirs) {
+    const meta = join(d, "meta.dat");
+    let text: string;
+    try {
+      text = readFileSync(meta, "utf8");
+    } catch {
+      throw new DataError(
+        `${section}.data_dir: ${d} has no meta.dat, which Model Zoo's BERT CSV folders carry ` +
+          "(one line per CSV file: its name and row count); prepare it with wsc data prepare --format bert_csv",
+      );
+    }
+    text.split("\n").forEach((line, n) => {
+      const f = line.trim().split(/\s+/);
+      if (f.length === 1 && f[0] === "") return;
+      const rows = Number(f[1]);
+      if (f.length !== 2 || !Number.isInteger(rows) || rows < 0)
+        throw new DataError(
+          `${meta}:${n + 1}: expected "FILE ROWS", got ${JSON.stringify(line.slice(0, 80))}`,
+        );
+      out.push({ path: join(d, f[0]), rows });
+    });
+  }
+  return out;
+}
+
+export class BertCsvSource implements SampleSource {
+  readonly description: string;
+  readonly numSamples: number;
+  readonly seqLen: number;
+  private readonly examples: Example[] = [];
+  private readonly pool: Int32Array;
+  private readonly excluded: Set<number>;
+  private readonly maskId: number;
+
+  constructor(
+    dirs: readonly string[],
+    private readonly vocab: WordPiece,
+    private readonly o: BertOptions,
+  ) {
+    const T = o.seqLen;
+    this.seqLen = T;
+    for (const f of metaFiles(dirs, o.section)) this.load(f.path, f.rows);
+    this.numSamples = this.examples.length;
+    if (this.numSamples === 0) throw new DataError(`${o.section}.data_dir: the CSV files hold no examples`);
+    this.excluded = new Set(EXCLUDED.map((t) => vocab.id(t)));
+    this.maskId = vocab.id("[MASK]");
+    this.pool = Int32Array.from(
+      Array.from({ length: vocab.tokens.length }, (_, i) => i).filter((i) => !this.excluded.has(i)),
+    );
+    this.description =
+      `BERT CSV (${this.numSamples} examples, ${dirs.length} folder(s)), WordPiece ${vocab.source}, ` +
+      `dynamic masking ${o.maskedLmProb} up to ${o.maxPredictions} per sample`;
+  }
+
+  private load(path: string, expected: number): void {
+    let rows: Record<string, string>[];
+    try {
+      rows = parse(readFileSync(path, "utf8"), { columns: true, skip_empty_lines: true }) as Record<
+        string,
+        string
+      >[];
+    } catch (e) {
+      throw new DataError(`${path}: not a readable CSV file (${(e as Error).message.split("\n")[0]})`);
+    }
+    if (rows.length !== expected)
+      throw new DataError(`${path}: ${rows.length} rows, but meta.dat says ${expected}`);
+    const T = this.o.seqLen;
+    rows.forEach((r, n) => {
+      const where = `${path}: row ${n + 1}`;
+      if (r.tokens === undefined || r.segment_ids === undefined)
+        throw new DataError(
+          `${where}: the columns tokens and segment_ids are required (Model Zoo's create_csv.py)`,
+        );
+      let tokens = parsePythonList(r.tokens, `${where} tokens`).map(String);
+      let types = parsePythonList(r.segment_ids, `${where} segment_ids`).map(Number);
+      if (tokens.length !== types.length)
+        throw new DataError(`${where}: ${tokens.length} tokens but ${types.length} segment_ids`);
+      if (this.vocab.lower) tokens = tokens.map((t) => (EXCLUDED.includes(t) ? t : t.toLowerCase()));
+      if (tokens.length > T) {
+        if (this.o.nsp)
+          throw new DataError(
+            `${where}: ${tokens.length} tokens exceed max_sequence_length ${T}, which the next-sentence ` +
+              "head needs whole (as Model Zoo's processor asserts); prepare the data at this length",
+          );
+        tokens = tokens.slice(0, T);
+        types = types.slice(0, T);
+      }
+      const next = r.is_random_next === undefined ? 0 : /^(1|true)$/i.test(r.is_random_next.trim()) ? 1 : 0;
+      this.examples.push({
+        ids: Int32Array.from(tokens, (t) => this.vocab.id(t)),
+        types: Int32Array.from(types),
+        next,
+      });
+    });
+  }
+
+  lossTokens(i: number): number {
+    const n = this.examples[i].ids.length;
+    const want = Math.min(this.o.maxPredictions, Math.max(1, Math.round(n * this.o.maskedLmProb)));
+    let candidates = 0;
+    for (const id of this.examples[i].ids) if (!this.excluded.has(id)) candidates++;
+    return Math.min(want, candidates);
+  }
+
+  /** One sample: ids, labels, loss mask, attention mask, token types, NSP label. */
+  sample(i: number, epoch: number): BertSample & { readonly attention: Float32Array } {
+    const T = this.seqLen;
+    const ex = this.examples[i];
+    const n = ex.ids.length;
+    const ids = new Int32Array(T);
+    ids.set(ex.ids);
+    const types = new Int32Array(T);
+    types.set(ex.types);
+    const attention = new Float32Array(T);
+    attention.fill(1, 0, n);
+    const r = new Stream(key(this.o.seed, epoch, i, 0xbc5f));
+    const positions: number[] = [];
+    for (let t = 0; t < n; t++) if (!this.excluded.has(ex.ids[t])) positions.push(t);
+    const { labels, mask } = maskTokens(
+      r,
+      ids,
+      positions,
+      this.lossTokens(i),
+      this.maskId,
+      () => this.pool[r.below(this.pool.length)],
+    );
+    return { ids, labels, mask, attention, types, next: ex.next };
+  }
+
+  read(indices: readonly number[], epoch: number): BatchFields {
+    return bertBatch(indices, this.seqLen, this.o.nsp, (i) => this.sample(i, epoch));
+  }
+}
