@@ -7,10 +7,10 @@
 // 1..n-1 of them (the split drawn at random); B is the rest or, with probability 1/2 (always when there is one
 // sentence), a random stretch of another document (is_random_next 1), the unused sentences going back to be
 // read again. The pair is cut from its longer side to fit. Draws come from a generator seeded by --seed.
-import { readFileSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { errnoCode } from "../util/errors.js";
-import { makeDirs } from "../util/fs.js";
+import { makeDirs, readRegularFile } from "../util/fs.js";
 import { DataError } from "./errors.js";
 import { Stream, key } from "./random.js";
 import type { WordPiece } from "./wordpiece.js";
@@ -57,9 +57,9 @@ function documents(inputs: readonly string[], vocab: WordPiece): string[][][] {
   for (const f of inputs) {
     let text: string;
     try {
-      text = readFileSync(f, "utf8");
+      text = readRegularFile(f, { maxBytes: 1 << 30 }).toString("utf8");
     } catch (e) {
-      throw new DataError(`--input ${f}: cannot read it (${errnoCode(e) ?? (e as Error).message})`);
+      throw new DataError(`--input ${(e as Error).message}`);
     }
     let cur: string[][] = [];
     for (const line of text.split("\n")) {

@@ -5,8 +5,8 @@
 //      when uncased; split every punctuation character off as a token of its own;
 //   2. WordPiece: each word becomes its longest vocabulary prefix, then "##"-prefixed longest matches of the
 //      rest; a word with a part that matches nothing (or longer than 100 characters) becomes [UNK].
-import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { readRegularFile } from "../util/fs.js";
 import { DataError } from "./errors.js";
 
 const MAX_WORD = 100;
@@ -102,9 +102,9 @@ export class WordPiece {
   static fromFile(path: string, lower = true): WordPiece {
     let text: string;
     try {
-      text = readFileSync(path, "utf8");
+      text = readRegularFile(path, { maxBytes: 64 << 20 }).toString("utf8");
     } catch (e) {
-      throw new DataError(`vocab_file ${path}: cannot read it (${(e as Error).message})`);
+      throw new DataError(`vocab_file ${(e as Error).message}`);
     }
     const lines = text.split("\n");
     if (lines[lines.length - 1] === "") lines.pop();

@@ -10,9 +10,9 @@
 // those four with 0.1, or stays with 0.1. Labels are the original ids there and the loss mask is 1 there.
 // Rows are padded to max_sequence_length with [PAD] (attention mask 0). Every draw is keyed by (seed, epoch,
 // example), so a sample is the same however the batch is split, and a resumed run sees the same masks.
-import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "csv-parse/sync";
+import { FileRefusedError, readRegularFile } from "../../util/fs.js";
 import { DataError } from "../errors.js";
 import { Stream, key } from "../random.js";
 import type { BatchFields, SampleSource } from "../source.js";
@@ -101,8 +101,10 @@ function metaFiles(dirs: readonly string[], section: string): { path: string; ro
     const meta = join(d, "meta.dat");
     let text: string;
     try {
-      text = readFileSync(meta, "utf8");
-    } catch {
+      text = readRegularFile(meta, { maxBytes: 16 << 20 }).toString("utf8");
+    } catch (e) {
+      if (!(e instanceof FileRefusedError && e.refusal === "ENOENT"))
+        throw new DataError(`${section}.data_dir: ${(e as Error).message}`);
       throw new DataError(
         `${section}.data_dir: ${d} has no meta.dat, which Model Zoo's BERT CSV folders carry ` +
           "(one line per CSV file: its name and row count); prepare it with wsc data prepare --format bert_csv",
@@ -154,11 +156,12 @@ export class BertCsvSource implements SampleSource {
   private load(path: string, expected: number): void {
     let rows: Record<string, string>[];
     try {
-      rows = parse(readFileSync(path, "utf8"), { columns: true, skip_empty_lines: true }) as Record<
-        string,
-        string
-      >[];
+      rows = parse(readRegularFile(path, { maxBytes: 1 << 30 }).toString("utf8"), {
+        columns: true,
+        skip_empty_lines: true,
+      }) as Record<string, string>[];
     } catch (e) {
+      if (e instanceof FileRefusedError) throw new DataError(`${this.o.section}.data_dir: ${e.message}`);
       throw new DataError(`${path}: not a readable CSV file (${(e as Error).message.split("\n")[0]})`);
     }
     if (rows.length !== expected)
