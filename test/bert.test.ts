@@ -29,6 +29,23 @@ describe("tiny BERT on Model Zoo's BERT CSV with WordPiece (configs/tiny/bert_wo
   });
 });
 
+describe("tiny RoBERTa (configs/tiny/roberta.yaml): positions that skip padding, no NSP", () => {
+  it("run CPU: the loss falls; run CSX: the same loss at step 5", () => {
+    const params = join(ROOT, "configs/tiny/roberta.yaml");
+    const d = mkdtempSync(join(tmpdir(), "wsc-roberta-"));
+    const cpu = wsc(["run", "CPU", "-p", params, "-m", "train", "-o", join(d, "cpu")]);
+    expect(cpu.code, cpu.stderr).toBe(0);
+    const l = losses(cpu.stdout + cpu.stderr);
+    expect(l[11]).toBeLessThan(l[0] * 0.7);
+    const env = { WSC_HOME: join(d, "home") };
+    const csx = wsc(["run", "CSX", "-p", params, "-m", "train", "-o", join(d, "csx"), "--max_steps", "5"], {
+      env,
+    });
+    expect(csx.code, csx.stderr).toBe(0);
+    expect(losses(csx.stdout + csx.stderr)).toEqual([l[0]]);
+  });
+});
+
 describe("BERT-Large MSL128 end to end", () => {
   it("run CSX -m train --max_steps 2 with only data_dir and batch_size changed", () => {
     const d = mkdtempSync(join(tmpdir(), "wsc-bertl-"));

@@ -108,6 +108,8 @@ export interface BertConfig {
   readonly seqLen: number;
   /** Segment vocabulary (2 in BERT). */
   readonly typeVocabSize: number;
+  /** Position ids that skip padding (RoBERTa: mask_padding_in_positional_embed). */
+  readonly paddingPositions?: boolean;
   readonly normEps: number;
   readonly activation: Activation;
   readonly dropout: number;
@@ -324,6 +326,7 @@ export function buildBert(c: BertConfig): ModelIR {
         norm: "layernorm",
         normEps: c.normEps,
         dropout: c.dropout,
+        ...(c.paddingPositions && { paddingPositions: true }),
       },
     },
     ...Array.from({ length: c.layers }, (_, i) => ({ name: `block.${i}`, spec: block })),

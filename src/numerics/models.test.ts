@@ -78,6 +78,7 @@ const MODELS = [
   "neox",
   "mup",
   "bert",
+  "roberta",
   "mlp",
 ];
 

@@ -609,6 +609,7 @@ const buildBertModel: Builder = (ctx, at, _family, inp) => {
     maxPositions,
     seqLen,
     typeVocabSize: ctx.num(k("num_segments")) ?? d.typeVocabSize,
+    ...(ctx.bool(k("mask_padding_in_positional_embed")) === true && { paddingPositions: true }),
     normEps: ctx.num(k("layer_norm_epsilon")) ?? d.normEps,
     activation: ACTIVATIONS[act],
     dropout,

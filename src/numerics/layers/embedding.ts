@@ -1,17 +1,33 @@
 // embedding: token (+ learned position) (+ token type) embeddings, optional norm, dropout (site 0).
-// ids [B, T] from the batch -> y [B, T, H]. Position ids are 0..T-1 in every row.
+// ids [B, T] from the batch -> y [B, T, H]. Position ids are 0..T-1 in every row, or with spec.paddingPositions
+// (RoBERTa, Model Zoo's mask_padding_in_positional_embed) t + 1 for a token and 0 for padding (id 0).
 import { dropoutApply } from "../ops/dropout.js";
 import { embeddingGather, embeddingScatterAdd } from "../ops/embedding.js";
 import { ShapeError } from "../errors.js";
 import { give, take } from "../pool.js";
 import { Tensor } from "../tensor.js";
 import type { GradMap, LayerKernel, NormSaved } from "./kernel.js";
+import type { EmbeddingSpec } from "./spec.js";
 import { batchField, dropoutSite, gradIn, normBackward, normForward, param, rate } from "./kernel.js";
 
 const K = "embedding" as const;
 
 interface EmbeddingSaved {
   readonly norm: NormSaved | null;
+}
+
+/** Each row's position id: t, or with paddingPositions t + 1 for a token and 0 for padding. */
+function positionIds(spec: EmbeddingSpec, ids: Int32Array, T: number): Int32Array {
+  const pos = new Int32Array(ids.length);
+  for (let r = 0; r < ids.length; r++)
+    pos[r] = spec.paddingPositions ? (ids[r] !== 0 ? (r % T) + 1 : 0) : r % T;
+  if (spec.paddingPositions && T >= spec.maxPositions && pos.some((p) => p >= spec.maxPositions))
+    throw new ShapeError(
+      `embedding: a sample of ${T} tokens takes position id ${T} (positions start at 1, padding takes 0), ` +
+        `beyond max_position_embeddings ${spec.maxPositions}; give max_position_embeddings ${T + 1} or more, ` +
+        `or shorter sequences`,
+    );
+  return pos;
 }
 
 export const embeddingKernel: LayerKernel<"embedding"> = {
@@ -32,9 +48,10 @@ export const embeddingKernel: LayerKernel<"embedding"> = {
         );
       }
       const wpe = param(params, K, "wpe", [spec.maxPositions, H]);
+      const pos = positionIds(spec, ids, T);
       for (let r = 0; r < R; r++) {
         const o = r * H,
-          p = (r % T) * H;
+          p = pos[r] * H;
         for (let j = 0; j < H; j++) sum[o + j] += wpe[p + j];
       }
     }
@@ -81,9 +98,10 @@ export const embeddingKernel: LayerKernel<"embedding"> = {
     grads.set("wte", dwte);
     if (spec.positionEmbedding === "learned") {
       const dwpe = new Tensor([spec.maxPositions, H], take(spec.maxPositions * H));
+      const pos = positionIds(spec, ids, T);
       for (let r = 0; r < R; r++) {
         const o = r * H,
-          p = (r % T) * H;
+          p = pos[r] * H;
         for (let j = 0; j < H; j++) dwpe.data[p + j] += d[o + j];
       }
       grads.set("wpe", dwpe);

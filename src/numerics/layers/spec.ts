@@ -72,6 +72,11 @@ export interface EmbeddingSpec {
   readonly dropout: number;
   /** Multiplies the embeddings after the norm, before dropout (muP's embeddings_scale); absent: 1. */
   readonly scale?: number;
+  /**
+   * Learned positions that skip padding (RoBERTa; Model Zoo's mask_padding_in_positional_embed): token t of a
+   * row takes position t + 1, a padding token (id 0) position 0. Absent: position t.
+   */
+  readonly paddingPositions?: boolean;
 }
 
 export interface TransformerBlockSpec {
