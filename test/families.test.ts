@@ -49,6 +49,8 @@ describe("tiny configs of the other families train in run CPU and run CSX", () =
     ["btlm.yaml", "BTLM and JAIS: ALiBi, SwiGLU and muP"],
     ["neox.yaml", "GPT-NeoX: parallel blocks with untied norms"],
     ["mup.yaml", "GPT-3 with muP"],
+    ["bert_wordpiece.yaml", "BERT on Model Zoo's BERT CSV with WordPiece"],
+    ["roberta.yaml", "RoBERTa: positions that skip padding, no NSP"],
   ] as const;
   for (const [file, what] of cases) {
     it(`${what} (configs/tiny/${file})`, () => {
