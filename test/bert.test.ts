@@ -6,12 +6,12 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { ROOT, wsc } from "./helpers.js";
+import { ROOT, wscAsync } from "./helpers.js";
 
 const losses = (log: string) => [...log.matchAll(/Step=\d+, Loss=([\d.]+)/g)].map((m) => Number(m[1]));
 
 describe("BERT-Large MSL128 end to end", () => {
-  it("run CSX -m train --max_steps 2 with only data_dir and batch_size changed", () => {
+  it("run CSX -m train --max_steps 2 with only data_dir and batch_size changed", async () => {
     const d = mkdtempSync(join(tmpdir(), "wsc-bertl-"));
     const text = readFileSync(join(ROOT, "configs/bert/bert_large_MSL128.yaml"), "utf8");
     const edited = text
@@ -35,10 +35,13 @@ describe("BERT-Large MSL128 end to end", () => {
     const params = join(d, "bert_large_MSL128.yaml");
     writeFileSync(params, edited);
     // the file's vocab_file (../../vocab/...) is relative to configs/bert, where Model Zoo users run from
-    const r = wsc(["run", "CSX", "-p", params, "-m", "train", "--max_steps", "2", "-o", join(d, "m")], {
-      cwd: join(ROOT, "configs/bert"),
-      env: { WSC_HOME: join(d, "home") },
-    });
+    const r = await wscAsync(
+      ["run", "CSX", "-p", params, "-m", "train", "--max_steps", "2", "-o", join(d, "m")],
+      {
+        cwd: join(ROOT, "configs/bert"),
+        env: { WSC_HOME: join(d, "home") },
+      },
+    );
     expect(r.code, r.stderr).toBe(0);
     const l = losses(r.stdout + r.stderr);
     expect(l).toHaveLength(2);
