@@ -608,7 +608,9 @@ const buildBertModel: Builder = (ctx, at, _family, inp) => {
     ...ok,
     maxPositions,
     seqLen,
-    typeVocabSize: ctx.num(k("num_segments")) ?? d.typeVocabSize,
+    // use_segment_embedding: False (TensorFlow's RoBERTa) builds no token-type table
+    typeVocabSize:
+      ctx.bool(k("use_segment_embedding")) === false ? 0 : (ctx.num(k("num_segments")) ?? d.typeVocabSize),
     ...(ctx.bool(k("mask_padding_in_positional_embed")) === true && { paddingPositions: true }),
     normEps: ctx.num(k("layer_norm_epsilon")) ?? d.normEps,
     activation: ACTIVATIONS[act],
