@@ -132,6 +132,7 @@ export class BertCsvSource implements SampleSource {
   private readonly pool: Int32Array;
   private readonly excluded: Set<number>;
   private readonly maskId: number;
+  private readonly masked: Int32Array;
 
   constructor(
     dirs: readonly string[],
@@ -145,6 +146,13 @@ export class BertCsvSource implements SampleSource {
     if (this.numSamples === 0) throw new DataError(`${o.section}.data_dir: the CSV files hold no examples`);
     this.excluded = new Set(EXCLUDED.map((t) => vocab.id(t)));
     this.maskId = vocab.id("[MASK]");
+    // positions masked per example: min(max_predictions, max(1, round(n x prob))), at most its maskable tokens
+    this.masked = Int32Array.from(this.examples, (ex) => {
+      const want = Math.min(o.maxPredictions, Math.max(1, Math.round(ex.ids.length * o.maskedLmProb)));
+      let candidates = 0;
+      for (const id of ex.ids) if (!this.excluded.has(id)) candidates++;
+      return Math.min(want, candidates);
+    });
     this.pool = Int32Array.from(
       Array.from({ length: vocab.tokens.length }, (_, i) => i).filter((i) => !this.excluded.has(i)),
     );
@@ -197,11 +205,7 @@ export class BertCsvSource implements SampleSource {
   }
 
   lossTokens(i: number): number {
-    const n = this.examples[i].ids.length;
-    const want = Math.min(this.o.maxPredictions, Math.max(1, Math.round(n * this.o.maskedLmProb)));
-    let candidates = 0;
-    for (const id of this.examples[i].ids) if (!this.excluded.has(id)) candidates++;
-    return Math.min(want, candidates);
+    return this.masked[i];
   }
 
   /** One sample: ids, labels, loss mask, attention mask, token types, NSP label. */

@@ -14,6 +14,8 @@ const K = "embedding" as const;
 
 interface EmbeddingSaved {
   readonly norm: NormSaved | null;
+  /** Each row's position id (learned positions only). */
+  readonly pos: Int32Array | null;
 }
 
 /** Each row's position id: t, or with paddingPositions t + 1 for a token and 0 for padding. */
@@ -40,6 +42,7 @@ export const embeddingKernel: LayerKernel<"embedding"> = {
     const wte = param(params, K, "wte", [spec.vocabSize, H]);
     const sum = take(R * H, false);
     embeddingGather(wte, spec.vocabSize, H, ids, sum);
+    let pos: Int32Array | null = null;
     if (spec.positionEmbedding === "learned") {
       if (T > spec.maxPositions) {
         throw new ShapeError(
@@ -48,7 +51,7 @@ export const embeddingKernel: LayerKernel<"embedding"> = {
         );
       }
       const wpe = param(params, K, "wpe", [spec.maxPositions, H]);
-      const pos = positionIds(spec, ids, T);
+      pos = positionIds(spec, ids, T);
       for (let r = 0; r < R; r++) {
         const o = r * H,
           p = pos[r] * H;
@@ -71,7 +74,7 @@ export const embeddingKernel: LayerKernel<"embedding"> = {
     const scale = spec.scale ?? 1;
     if (scale !== 1) for (let i = 0; i < y.length; i++) y[i] *= scale;
     dropoutApply(y, B, T * H, rate(spec.dropout, ctx), dropoutSite(ctx, batch, 0));
-    return { y: new Tensor([B, T, H], y), saved: { norm } satisfies EmbeddingSaved };
+    return { y: new Tensor([B, T, H], y), saved: { norm, pos } satisfies EmbeddingSaved };
   },
 
   backward(spec, params, saved, dy, batch, ctx) {
@@ -98,7 +101,7 @@ export const embeddingKernel: LayerKernel<"embedding"> = {
     grads.set("wte", dwte);
     if (spec.positionEmbedding === "learned") {
       const dwpe = new Tensor([spec.maxPositions, H], take(spec.maxPositions * H));
-      const pos = positionIds(spec, ids, T);
+      const pos = s.pos!;
       for (let r = 0; r < R; r++) {
         const o = r * H,
           p = pos[r] * H;
