@@ -333,6 +333,16 @@ export const KERNEL_RULES: { [K in LayerKind]: KernelRule<K> } = {
       vector("softmax_cross_entropy", "elementwise", l.flops.elementwise),
     ];
   },
+  task_head(s, l) {
+    // rows per sample R, recovered from the IR's forward FLOPs 2 R H (H if pooled + C)
+    const H = s.hidden;
+    const R = Math.round(l.flops.forward / (2 * H * ((s.pooler ? H : 0) + s.classes)));
+    const ks: WaferKernel[] = [];
+    if (s.pooler) ks.push(gemm("pooler", R, H, H, H * H + H));
+    ks.push(gemm("classifier", R, H, s.classes, s.classes * H + (s.bias ? s.classes : 0)));
+    ks.push(vector("tanh_dropout_cross_entropy", "elementwise", l.flops.elementwise));
+    return ks;
+  },
 };
 
 /** The wafer kernels of one IR layer. */

@@ -11,6 +11,8 @@ export interface CostContext {
   readonly seqLen: number;
   /** Positions per sample the MLM head predicts (Model Zoo's max_predictions_per_seq); default all T. */
   readonly mlmPredictions?: number;
+  /** Sentences per sample the extractive-summarization head classifies (BertSum's max_cls_tokens). */
+  readonly sentences?: number;
 }
 
 export interface LayerCost {
@@ -132,7 +134,29 @@ const COST: { [K in LayerKind]: CostRule<K> } = {
       savedElements: s.inFeatures,
     };
   },
+  task_head(s, c) {
+    const R = taskRowsPerSample(s, c);
+    const H = s.hidden;
+    const forward = (s.pooler ? mm(R, H, H) : 0) + mm(R, s.classes, H);
+    return {
+      flops: {
+        forward,
+        backward: 2 * forward,
+        // tanh, dropout and the softmax cross-entropy
+        elementwise: (s.pooler ? R * H : 0) + (s.dropout > 0 ? R * H : 0) + 5 * R * s.classes,
+      },
+      outputElements: 1,
+      savedElements: (s.pooler ? 3 : 2) * R * H,
+    };
+  },
 };
+
+/** Rows per sample a fine-tuning head classifies: 1 (sequence), T (token, span), the sentences (sentence). */
+export function taskRowsPerSample(s: Extract<LayerSpec, { kind: "task_head" }>, c: CostContext): number {
+  if (s.task === "sequence") return 1;
+  if (s.task === "sentence") return c.sentences ?? 1;
+  return c.seqLen;
+}
 
 /** Per-sample FLOPs and activation sizes of a layer. */
 export function layerCost(spec: LayerSpec, c: CostContext): LayerCost {

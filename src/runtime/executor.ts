@@ -5,7 +5,7 @@
 // read the current activation and leave it in place; their input gradients add up.
 import type { LayerIR, ModelIR } from "../model/index.js";
 import { AuxLosses, addInto, fullParamName, layerKernel } from "../numerics/index.js";
-import type { Batch, StepContext, Tensor } from "../numerics/index.js";
+import type { Batch, Hits, StepContext, Tensor } from "../numerics/index.js";
 import { RuntimeError } from "./errors.js";
 import type { WeightHook } from "./weights.js";
 
@@ -27,15 +27,26 @@ export interface PassResult {
   readonly headAccuracy: ReadonlyMap<string, HeadAccuracy>;
 }
 
-/** Top-1 hits of a head: rows whose arg max is the label, of the rows whose loss counts. */
-export interface HeadAccuracy {
-  readonly correct: number;
-  readonly counted: number;
-}
+/**
+ * Top-1 hits of a head: rows whose arg max is the label, of the rows whose loss counts (with the fine-tuning
+ * heads' confusion counts and per-group hits).
+ */
+export type HeadAccuracy = Hits;
+
+const addCounts = (a: readonly number[] | undefined, b: readonly number[] | undefined) =>
+  a && b ? a.map((v, i) => v + (b[i] ?? 0)) : (a ?? b);
 
 /** The hits of two shards (or micro-batches) of one batch together. */
 export function addHits(a: HeadAccuracy | undefined, b: HeadAccuracy): HeadAccuracy {
-  return a ? { correct: a.correct + b.correct, counted: a.counted + b.counted } : b;
+  if (!a) return b;
+  const confusion = addCounts(a.confusion, b.confusion);
+  const groups = addCounts(a.groups, b.groups);
+  return {
+    correct: a.correct + b.correct,
+    counted: a.counted + b.counted,
+    ...(confusion && { confusion }),
+    ...(groups && { groups }),
+  };
 }
 
 export class LayerExecutor {

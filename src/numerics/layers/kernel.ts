@@ -34,9 +34,22 @@ export interface ForwardResult {
   /** Heads only: this batch's share of the global loss. */
   readonly loss?: number;
   /** Heads only, when not training: top-1 hits over the rows whose loss counts (eval accuracy). */
-  readonly accuracy?: { readonly correct: number; readonly counted: number };
+  readonly accuracy?: Hits;
   /** Opaque to the caller: what the backward of the same layer needs. */
   readonly saved: unknown;
+}
+
+/**
+ * A head's top-1 hits in an evaluation pass. The fine-tuning heads add the confusion counts (for F1) and the
+ * hits per sample group (MNLI's matched and mismatched sets).
+ */
+export interface Hits {
+  readonly correct: number;
+  readonly counted: number;
+  /** [label * C + prediction] counts over the rows counted. */
+  readonly confusion?: readonly number[];
+  /** Per group g: correct at [2g], counted at [2g + 1]. */
+  readonly groups?: readonly number[];
 }
 
 export interface BackwardResult {

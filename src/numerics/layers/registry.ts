@@ -7,6 +7,7 @@ import { classifierHeadKernel, lmHeadKernel, mlmHeadKernel, nspHeadKernel } from
 import type { LayerKernel } from "./kernel.js";
 import type { LayerKind } from "./spec.js";
 import { LAYER_KINDS } from "./spec.js";
+import { taskHeadKernel } from "./task-head.js";
 import { transformerBlockKernel } from "./transformer-block.js";
 
 export const LAYER_KERNELS: { readonly [K in LayerKind]: LayerKernel<K> } = {
@@ -18,6 +19,7 @@ export const LAYER_KERNELS: { readonly [K in LayerKind]: LayerKernel<K> } = {
   nsp_head: nspHeadKernel,
   dense: denseKernel,
   classifier_head: classifierHeadKernel,
+  task_head: taskHeadKernel,
 };
 
 /** The host kernel of a layer kind; a clear error naming the kind when there is none. */

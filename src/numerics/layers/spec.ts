@@ -33,6 +33,8 @@ export const LAYER_KINDS = {
   dense: "dense",
   /** fully connected classifier and softmax cross-entropy on class labels: [B,in] -> loss (MLP family) */
   classifier_head: "classifier_head",
+  /** BERT fine-tuning head: rows of [B,T,H] (first token, every token, given positions), classifier -> loss */
+  task_head: "task_head",
 } as const;
 
 export type LayerKind = keyof typeof LAYER_KINDS;
@@ -230,6 +232,38 @@ export interface ClassifierHeadSpec {
   readonly bias: boolean;
 }
 
+/**
+ * What a fine-tuning head classifies, as Model Zoo's BERT fine-tuning models do:
+ *   sequence  the first token's row through the pooler (dense + tanh): one label per sample (classifier);
+ *   token     every token's row: one label per token, weighted by the loss mask (token_classifier);
+ *   sentence  the rows at the sample's sentence positions (batch.taskPositions, M per sample): one label per
+ *             sentence, weighted (extractive_summarization, BertSum);
+ *   span      every token's row to 2 logits (start, end); each column is a softmax over the T positions, with
+ *             the start and end positions as its labels (qa, SQuAD).
+ */
+export type FineTuningTask = "sequence" | "token" | "sentence" | "span";
+
+/**
+ * A fine-tuning head: rows -> (pooler) -> dropout -> classifier Linear(H, C) -> cross-entropy. The loss is
+ * sum over rows of weight * CE / global batch size * lossWeight (Model Zoo's mean over samples for the
+ * classifier, sum / batch size for the others); labels come from batch.taskLabels ([B], [B*T], [B*M] or
+ * [B*2] by task), weights from batch.taskWeights (same shape; absent: 1).
+ */
+export interface TaskHeadSpec {
+  readonly kind: "task_head";
+  readonly task: FineTuningTask;
+  readonly hidden: number;
+  /** Classes C of the classifier (2 for span: the start and end logits). */
+  readonly classes: number;
+  /** Classifier bias (Model Zoo's use_cls_bias; true elsewhere). */
+  readonly bias: boolean;
+  /** Dense + tanh on the row before the classifier (BERT's pooler; sequence task). */
+  readonly pooler: boolean;
+  /** Dropout on the classifier's input (task_dropout, encoder_output_dropout_rate). */
+  readonly dropout: number;
+  readonly lossWeight: number;
+}
+
 export type LayerSpec =
   | EmbeddingSpec
   | TransformerBlockSpec
@@ -238,7 +272,8 @@ export type LayerSpec =
   | MlmHeadSpec
   | NspHeadSpec
   | DenseSpec
-  | ClassifierHeadSpec;
+  | ClassifierHeadSpec
+  | TaskHeadSpec;
 
 /** Key/value heads of a block: `kvHeads`, or `heads` (multi-head attention). */
 export function kvHeadsOf(spec: TransformerBlockSpec): number {
@@ -419,6 +454,11 @@ export function layerParams(spec: LayerSpec, init: InitStds): ParamDecl[] {
       return linear("fc", spec.outFeatures, spec.inFeatures, spec.bias, init.std);
     case "classifier_head":
       return linear("fc", spec.classes, spec.inFeatures, spec.bias, init.std);
+    case "task_head":
+      return [
+        ...(spec.pooler ? linear("pooler", spec.hidden, spec.hidden, true, init.std) : []),
+        ...linear("classifier", spec.classes, spec.hidden, spec.bias, init.std),
+      ];
   }
 }
 
@@ -460,6 +500,14 @@ export interface Batch {
   readonly features?: Float32Array;
   /** [B] class labels (MLP family). */
   readonly classLabels?: Int32Array;
+  /** A fine-tuning head's labels: [B] sequence, [B*T] token, [B*M] sentence, [B*2] span (start, end). */
+  readonly taskLabels?: Int32Array;
+  /** Weights of taskLabels, same shape (token: the loss mask; sentence: cls_weights; span: label_weights). */
+  readonly taskWeights?: Float32Array;
+  /** [B*M] the sentence task's token positions (BertSum's cls_indices), M per sample. */
+  readonly taskPositions?: Int32Array;
+  /** [B] an evaluation sample's group (MNLI: 1 matched, 0 mismatched), for per-group accuracy. */
+  readonly taskGroups?: Int32Array;
 }
 
 /**
