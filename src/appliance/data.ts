@@ -25,6 +25,7 @@ export function openDataFor(loaded: LoadedParams): OpenData {
     );
     return {
       description: src.description,
+      ...(src.evalIgnoreLabels && { evalIgnoreLabels: src.evalIgnoreLabels }),
       get position() {
         return stream.position;
       },

@@ -45,6 +45,8 @@ import { InProcessTransport } from "./transport.js";
 /** A stream of global batches (src/data's BatchStream fits): what the input workers read rows of. */
 export interface TrainData {
   readonly description: string;
+  /** The labels the evaluation's F1 leaves out (SampleSource.evalIgnoreLabels). */
+  readonly evalIgnoreLabels?: readonly number[];
   readonly position: { readonly epoch: number; readonly offset: number };
   next(): GlobalBatchRef | null;
   read(batch: GlobalBatchRef, start: number, end: number): Batch;
@@ -380,6 +382,7 @@ async function executeSteps(req: CsxExecuteRequest, x: StepsContext): Promise<St
         device: "CSX",
         model,
         cfg: run.eval!,
+        ignoreLabels: evalData!.evalIgnoreLabels,
         logSteps: run.logSteps,
         evalSteps: run.evalSteps,
         globalStep: step,

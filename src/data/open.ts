@@ -12,6 +12,7 @@ import type { SampleSource } from "./source.js";
 import { WordPiece } from "./wordpiece.js";
 import { BertCsvSource } from "./sources/bert-csv.js";
 import { BertMlmSource } from "./sources/bert-mlm.js";
+import { bertSumSource, glueSource, nerSource, readLabelMap, squadSource } from "./sources/bert-tasks.js";
 import { GPT_TFRECORDS, GptHdf5Source } from "./sources/gpt-hdf5.js";
 import { MnistSource } from "./sources/mnist.js";
 import { SyntheticClusters, SyntheticTokens } from "./sources/synthetic.js";
@@ -59,6 +60,25 @@ const bertOptions = (cfg: DataConfig, o: OpenOptions) => ({
 
 type Opener = (cfg: DataConfig, model: ModelIR, o: OpenOptions) => SampleSource;
 
+/** The section's WordPiece vocabulary, required by the readers that tokenize or look tokens up. */
+function vocabOf(cfg: DataConfig, o: OpenOptions): WordPiece {
+  if (!cfg.vocabFile)
+    throw new DataError(
+      `${cfg.section}.vocab_file: required for ${cfg.processor}: the WordPiece vocabulary the text is ` +
+        "tokenized with (vocab/google_research_uncased_L-12_H-768_A-12.txt ships with wsc)",
+    );
+  return WordPiece.fromFile(
+    resolveFile(cfg.vocabFile, `${cfg.section}.vocab_file`, o.paramsDir),
+    cfg.doLower,
+  );
+}
+
+const taskOptions = (cfg: DataConfig) => ({
+  seqLen: cfg.seqLen,
+  section: cfg.section,
+  isTraining: cfg.isTraining,
+});
+
 const dirs = (cfg: DataConfig, o: OpenOptions) =>
   cfg.dataDirs.map((d) => resolveDataDir(d, cfg.section, o.paramsDir));
 
@@ -75,17 +95,28 @@ const OPENERS: Readonly<Record<DataSourceKind, Opener>> = {
         `${cfg.section}.data_processor: BertCSVDataProcessor reads statically masked CSV files, which wsc does ` +
           "not read; use BertCSVDynamicMaskDataProcessor on the folders wsc data prepare --format bert_csv writes",
       );
-    if (!cfg.vocabFile)
-      throw new DataError(
-        `${cfg.section}.vocab_file: required for ${cfg.processor}: the WordPiece vocabulary the CSV tokens are ` +
-          "looked up in (vocab/google_research_uncased_L-12_H-768_A-12.txt ships with wsc)",
-      );
-    const vocab = WordPiece.fromFile(
-      resolveFile(cfg.vocabFile, `${cfg.section}.vocab_file`, o.paramsDir),
-      cfg.doLower,
-    );
-    return new BertCsvSource(dirs(cfg, o), vocab, bertOptions(cfg, o));
+    return new BertCsvSource(dirs(cfg, o), vocabOf(cfg, o), bertOptions(cfg, o));
   },
+  glue_tsv: (cfg, _model, o) => glueSource(dirs(cfg, o), cfg.processor, vocabOf(cfg, o), taskOptions(cfg)),
+  ner_csv: (cfg, _model, o) => {
+    if (!cfg.labelVocabFile)
+      throw new DataError(
+        `${cfg.section}.label_vocab_file: required for ${cfg.processor}: the label2id.json of the labels ` +
+          "(give it here or as the model's label_vocab_file)",
+      );
+    const where = `${cfg.section}.label_vocab_file`;
+    const labels = readLabelMap(resolveFile(cfg.labelVocabFile, where, o.paramsDir), where);
+    return nerSource(dirs(cfg, o), vocabOf(cfg, o), labels, cfg.includePaddingInLoss, taskOptions(cfg));
+  },
+  bertsum_csv: (cfg, _model, o) => {
+    if (cfg.maxClsTokens === null)
+      throw new DataError(
+        `${cfg.section}.max_cls_tokens: required for ${cfg.processor}: sentences per sample`,
+      );
+    const pad = cfg.vocabFile ? vocabOf(cfg, o).id("[PAD]") : 0;
+    return bertSumSource(dirs(cfg, o), cfg.maxClsTokens, pad, taskOptions(cfg));
+  },
+  squad_csv: (cfg, _model, o) => squadSource(dirs(cfg, o), taskOptions(cfg)),
   gpt_tfrecords: (cfg, model, o) =>
     new GptHdf5Source(dirs(cfg, o), cfg.seqLen, model.vocabSize, cfg.section, GPT_TFRECORDS),
   bert_tfrecords: (cfg) => {

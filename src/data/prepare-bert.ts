@@ -46,11 +46,11 @@ export function pythonRepr(s: string): string {
   return out + q;
 }
 
-const pyList = (xs: readonly (string | number)[]) =>
+export const pyList = (xs: readonly (string | number)[]) =>
   `[${xs.map((x) => (typeof x === "string" ? pythonRepr(x) : String(x))).join(", ")}]`;
 
 /** RFC 4180 field: quoted when it holds a comma, quote or line break (Python's csv QUOTE_MINIMAL). */
-const csvField = (s: string) => (/[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
+export const csvField = (s: string) => (/[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
 
 function documents(inputs: readonly string[], vocab: WordPiece): string[][][] {
   const docs: string[][][] = [];

@@ -25,6 +25,11 @@ export interface SampleSource {
   readonly numSamples: number;
   /** T (1 for the MLP family). */
   readonly seqLen: number;
+  /**
+   * Labels the evaluation's F1 leaves out (the token classifier's labels that do not begin or continue an
+   * entity: O, X, [CLS], [SEP], [PAD], as Model Zoo's eval does).
+   */
+  readonly evalIgnoreLabels?: readonly number[];
   /** Tokens of sample `i` whose loss counts (the sum of its loss mask) in epoch `epoch`. */
   lossTokens(i: number, epoch: number): number;
   /** The fields of samples `indices` (in that order) as they are in epoch `epoch`. */

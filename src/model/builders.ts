@@ -8,6 +8,7 @@ import type {
   LossScaling,
   MoeSpec,
   NormType,
+  TaskHeadSpec,
   TransformerBlockSpec,
 } from "../numerics/layers/spec.js";
 import type { RotaryScaling } from "../numerics/ops/rotary.js";
@@ -125,6 +126,11 @@ export interface BertConfig {
   readonly lossWeight: number;
   /** Multiplier on the next-sentence loss; default 1. */
   readonly nspLossWeight?: number;
+  /**
+   * A fine-tuning head in place of the pre-training heads (Model Zoo's bert/classifier, token_classifier,
+   * extractive_summarization, qa); `sentences` is the summarization head's max_cls_tokens (costs only).
+   */
+  readonly task?: Omit<TaskHeadSpec, "kind" | "hidden"> & { readonly sentences?: number };
   readonly initializerRange: number;
   readonly computeDtype: ComputeDtype;
 }
@@ -330,35 +336,49 @@ export function buildBert(c: BertConfig): ModelIR {
       },
     },
     ...Array.from({ length: c.layers }, (_, i) => ({ name: `block.${i}`, spec: block })),
-    {
-      name: "mlm_head",
-      spec: {
-        kind: "mlm_head",
-        hidden: c.hidden,
-        vocabSize: c.vocabSize,
-        activation: c.activation,
-        norm: "layernorm",
-        normEps: c.normEps,
-        tied: c.tiedEmbeddings,
-        lossScaling: c.lossScaling,
-        lossWeight: c.lossWeight,
-      },
-      tied: c.tiedEmbeddings ? [{ local: "decoder.weight", owner: "embedding.wte" }] : [],
-    },
   ];
+  const init = { std: c.initializerRange, outputStd: c.initializerRange };
+  const meta = { seqLen: c.seqLen, vocabSize: c.vocabSize, hidden: c.hidden, computeDtype: c.computeDtype };
+  if (c.task) {
+    const { sentences, ...task } = c.task;
+    drafts.push({ name: "task_head", spec: { kind: "task_head", hidden: c.hidden, ...task } });
+    const what = { sequence: "classifier", token: "token classifier", sentence: "summarization", span: "qa" };
+    return assemble(
+      "bert",
+      `bert ${what[task.task]} (hidden ${c.hidden}, ${c.layers} layers, ${c.heads} heads, ${task.classes} classes)`,
+      drafts,
+      init,
+      { seqLen: c.seqLen, ...(sentences !== undefined && { sentences }) },
+      meta,
+    );
+  }
+  drafts.push({
+    name: "mlm_head",
+    spec: {
+      kind: "mlm_head",
+      hidden: c.hidden,
+      vocabSize: c.vocabSize,
+      activation: c.activation,
+      norm: "layernorm",
+      normEps: c.normEps,
+      tied: c.tiedEmbeddings,
+      lossScaling: c.lossScaling,
+      lossWeight: c.lossWeight,
+    },
+    tied: c.tiedEmbeddings ? [{ local: "decoder.weight", owner: "embedding.wte" }] : [],
+  });
   if (c.nsp)
     drafts.push({
       name: "nsp_head",
       spec: { kind: "nsp_head", hidden: c.hidden, lossWeight: c.nspLossWeight ?? 1 },
     });
-  const init = { std: c.initializerRange, outputStd: c.initializerRange };
   return assemble(
     "bert",
     `bert (hidden ${c.hidden}, ${c.layers} layers, ${c.heads} heads)`,
     drafts,
     init,
     { seqLen: c.seqLen, mlmPredictions: c.mlmPredictions },
-    { seqLen: c.seqLen, vocabSize: c.vocabSize, hidden: c.hidden, computeDtype: c.computeDtype },
+    meta,
   );
 }
 

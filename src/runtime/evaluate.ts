@@ -26,6 +26,8 @@ export interface EvaluationOptions {
   readonly device: string;
   readonly model: ModelIR;
   readonly cfg: DataConfig;
+  /** Labels the F1 metrics leave out (the data source's evalIgnoreLabels). */
+  readonly ignoreLabels?: readonly number[];
   readonly logSteps: number;
   /** At most this many steps (runconfig.eval_steps / --eval_steps); null: until the data ends. */
   readonly evalSteps: number | null;
@@ -55,7 +57,7 @@ export interface EvaluationResult {
 }
 
 export async function evaluate(o: EvaluationOptions): Promise<EvaluationResult> {
-  const metrics = new EvalMetrics(o.model);
+  const metrics = new EvalMetrics(o.model, o.ignoreLabels);
   const limit = o.evalSteps ?? Infinity;
   let samples = 0;
   let k = 0;

@@ -8,6 +8,7 @@ import type { ModelIR } from "../model/index.js";
 import type { OptimizerConfig as NumericsOptimizerConfig } from "../numerics/index.js";
 import { CheckpointError, listCheckpoints, readCheckpoint } from "./checkpoint.js";
 import type { CheckpointContent, LoadedCheckpoint } from "./checkpoint.js";
+import { paramsFromDecls } from "../numerics/index.js";
 import { RuntimeError } from "./errors.js";
 
 export type RunMode = "train" | "eval" | "train_and_eval";
@@ -107,10 +108,15 @@ export type ResumedCheckpoint = Omit<LoadedCheckpoint, "lossScale"> & {
 /**
  * The checkpoint a run starts from, read, verified (readCheckpoint) and checked against the model: the same
  * parameters by name and shape, nothing more. null: start from the seed.
+ *
+ * A BERT fine-tuning model (a task_head) given a BERT pre-training checkpoint starts from its encoder, as
+ * Model Zoo's fine-tuning does (load_checkpoint_states "model", non-strict loading): the embeddings and
+ * blocks by name, the pooler from the NSP head's (Model Zoo's bert.pooler), the classifier from the seed; at
+ * step 0 with a fresh optimizer and data position.
  */
 export function resumeCheckpoint(
   run: Pick<RunConfig, "checkpointPath" | "autoloadLastCheckpoint" | "modelDir"> &
-    Partial<Pick<RunConfig, "loadCheckpointStates">>,
+    Partial<Pick<RunConfig, "loadCheckpointStates" | "seed">>,
   model: ModelIR,
 ): { from: string; checkpoint: ResumedCheckpoint } | null {
   const from =
@@ -118,6 +124,8 @@ export function resumeCheckpoint(
     (run.autoloadLastCheckpoint ? listCheckpoints(run.modelDir).at(-1)?.path : undefined);
   if (!from) return null;
   const read = readCheckpoint(from);
+  const warm = encoderStart(read, model, from, run.seed ?? 0);
+  if (warm) return { from, checkpoint: warm };
   // load_checkpoint_states applies to the checkpoint_path a user gives (starting from another run's
   // weights); a run resuming its own model_dir restores everything, or it would start over at step 0
   const states = run.checkpointPath !== null ? (run.loadCheckpointStates ?? null) : null;
@@ -147,4 +155,48 @@ export function resumeCheckpoint(
   }
   for (const name of shapes.keys()) if (!checkpoint.weights.has(name)) fail(`it has no tensor '${name}'`);
   return { from, checkpoint };
+}
+
+/** A fine-tuning model's start from a BERT pre-training checkpoint's encoder, or null when that is not the case. */
+function encoderStart(
+  read: LoadedCheckpoint,
+  model: ModelIR,
+  from: string,
+  seed: number,
+): ResumedCheckpoint | null {
+  const head = model.layers.find((l) => l.kind === "task_head");
+  if (!head || read.model.family !== "bert" || read.weights.has(`${head.name}.classifier.weight`))
+    return null;
+  const weights = new Map<string, { shape: readonly number[]; data: Float32Array }>();
+  const seeded: string[] = [];
+  const same = (a: readonly number[], b: readonly number[]) => a.join(",") === b.join(",");
+  for (const l of model.layers) {
+    const init = l === head ? paramsFromDecls(l.params, seed, l.name) : null;
+    for (const p of l.params) {
+      const source = l === head ? p.fullName.replace(`${head.name}.pooler.`, "nsp_head.pooler.") : p.fullName;
+      const t = read.weights.get(source);
+      if (t && same(t.shape, p.shape)) weights.set(p.fullName, t);
+      else if (init && !(l === head && source !== p.fullName && t)) {
+        seeded.push(p.fullName);
+        weights.set(p.fullName, { shape: p.shape, data: init.get(p.name)!.data });
+      } else
+        throw new CheckpointError(
+          `${from}: the encoder of ${model.name} needs '${source}' ${t ? `of shape [${p.shape.join(", ")}], not [${t.shape.join(", ")}]` : "which the checkpoint does not hold"}; ` +
+            "initialise from a pre-training checkpoint of the same encoder (hidden size, layers, positions, vocabulary)",
+        );
+    }
+  }
+  return {
+    ...read,
+    weights,
+    step: 0,
+    optimizer: null,
+    data: { train: null },
+    lossScale: null,
+    warnings: [
+      ...read.warnings,
+      `initialised the encoder from the pre-training checkpoint (${read.model.name}): ` +
+        `${weights.size - seeded.length} tensors loaded, ${seeded.join(", ")} from the seed; step 0, fresh optimizer`,
+    ],
+  };
 }

@@ -120,6 +120,7 @@ export async function runCpu(o: CpuRunOptions): Promise<RunSummary> {
       device: "CPU",
       model,
       cfg,
+      ignoreLabels: source.evalIgnoreLabels,
       logSteps: run.logSteps,
       evalSteps: run.evalSteps,
       globalStep: step,

@@ -94,8 +94,8 @@ export function parsePythonList(text: string, where: string): (string | number)[
   return out;
 }
 
-/** The CSV files of the folders' meta.dat files, with their row counts. */
-function metaFiles(dirs: readonly string[], section: string): { path: string; rows: number }[] {
+/** The CSV files of the folders' meta.dat files, with their row counts (Model Zoo's get_meta_data). */
+export function metaFiles(dirs: readonly string[], section: string): { path: string; rows: number }[] {
   const out: { path: string; rows: number }[] = [];
   for (const d of dirs) {
     const meta = join(d, "meta.dat");
@@ -122,6 +122,34 @@ function metaFiles(dirs: readonly string[], section: string): { path: string; ro
     });
   }
   return out;
+}
+
+/**
+ * The rows of a CSV (or, with `tsv`, a tab-separated file read as Python's csv.DictReader with QUOTE_NONE
+ * reads GLUE's files) as objects keyed by the header; `expected` rows when meta.dat gives a count.
+ */
+export function readCsvRows(
+  path: string,
+  section: string,
+  expected?: number,
+  tsv = false,
+): Record<string, string>[] {
+  let rows: Record<string, string>[];
+  try {
+    rows = parse(readRegularFile(path, { maxBytes: 1 << 30 }).toString("utf8"), {
+      columns: true,
+      skip_empty_lines: true,
+      ...(tsv && { delimiter: "\t", quote: false, relax_column_count: true }),
+    }) as Record<string, string>[];
+  } catch (e) {
+    if (e instanceof FileRefusedError) throw new DataError(`${section}.data_dir: ${e.message}`);
+    throw new DataError(
+      `${path}: not a readable ${tsv ? "TSV" : "CSV"} file (${(e as Error).message.split("\n")[0]})`,
+    );
+  }
+  if (expected !== undefined && rows.length !== expected)
+    throw new DataError(`${path}: ${rows.length} rows, but meta.dat says ${expected}`);
+  return rows;
 }
 
 export class BertCsvSource implements SampleSource {
@@ -162,18 +190,7 @@ export class BertCsvSource implements SampleSource {
   }
 
   private load(path: string, expected: number): void {
-    let rows: Record<string, string>[];
-    try {
-      rows = parse(readRegularFile(path, { maxBytes: 1 << 30 }).toString("utf8"), {
-        columns: true,
-        skip_empty_lines: true,
-      }) as Record<string, string>[];
-    } catch (e) {
-      if (e instanceof FileRefusedError) throw new DataError(`${this.o.section}.data_dir: ${e.message}`);
-      throw new DataError(`${path}: not a readable CSV file (${(e as Error).message.split("\n")[0]})`);
-    }
-    if (rows.length !== expected)
-      throw new DataError(`${path}: ${rows.length} rows, but meta.dat says ${expected}`);
+    const rows = readCsvRows(path, this.o.section, expected);
     const T = this.o.seqLen;
     rows.forEach((r, n) => {
       const where = `${path}: row ${n + 1}`;

@@ -4,7 +4,13 @@
 // problem through the context rather than stopping at the first.
 import { BERT_DEFAULTS, DECODER_DEFAULTS, buildBert, buildDecoderLM, buildMlp } from "../../model/index.js";
 import type { ComputeDtype, DecoderLMConfig, ModelFamily, ModelIR, MupSettings } from "../../model/index.js";
-import type { Activation, LossScaling, MoeSpec } from "../../numerics/layers/spec.js";
+import type {
+  Activation,
+  FineTuningTask,
+  LossScaling,
+  MoeSpec,
+  TaskHeadSpec,
+} from "../../numerics/layers/spec.js";
 import type { RotaryScaling } from "../../numerics/ops/rotary.js";
 import type { ParamsContext } from "./context.js";
 import { FEATURES } from "./keys.js";
@@ -34,6 +40,12 @@ export interface ModelInputs {
   /** Precision from outside the model section (new layout `precision`): overrides the model's keys. */
   readonly precisionEnabled?: boolean;
   readonly fp16Type?: string;
+  /** The 2.x layout (trainer:), whose token classifier divides a padded loss by T (Model Zoo 2.5 on). */
+  readonly newLayout?: boolean;
+  /** BERT fine-tuning: the task head the family chooser found (model.name, data processor or keys). */
+  readonly task?: FineTuningTask;
+  /** Sentences per sample of the summarization reader (max_cls_tokens) and where it is. */
+  readonly maxClsTokens?: { value: number; path: readonly PathKey[] };
 }
 
 type Builder = (
@@ -570,6 +582,70 @@ const buildDecoder: Builder = (ctx, at, family, inp) => {
   });
 };
 
+/**
+ * The fine-tuning head of a BERT file, as Model Zoo's fine-tuning models configure it:
+ *   classifier          pooler + task_dropout + Linear(H, num_labels), cross-entropy (single-label only);
+ *   token_classifier    encoder_output_dropout_rate + Linear(H, num_classes), loss_weight (over T with
+ *                       include_padding_in_loss in the 2.x layout, as Model Zoo 2.5 on divides it);
+ *   summarization       Linear(H, num_labels = 2, bias use_cls_bias) on the sentence positions, loss_weight;
+ *   qa                  Linear(H, 2): start and end logits over the positions.
+ */
+function taskHead(
+  ctx: ParamsContext,
+  at: readonly PathKey[],
+  task: FineTuningTask,
+  inp: ModelInputs,
+  seqLen: number,
+  dropout: number,
+): (Omit<TaskHeadSpec, "kind" | "hidden"> & { sentences?: number }) | undefined {
+  const k = (key: string) => [...at, key];
+  const required = (key: string, what: string) => {
+    const v = ctx.num(k(key));
+    if (v === undefined) ctx.issue(k(key), `required key ${key} is missing: ${what}`);
+    return v;
+  };
+  const weight = ctx.num(k("loss_weight")) ?? 1;
+  switch (task) {
+    case "sequence": {
+      const classes = required("num_labels", "the classifier's classes (2 for SST-2, 3 for MNLI)");
+      const problem = ctx.str(k("problem_type"));
+      if (problem !== undefined && problem !== "single_label_classification")
+        ctx.issue(k("problem_type"), `"${problem}": ${FEATURES.regression} is not implemented in wsc`);
+      else if (problem === undefined && classes === 1)
+        ctx.issue(
+          k("num_labels"),
+          `1 label without problem_type is Model Zoo's regression: ${FEATURES.regression} is not implemented in wsc`,
+        );
+      if (classes === undefined) return undefined;
+      const p = ctx.num(k("task_dropout")) ?? dropout;
+      return { task, classes, bias: true, pooler: true, dropout: p, lossWeight: 1 };
+    }
+    case "token": {
+      const classes = required("num_classes", "the token classifier's labels (label2id.json's entries)");
+      if (classes === undefined) return undefined;
+      const padded = ctx.bool(k("include_padding_in_loss")) === true;
+      const p = ctx.num(k("encoder_output_dropout_rate")) ?? dropout;
+      const lossWeight = padded && inp.newLayout ? weight / seqLen : weight;
+      return { task, classes, bias: true, pooler: false, dropout: p, lossWeight };
+    }
+    case "sentence": {
+      const classes = ctx.num(k("num_labels")) ?? 2;
+      if (classes > 2) ctx.issue(k("num_labels"), `${classes}: the summarization head takes 1 or 2 labels`);
+      return {
+        task,
+        classes,
+        bias: ctx.bool(k("use_cls_bias")) ?? true,
+        pooler: false,
+        dropout: 0,
+        lossWeight: weight,
+        ...(inp.maxClsTokens && { sentences: inp.maxClsTokens.value }),
+      };
+    }
+    case "span":
+      return { task, classes: 2, bias: true, pooler: false, dropout: 0, lossWeight: 1 };
+  }
+}
+
 const buildBertModel: Builder = (ctx, at, _family, inp) => {
   const k = (key: string) => [...at, key];
   const sizes = transformerSizes(ctx, at, inp);
@@ -578,7 +654,8 @@ const buildBertModel: Builder = (ctx, at, _family, inp) => {
   if (seqLen > maxPositions) {
     ctx.issue(
       inp.seqPath ?? k("max_position_embeddings"),
-      `${seqLen} tokens per sample exceed max_position_embeddings = ${maxPositions}; raise it or shorten the sequences`,
+      `${seqLen} tokens per sample exceed max_position_embeddings = ${maxPositions}; raise it or shorten the ` +
+        "sequences (Model Zoo's own model fails on such a file too: its position ids index past the table)",
     );
   }
   const act = ctx.str(k("encoder_nonlinearity")) ?? ctx.str(k("nonlinearity")) ?? BERT_DEFAULTS.activation;
@@ -600,11 +677,21 @@ const buildBertModel: Builder = (ctx, at, _family, inp) => {
       k("vocab_size"),
       "required key vocab_size is missing: give it here, or the input's vocab_size, or a vocab_file Model Zoo ships",
     );
-  const ok = complete(ctx, sizes);
-  if (!ok) return undefined;
+  if (!inp.task) {
+    const classes = ctx.num(k("num_classes"));
+    if (classes !== undefined && classes !== 2)
+      ctx.issue(k("num_classes"), `${classes}: ${FEATURES.bertVariants} is not implemented in wsc`);
+    for (const key of ["include_padding_in_loss", "label_vocab_file", "num_labels"])
+      if (ctx.get(k(key)) !== undefined && ctx.get(k(key)) !== false)
+        ctx.issue(k(key), "applies to a fine-tuning head, but the file describes BERT pre-training");
+  }
   const d = BERT_DEFAULTS;
   const dropout = ctx.num(k("dropout_rate")) ?? d.dropout;
+  const task = inp.task ? taskHead(ctx, at, inp.task, inp, seqLen, dropout) : undefined;
+  const ok = complete(ctx, sizes);
+  if (!ok) return undefined;
   return buildBert({
+    ...(task && { task }),
     ...ok,
     maxPositions,
     seqLen,

@@ -7,6 +7,8 @@
 // GPT-2 and GPT-3 share one architecture in Model Zoo; files without a name come out as "gpt2".
 import type { ModelFamily } from "../../model/index.js";
 import type { ConfigIssue } from "../../util/errors.js";
+import type { FineTuningTask } from "../../numerics/layers/spec.js";
+import { FEATURES } from "./keys.js";
 import type { ModelKeysKind } from "./keys.js";
 
 /** Names a params file or `--model` may give, and the family each means. */
@@ -31,6 +33,11 @@ export const FAMILY_NAMES: Readonly<Record<string, ModelFamily>> = {
   jais: "gpt2",
   btlm: "gpt2",
   bert: "bert",
+  // the BERT fine-tuning models: BERT's encoder under a task head
+  "bert/classifier": "bert",
+  "bert/token_classifier": "bert",
+  "bert/extractive_summarization": "bert",
+  "bert/qa": "bert",
   fc_mnist: "mlp",
   mnist: "mlp",
   mlp: "mlp",
@@ -52,39 +59,59 @@ const KNOWN_UNBUILT: Readonly<Record<string, string>> = {
   vit: "the ViT family",
 };
 
-/** BERT fine-tuning tasks, by the `model.name` 2.x files give and the data processors 1.x files name. */
-const FINE_TUNING_NAMES: Readonly<Record<string, string>> = {
-  "bert/classifier": "the sequence-classification head",
-  "bert/token_classifier": "the token-classification head",
-  "bert/extractive_summarization": "the extractive-summarization head",
-  "bert/qa": "the question-answering head",
+/**
+ * BERT fine-tuning tasks (the task_head's tasks), by the `model.name` 2.x files give and the data processors
+ * 1.x PyTorch files name; the old layout's classifier is also told by its keys.
+ */
+const FINE_TUNING_NAMES: Readonly<Record<string, FineTuningTask>> = {
+  "bert/classifier": "sequence",
+  "bert/token_classifier": "token",
+  "bert/extractive_summarization": "sentence",
+  "bert/qa": "span",
 };
-const FINE_TUNING_PROCESSORS: Readonly<Record<string, string>> = {
-  SST2DataProcessor: "the sequence-classification head",
-  Sst2DataProcessor: "the sequence-classification head",
-  MNLIDataProcessor: "the sequence-classification head",
-  MnliDataProcessor: "the sequence-classification head",
-  BertTokenClassifierDataProcessor: "the token-classification head",
-  NerDataProcessor: "the token-classification head",
-  BertSumCSVDataProcessor: "the extractive-summarization head",
-  BertSumTfRecordsProcessor: "the extractive-summarization head",
-  BertQADataProcessor: "the question-answering head",
-  QuestionAnsweringDataProcessor: "the question-answering head",
+const FINE_TUNING_PROCESSORS: Readonly<Record<string, FineTuningTask>> = {
+  SST2DataProcessor: "sequence",
+  MNLIDataProcessor: "sequence",
+  BertTokenClassifierDataProcessor: "token",
+  BertSumCSVDataProcessor: "sentence",
+  BertQADataProcessor: "span",
 };
-/** Model keys only the fine-tuning heads take. */
-const FINE_TUNING_KEYS = ["num_labels", "problem_type", "task_dropout", "use_cls_bias", "cls_dropout_rate"];
+/** TensorFlow's fine-tuning readers: their files point at a pre-training file for the model. */
+const TF_FINE_TUNING_PROCESSORS = [
+  "Sst2DataProcessor",
+  "MnliDataProcessor",
+  "NerDataProcessor",
+  "BertSumTfRecordsProcessor",
+  "QuestionAnsweringDataProcessor",
+];
+/** Model keys only the classifier head takes (1.x PyTorch files have no model.name). */
+const CLASSIFIER_KEYS = ["num_labels", "problem_type", "task_dropout"];
 
-const fineTuning = (head: string) =>
-  `BERT fine-tuning (${head}) is not implemented in wsc; wsc builds BERT pre-training (MLM and NSP)`;
+/** What each task is called in messages. */
+export const FINE_TUNING_TASKS: Readonly<Record<FineTuningTask, string>> = {
+  sequence: "sequence classification (bert/classifier)",
+  token: "token classification (bert/token_classifier)",
+  sentence: "extractive summarization (bert/extractive_summarization)",
+  span: "extractive question answering (bert/qa)",
+};
 
-/** The fine-tuning head a file describes, as the refusal message, or undefined for pre-training. */
-function fineTuningOf(model: Record<string, unknown>, processors: readonly string[]): string | undefined {
+/** The fine-tuning task a BERT file describes, undefined for pre-training, or a refusal message. */
+function fineTuningOf(
+  model: Record<string, unknown>,
+  processors: readonly string[],
+): FineTuningTask | { refused: string } | undefined {
+  const tf = processors.find((p) => TF_FINE_TUNING_PROCESSORS.includes(p));
+  if (model.pretrain_params_path !== undefined || tf !== undefined)
+    return {
+      refused:
+        `${FEATURES.tfFineTuning} is not implemented in wsc; wsc builds the PyTorch fine-tuning configs ` +
+        "(bert/classifier, token_classifier, extractive_summarization, qa)",
+    };
   const name = typeof model.name === "string" ? FINE_TUNING_NAMES[model.name.toLowerCase()] : undefined;
-  if (name) return fineTuning(name);
+  if (name) return name;
   const p = processors.map((x) => FINE_TUNING_PROCESSORS[x]).find((x) => x !== undefined);
-  if (p) return fineTuning(p);
-  const key = FINE_TUNING_KEYS.find((k) => model[k] !== undefined);
-  if (key) return fineTuning(`a task head, by its key ${key}`);
+  if (p) return p;
+  if (CLASSIFIER_KEYS.some((k) => model[k] !== undefined)) return "sequence";
   return undefined;
 }
 
@@ -92,6 +119,8 @@ export type FamilySource = "flag" | "model.name" | "keys";
 
 export interface FamilyChoice {
   readonly family: ModelFamily;
+  /** BERT fine-tuning: the task head in place of the pre-training heads. */
+  readonly task?: FineTuningTask;
   readonly source: FamilySource;
   /** Why, in words, for `wsc model` and the docs. */
   readonly reason: string;
@@ -150,12 +179,39 @@ export function chooseFamily(
   namePath: string,
   nameLine: number | undefined,
 ): FamilyChoice | ConfigIssue {
-  const known = Object.keys(FAMILY_NAMES).join(", ");
+  const choice = chooseBase(model, processors, flag, namePath, nameLine);
+  if (!("family" in choice)) return choice;
   const tuning = fineTuningOf(model, processors);
-  if (tuning)
+  if (tuning === undefined) return choice;
+  if (typeof tuning === "object")
     return model.name !== undefined
-      ? { path: namePath, line: nameLine, message: tuning }
-      : { path: namePath.replace(/\.name$/, ""), message: tuning };
+      ? { path: namePath, line: nameLine, message: tuning.refused }
+      : { path: namePath.replace(/\.name$/, ""), message: tuning.refused };
+  // a file that names no family is the task's: BERT
+  if (choice.source === "keys")
+    return {
+      family: "bert",
+      task: tuning,
+      source: "keys",
+      reason: `fine-tuning: ${FINE_TUNING_TASKS[tuning]}`,
+    };
+  if (choice.family !== "bert")
+    return {
+      path: namePath,
+      line: nameLine,
+      message: `${FINE_TUNING_TASKS[tuning]} is a BERT head, but ${choice.reason} says ${choice.family}; make it bert`,
+    };
+  return { ...choice, task: tuning, reason: `${choice.reason}; fine-tuning: ${FINE_TUNING_TASKS[tuning]}` };
+}
+
+function chooseBase(
+  model: Record<string, unknown>,
+  processors: readonly string[],
+  flag: string | undefined,
+  namePath: string,
+  nameLine: number | undefined,
+): FamilyChoice | ConfigIssue {
+  const known = Object.keys(FAMILY_NAMES).join(", ");
   const rawName = model.name;
   const named = typeof rawName === "string" ? familyOfName(rawName) : undefined;
   if (rawName !== undefined && (typeof rawName !== "string" || named === undefined)) {

@@ -114,7 +114,6 @@ export const FEATURES = {
   wholeWordMasking: "whole-word masking",
   cyclingSchedules: "cycling learning-rate schedules (cycle true)",
   vsl: "variable sequence length packing (use_vsl)",
-  truncatedLoss: "loss over padding tokens (include_padding_in_loss)",
   chunkedAttention: "chunked attention (attention_chunk_size)",
   qkNorm: "query and key norms (attention_qk_norm_layer)",
   constantPositions: "constant position embeddings (constant_pos_embedding)",
@@ -138,6 +137,11 @@ export const FEATURES = {
   weightDecayExclusions: "per-parameter weight-decay exclusions (exclude_from_weight_decay)",
   paramGroups: "per-parameter-group optimizer settings (optim_params, params)",
   tfSteps: "TensorFlow's steps (train N more steps; give max_steps)",
+  tfFineTuning:
+    "TensorFlow BERT fine-tuning (a model section that points at its pre-training params, pretrain_params_path, " +
+    "and the TensorFlow task readers)",
+  regression:
+    "sequence regression and multi-label classification (problem_type other than single_label_classification)",
 } as const;
 
 /** Model Zoo's optimizers wsc does not build, by optimizer_type (any case): refused by name. */
@@ -491,10 +495,27 @@ const BERT_MODEL: SectionKeys = {
     initializer_range: num(0, 100, "std of the weight initialisation").optional(),
     attention_type: z.enum(["scaled_dot_product"]).describe("attention scoring").optional(),
     compute_eval_metrics: bool("compute eval metrics").optional(),
+    // the fine-tuning heads (bert/classifier, token_classifier, extractive_summarization, qa)
+    num_labels: int(1, 1_000_000, "classes of the sequence classifier").optional(),
+    problem_type: z
+      .enum(["single_label_classification", "regression", "multi_label_classification"])
+      .describe("the sequence classifier's loss")
+      .optional(),
+    task_dropout: rate("dropout on the pooled output (classifier)"),
+    encoder_output_dropout_rate: rate("dropout on the encoder output (token classifier)"),
+    num_classes: int(1, 1_000_000, "classes of the token classifier (2 in pre-training: NSP)").optional(),
+    include_padding_in_loss: bool(
+      "token classifier: padding positions in the loss, weight over T",
+    ).optional(),
+    label_vocab_file: z.string().describe("the token classifier's label2id.json").optional(),
+    loss_weight: num(0, BIG, "multiplier on the task loss").optional(),
+    use_cls_bias: bool("bias of the summarization classifier").optional(),
     ...PRECISION_KEYS,
   },
   ignored: {
     ...COMMON_MODEL_IGNORED,
+    vocab_file:
+      "the tokenizer's vocabulary; the model takes vocab_size (the input section's vocab_file is read)",
     rope_theta: "applies only to rotary positions, which BERT does not use",
     rotary_dim: "applies only to rotary positions, which BERT does not use",
     freeze_ffn_bias_in_glu: "applies only to gated feed-forward layers, which BERT does not use",
@@ -520,10 +541,8 @@ const BERT_MODEL: SectionKeys = {
     use_ffn_bias_in_mlm: { feature: FEATURES.bertVariants, off: (v) => v !== false },
     use_output_bias_in_mlm: { feature: FEATURES.bertVariants, off: (v) => v !== false },
     use_nsp_bias: { feature: FEATURES.bertVariants, off: (v) => v !== false },
-    num_classes: { feature: FEATURES.bertVariants, off: (v) => isNull(v) || v === 2 },
     num_cls_classes: { feature: FEATURES.bertVariants, off: (v) => isNull(v) || v === 2 },
     pooler_type: { feature: FEATURES.bertVariants, off: (v) => isNull(v) || v === "first" },
-    include_padding_in_loss: { feature: FEATURES.truncatedLoss, off: isFalse },
   },
 };
 
@@ -584,6 +603,10 @@ export const INPUT_KEYS: SectionKeys = {
     mask_whole_word: bool("whole-word masking").optional(),
     vocab_file: z.string().describe("WordPiece vocabulary (the data's tokenizer is used)").optional(),
     do_lower: bool("lower-case text").optional(),
+    // the BERT fine-tuning readers
+    is_training: bool("the train split (train.tsv) or the evaluation split (dev.tsv)").optional(),
+    label_vocab_file: z.string().describe("label2id.json of the token classifier's labels").optional(),
+    max_cls_tokens: int(1, 100_000, "sentences per sample (BertSum)").optional(),
     disable_nsp: bool("no next-sentence pairs").optional(),
     use_fake_data: bool("synthetic data instead of data_dir").optional(),
     dynamic_mlm_scale: bool("normalise the MLM loss by the masked tokens of each batch").optional(),

@@ -319,10 +319,17 @@ describe("features wsc does not build are refused by name; the advice never chan
     expect(sparse[0]).toMatchObject({ path: "sparsity" });
     expect(sparse[0].message).toMatch(/weight sparsity \(section sparsity\) is not implemented in wsc/);
     const tune = issuesOf(
-      GPT(["num_labels: 2"], ADAM).replace("GptHDF5MapDataProcessor", "SST2DataProcessor"),
+      GPT(["pretrain_params_path: ../../configs/params_bert_base_msl128.yaml"], ADAM).replace(
+        "GptHDF5MapDataProcessor",
+        "Sst2DataProcessor",
+      ),
     );
-    expect(tune[0].message).toMatch(
-      /^BERT fine-tuning \(the sequence-classification head\) is not implemented/,
+    expect(tune[0].message).toMatch(/^TensorFlow BERT fine-tuning \(.+\) is not implemented in wsc/);
+    const named = issuesOf(
+      GPT(["name: gpt2", "num_labels: 2"], ADAM).replace("GptHDF5MapDataProcessor", "SST2DataProcessor"),
+    );
+    expect(named[0].message).toMatch(
+      /sequence classification \(bert\/classifier\) is a BERT head, but .+ gpt2/,
     );
   });
   it("a wrong list entry names its index and key; a real typo still gets 'did you mean'", () => {

@@ -125,7 +125,10 @@ export function parseParams(file: string, text: string, overrides: ParamsOverrid
   }
 
   // 3. the model and the run, with their consistency checks
-  const inputs: ModelInputs = modelInputs(ctx, layout, io);
+  const inputs: ModelInputs = {
+    ...modelInputs(ctx, layout, io),
+    ...(choice.task && { task: choice.task }),
+  };
   const model = MODEL_BUILDERS[kind](ctx, mPath, choice.family, inputs);
   const nsp = model?.layers.some((l) => l.kind === "nsp_head") ?? false;
   const first = model?.layers[0]?.spec;
@@ -142,6 +145,10 @@ export function parseParams(file: string, text: string, overrides: ParamsOverrid
       classes: last?.kind === "classifier_head" ? last.classes : 0,
       nsp,
       mixed: model ? model.computeDtype !== "fp32" : false,
+      ...(ctx.str([...mPath, "label_vocab_file"]) !== undefined && {
+        labelVocabFile: ctx.str([...mPath, "label_vocab_file"]),
+      }),
+      includePaddingInLoss: ctx.bool([...mPath, "include_padding_in_loss"]) === true,
     },
   };
   let run = layout === "old" ? oldRunConfig(ctx, runInputs) : newRunConfig(ctx, runInputs);
@@ -208,6 +215,10 @@ function modelInputs(
     vocabFromFile: vocabFileSize(ctx, seqSources),
     adjustLr: adjustLearningRate(ctx, layout),
     precisionEnabled: layout === "new" ? ctx.bool([...prec, "enabled"]) : undefined,
+    newLayout: layout === "new",
+    maxClsTokens: seqSources
+      .map((p) => ({ path: [...p, "max_cls_tokens"], value: ctx.num([...p, "max_cls_tokens"]) }))
+      .find((v): v is { path: PathKey[]; value: number } => v.value !== undefined),
     // the 2.3+ precision section's fp16_type defaults to bfloat16 (Model Zoo's MixedPrecision config)
     fp16Type:
       layout === "new"

@@ -17,7 +17,17 @@ export type ExecutionStrategy = "pipeline" | "weight_streaming";
 
 /** How a data source reads its samples (see src/data). */
 export type DataSourceKind =
-  "gpt_hdf5" | "gpt_tfrecords" | "bert_mlm" | "bert_csv" | "bert_tfrecords" | "synthetic" | "mnist";
+  | "gpt_hdf5"
+  | "gpt_tfrecords"
+  | "bert_mlm"
+  | "bert_csv"
+  | "bert_tfrecords"
+  | "glue_tsv"
+  | "ner_csv"
+  | "bertsum_csv"
+  | "squad_csv"
+  | "synthetic"
+  | "mnist";
 
 /** Data processor names a params file may give, and the source each means. */
 export const DATA_PROCESSORS: Readonly<Record<string, DataSourceKind>> = {
@@ -27,6 +37,12 @@ export const DATA_PROCESSORS: Readonly<Record<string, DataSourceKind>> = {
   BertHDF5DynamicMaskDataProcessor: "bert_mlm",
   BertCSVDynamicMaskDataProcessor: "bert_csv",
   BertCSVDataProcessor: "bert_csv",
+  // the BERT fine-tuning readers (src/data/sources/bert-tasks.ts)
+  SST2DataProcessor: "glue_tsv",
+  MNLIDataProcessor: "glue_tsv",
+  BertTokenClassifierDataProcessor: "ner_csv",
+  BertSumCSVDataProcessor: "bertsum_csv",
+  BertQADataProcessor: "squad_csv",
   // TensorFlow Model Zoo's readers: GPT TFRecords are read; BERT's load and compile, and training them
   // needs HDF5 (docs/data.md)
   GptTfRecordsProcessor: "gpt_tfrecords",
@@ -71,6 +87,14 @@ export interface DataConfig {
   /** BERT CSV: the WordPiece vocabulary file (as the file gives it) and whether the text is lower-cased. */
   readonly vocabFile: string | null;
   readonly doLower: boolean;
+  /** The fine-tuning readers: the train split or the evaluation one (is_training; else by section). */
+  readonly isTraining: boolean;
+  /** Token classifier: label2id.json (the input's label_vocab_file, else the model's). */
+  readonly labelVocabFile: string | null;
+  /** Token classifier: padding positions count in the loss (the model's include_padding_in_loss). */
+  readonly includePaddingInLoss: boolean;
+  /** Summarization: sentences per sample (max_cls_tokens). */
+  readonly maxClsTokens: number | null;
   /** Synthetic sources: samples in the set. */
   readonly numExamples: number | null;
   /** MLP: features and classes. */
@@ -323,7 +347,8 @@ function dataConfig(
   ctx: ParamsContext,
   at: readonly PathKey[] | undefined,
   family: ModelFamily,
-  model: { seqLen: number; vocabSize: number; inFeatures: number; classes: number; nsp: boolean },
+  model: RunConfigInputs["model"],
+  training: boolean,
 ): DataConfig | null {
   if (!at) return null;
   const k = (key: string) => [...at, key];
@@ -368,6 +393,10 @@ function dataConfig(
     nsp: model.nsp && !(ctx.bool(k("disable_nsp")) ?? false),
     vocabFile: ctx.str(k("vocab_file")) ?? null,
     doLower: ctx.bool(k("do_lower")) ?? false,
+    isTraining: ctx.bool(k("is_training")) ?? training,
+    labelVocabFile: ctx.str(k("label_vocab_file")) ?? model.labelVocabFile ?? null,
+    includePaddingInLoss: model.includePaddingInLoss ?? false,
+    maxClsTokens: ctx.num(k("max_cls_tokens")) ?? null,
     numExamples: ctx.num(k("num_examples")) ?? null,
     inputSize: ctx.num(k("input_size")) ?? model.inFeatures,
     numClasses: ctx.num(k("num_classes")) ?? model.classes,
@@ -385,6 +414,9 @@ export interface RunConfigInputs {
     classes: number;
     nsp: boolean;
     mixed: boolean;
+    /** The token classifier's label2id.json and include_padding_in_loss, from the model section. */
+    labelVocabFile?: string;
+    includePaddingInLoss?: boolean;
   };
 }
 
@@ -469,8 +501,8 @@ export function oldRunConfig(ctx: ParamsContext, inp: RunConfigInputs): RunConfi
   const keep = ctx.num(rc("keep_checkpoint_max")) ?? ctx.num(rc("max_checkpoints"));
   return {
     layout: "old",
-    train: dataConfig(ctx, inp.trainPath, inp.family, inp.model),
-    eval: dataConfig(ctx, inp.evalPath, inp.family, inp.model),
+    train: dataConfig(ctx, inp.trainPath, inp.family, inp.model, true),
+    eval: dataConfig(ctx, inp.evalPath, inp.family, inp.model, false),
     maxSteps: runLength(ctx),
     evalSteps: ctx.num(rc("eval_steps")) ?? null,
     evalFrequency: ctx.num(rc("eval_frequency")) ?? null,
@@ -536,8 +568,8 @@ export function newRunConfig(ctx: ParamsContext, inp: RunConfigInputs): RunConfi
   const fitCkpt = ctx.str(["trainer", "fit", "ckpt_path"]) ?? ctx.str(["trainer", "validate", "ckpt_path"]);
   return {
     layout: "new",
-    train: dataConfig(ctx, inp.trainPath, inp.family, inp.model),
-    eval: dataConfig(ctx, inp.evalPath, inp.family, inp.model),
+    train: dataConfig(ctx, inp.trainPath, inp.family, inp.model, true),
+    eval: dataConfig(ctx, inp.evalPath, inp.family, inp.model, false),
     maxSteps: runLength(ctx, at("loop")),
     evalSteps:
       ctx.num(at("loop", "eval_steps")) ??
