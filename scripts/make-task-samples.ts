@@ -10,12 +10,12 @@
 //                them: B for a personal name of Genesis (and for "LORD" of "LORD God", whose "God" is I), O
 //                elsewhere, X for a word's later WordPiece pieces, [CLS] and [SEP] around;
 //   bertsum      train/, dev/ (meta.dat, CSV input_token_ids, labels, segment_ids, cls_indices): documents of
-//                4 verses, [CLS] verse [SEP] each, token types alternating per sentence; a sentence is in the
+//                4 verses (one starting at every verse), [CLS] verse [SEP] each, token types alternating per sentence; a sentence is in the
 //                summary (label 1) when it holds direct speech;
 //   squad        train/, dev/ (meta.dat, CSV input_ids, input_mask, segment_ids, start_position,
 //                end_position, unique_id) as write_csv_qa.py writes them: [CLS] question [SEP] verse [SEP] for
 //                the verses "X lived N years, and begat Y" (Whom did X beget? / How long did X live before he
-//                begat Y?) and "called his name Y" (What was his name called?).
+//                begat Y?), "X begat Y" (Whom did X beget?) and "called his name Y" (What was his name called?).
 //
 //   npx tsx scripts/make-task-samples.ts [--out datasets/kjv-genesis]
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -153,7 +153,8 @@ for (const [split, vs] of [
 // ---- BertSum -----------------------------------------------------------------------------------------------
 function bertSumRows(vs: readonly string[], T: number): string[][] {
   const rows: string[][] = [];
-  for (let d = 0; d + 4 <= vs.length; d += 4) {
+  // documents start at every verse (they overlap), so the sample has as many documents as verses
+  for (let d = 0; d + 4 <= vs.length; d++) {
     const ids: number[] = [];
     const types: number[] = [];
     const cls: number[] = [];
@@ -198,6 +199,8 @@ function questions(vs: readonly string[]): Qa[] {
         answer: `${m[2]} years`,
       });
     }
+    for (const b of v.matchAll(/\b([A-Z][a-z]+) begat ([A-Z][a-z]+)/g))
+      out.push({ question: `Whom did ${b[1]} beget?`, context: v, answer: b[2] });
     const n = /called (his|her) name ([A-Z][a-z]+)/.exec(v);
     if (n) out.push({ question: `What was ${n[1]} name called?`, context: v, answer: n[2] });
   }
