@@ -1,6 +1,6 @@
 // The shipped BERT fine-tuning samples: small data sets in the formats Model Zoo's fine-tuning readers take,
 // made from the shipped public-domain corpus (datasets/kjv-genesis/text, the King James Version of Genesis;
-// chapters 1-24 for training, 25-50 for evaluation) with labels given by stated rules, so that each task is
+// chapters 1-24 for training, 25-27 for evaluation) with labels given by stated rules, so that each task is
 // learnable and its labels can be checked by hand:
 //   glue/SST-2   train.tsv, dev.tsv (sentence, label): 1 when the verse holds direct speech ("said"), else 0;
 //   glue/MNLI    train.tsv, dev_matched.tsv, dev_mismatched.tsv (sentence1, sentence2, gold_label): for each
