@@ -75,6 +75,7 @@ export function classifyPath(path: string): { family: string; framework: "pytorc
     "jais",
     "btlm",
     "bert",
+    "esm2",
   ];
   let m = /^modelzoo\/transformers\/(pytorch|tf)\/([a-z0-9_]+)\//.exec(path);
   if (m && families.includes(m[2]!)) return { family: m[2]!, framework: m[1] as "pytorch" | "tf" };

@@ -38,6 +38,16 @@ export function intOption(min: number, max: number): (value: string) => number {
   };
 }
 
+/** A probability option: a decimal number in (0, 1). */
+export function probabilityOption(value: string): number {
+  const p = /^(0(\.[0-9]+)?|\.[0-9]+)$/.test(value) ? Number(value) : NaN;
+  if (!(p > 0 && p < 1))
+    throw new InvalidArgumentError(
+      `${JSON.stringify(value)} must be a decimal number between 0 and 1, such as 0.15.`,
+    );
+  return p;
+}
+
 /**
  * A file or folder option: an empty value (`-o ""`, often an unset shell variable) is refused rather than
  * read as the current folder, and so is one holding a NUL byte (no path can).

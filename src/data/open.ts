@@ -10,7 +10,7 @@ import { DataError } from "./errors.js";
 import { hdf5Ready } from "./hdf5.js";
 import type { SampleSource } from "./source.js";
 import { WordPiece } from "./wordpiece.js";
-import { BertCsvSource } from "./sources/bert-csv.js";
+import { BertCsvSource, BertCsvStaticSource } from "./sources/bert-csv.js";
 import { BertMlmSource } from "./sources/bert-mlm.js";
 import { bertSumSource, glueSource, nerSource, readLabelMap, squadSource } from "./sources/bert-tasks.js";
 import { GPT_TFRECORDS, GptHdf5Source } from "./sources/gpt-hdf5.js";
@@ -91,10 +91,7 @@ const OPENERS: Readonly<Record<DataSourceKind, Opener>> = {
     ),
   bert_csv: (cfg, _model, o) => {
     if (cfg.processor === "BertCSVDataProcessor")
-      throw new DataError(
-        `${cfg.section}.data_processor: BertCSVDataProcessor reads statically masked CSV files, which wsc does ` +
-          "not read; use BertCSVDynamicMaskDataProcessor on the folders wsc data prepare --format bert_csv writes",
-      );
+      return new BertCsvStaticSource(dirs(cfg, o), bertOptions(cfg, o));
     return new BertCsvSource(dirs(cfg, o), vocabOf(cfg, o), bertOptions(cfg, o));
   },
   glue_tsv: (cfg, _model, o) => glueSource(dirs(cfg, o), cfg.processor, vocabOf(cfg, o), taskOptions(cfg)),
@@ -124,6 +121,13 @@ const OPENERS: Readonly<Record<DataSourceKind, Opener>> = {
       `${cfg.section}.data_processor: ${cfg.processor} reads TensorFlow BERT TFRecords (statically masked), which ` +
         "wsc does not read; prepare the text with wsc data prepare and use data_processor: " +
         "BertHDF5DynamicMaskDataProcessor (wsc model and run CSX --compile_only need no data)",
+    );
+  },
+  bert_hdf5: (cfg) => {
+    throw new DataError(
+      `${cfg.section}.data_processor: ${cfg.processor} reads Model Zoo's MLM HDF5 (its data_preprocessing ` +
+        "pipeline's), which wsc does not read; use BertCSVDataProcessor on statically masked CSV (wsc data " +
+        "prepare --format bert_csv --static_masking writes it; wsc model and run CSX --compile_only need no data)",
     );
   },
   synthetic: (cfg, model, o) =>

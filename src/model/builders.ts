@@ -111,6 +111,18 @@ export interface BertConfig {
   readonly typeVocabSize: number;
   /** Position ids that skip padding (RoBERTa: mask_padding_in_positional_embed). */
   readonly paddingPositions?: boolean;
+  /**
+   * ESM-2's encoder (Model Zoo's esm2, a BERT config): pre-norm blocks (norm_first), a final norm
+   * (use_final_layer_norm), no norm after the embeddings (embedding_layer_norm false), rotary positions
+   * (rotaryDim, rotaryBase) instead of the learned table, and token dropout. Absent: BERT's.
+   */
+  readonly preNorm?: boolean;
+  readonly finalNorm?: boolean;
+  readonly embeddingNorm?: boolean;
+  readonly rotary?: { readonly dim: number; readonly base: number };
+  readonly tokenDropout?: { readonly maskTokenId: number };
+  /** The model's name in reports: "bert" (default) or "esm2". */
+  readonly label?: string;
   readonly normEps: number;
   readonly activation: Activation;
   readonly dropout: number;
@@ -309,12 +321,12 @@ export function buildBert(c: BertConfig): ModelIR {
     norm: "layernorm",
     normEps: c.normEps,
     activation: c.activation,
-    residual: "post",
+    residual: c.preNorm ? "pre" : "post",
     attentionBias: true,
     mlpBias: true,
     causal: false,
-    rotaryDim: 0,
-    rotaryBase: 10000,
+    rotaryDim: c.rotary?.dim ?? 0,
+    rotaryBase: c.rotary?.base ?? 10000,
     rotaryStyle: "half",
     dropout: c.dropout,
     attentionDropout: c.attentionDropout,
@@ -326,17 +338,23 @@ export function buildBert(c: BertConfig): ModelIR {
         kind: "embedding",
         vocabSize: c.vocabSize,
         hidden: c.hidden,
-        positionEmbedding: "learned",
+        positionEmbedding: c.rotary ? "rotary" : "learned",
         maxPositions: c.maxPositions,
         typeVocabSize: c.typeVocabSize,
-        norm: "layernorm",
+        norm: c.embeddingNorm === false ? null : "layernorm",
         normEps: c.normEps,
         dropout: c.dropout,
         ...(c.paddingPositions && { paddingPositions: true }),
+        ...(c.tokenDropout && { tokenDropout: c.tokenDropout }),
       },
     },
     ...Array.from({ length: c.layers }, (_, i) => ({ name: `block.${i}`, spec: block })),
   ];
+  if (c.finalNorm)
+    drafts.push({
+      name: "final_norm",
+      spec: { kind: "final_norm", hidden: c.hidden, norm: "layernorm", normEps: c.normEps },
+    });
   const init = { std: c.initializerRange, outputStd: c.initializerRange };
   const meta = { seqLen: c.seqLen, vocabSize: c.vocabSize, hidden: c.hidden, computeDtype: c.computeDtype };
   if (c.task) {
@@ -345,7 +363,7 @@ export function buildBert(c: BertConfig): ModelIR {
     const what = { sequence: "classifier", token: "token classifier", sentence: "summarization", span: "qa" };
     return assemble(
       "bert",
-      `bert ${what[task.task]} (hidden ${c.hidden}, ${c.layers} layers, ${c.heads} heads, ${task.classes} classes)`,
+      `${c.label ?? "bert"} ${what[task.task]} (hidden ${c.hidden}, ${c.layers} layers, ${c.heads} heads, ${task.classes} classes)`,
       drafts,
       init,
       { seqLen: c.seqLen, ...(sentences !== undefined && { sentences }) },
@@ -374,7 +392,7 @@ export function buildBert(c: BertConfig): ModelIR {
     });
   return assemble(
     "bert",
-    `bert (hidden ${c.hidden}, ${c.layers} layers, ${c.heads} heads)`,
+    `${c.label ?? "bert"} (hidden ${c.hidden}, ${c.layers} layers, ${c.heads} heads)`,
     drafts,
     init,
     { seqLen: c.seqLen, mlmPredictions: c.mlmPredictions },

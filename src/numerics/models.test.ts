@@ -82,6 +82,7 @@ const MODELS = [
   "mup",
   "bert",
   "roberta",
+  "esm2",
   "bert_classifier",
   "bert_token",
   "bert_summarization",

@@ -6,15 +6,18 @@ import {
   hdf5Ready,
   h5FilesIn,
   DEFAULT_VOCAB,
+  ESM_VOCAB,
+  EsmAlphabet,
   WordPiece,
   prepareBertCsv,
+  prepareMlmCsv,
   prepareText,
   readDataParams,
   readGptHdf5,
   tokenizer,
 } from "../../data/index.js";
 import { int } from "../../util/units.js";
-import { intOption, pathOption } from "../options.js";
+import { intOption, pathOption, probabilityOption } from "../options.js";
 
 export function registerData(program: Command): void {
   const data = program
@@ -30,20 +33,27 @@ export function registerData(program: Command): void {
     .requiredOption("-o, --output <dir>", "folder to write", pathOption("folder to write"))
     .option(
       "-t, --tokenizer <name>",
-      "gpt2 (GPT-2 BPE, 50257 tokens), byte (260 tokens, with BERT's specials) or wordpiece (BERT's, for " +
-        "--format bert_csv)",
+      "gpt2 (GPT-2 BPE, 50257 tokens), byte (260 tokens, with BERT's specials), wordpiece (BERT's, for " +
+        "--format bert_csv) or esm2 (ESM-2's 33 residue tokens, for --format mlm_csv)",
       "gpt2",
     )
     .option(
       "--format <name>",
-      "gpt_hdf5 (Model Zoo's GPT HDF5) or bert_csv (Model Zoo's BERT CSV, for BertCSVDynamicMaskDataProcessor)",
+      "gpt_hdf5 (Model Zoo's GPT HDF5), bert_csv (Model Zoo's BERT CSV, for BertCSVDynamicMaskDataProcessor) or " +
+        "mlm_csv (statically masked MLM CSV of protein FASTA, for BertCSVDataProcessor; --tokenizer esm2)",
       "gpt_hdf5",
     )
     .option(
+      "--max_predictions_per_seq <n>",
+      "masked positions per sample at most (mlm_csv)",
+      intOption(1, 1_000_000),
+      20,
+    )
+    .option("--masked_lm_prob <p>", "fraction of residues masked (mlm_csv)", probabilityOption, 0.15)
+    .option(
       "--vocab_file <file>",
-      "WordPiece vocabulary (bert_csv)",
+      "WordPiece vocabulary (bert_csv; default BERT-Base uncased) or ESM alphabet (mlm_csv; default ESM-2's)",
       pathOption("vocabulary file"),
-      DEFAULT_VOCAB,
     )
     .option("--seed <n>", "seed of the sentence-pair draws (bert_csv)", intOption(0, 2 ** 31 - 1), 1)
     .option("--max_sequence_length <n>", "tokens per sample", intOption(2, 1_000_000), 2048)
@@ -59,13 +69,37 @@ export function registerData(program: Command): void {
         output: string;
         tokenizer: string;
         format: string;
-        vocab_file: string;
+        vocab_file?: string;
         seed: number;
         max_sequence_length: number;
         samples_per_file: number;
+        max_predictions_per_seq: number;
+        masked_lm_prob: number;
       }) => {
-        if (o.format !== "gpt_hdf5" && o.format !== "bert_csv")
-          throw new DataError(`--format ${o.format}: use gpt_hdf5 or bert_csv`);
+        if (o.format !== "gpt_hdf5" && o.format !== "bert_csv" && o.format !== "mlm_csv")
+          throw new DataError(`--format ${o.format}: use gpt_hdf5, bert_csv or mlm_csv`);
+        if ((o.format === "mlm_csv") !== (o.tokenizer === "esm2"))
+          throw new DataError(
+            `--format ${o.format} with --tokenizer ${o.tokenizer}: the statically masked MLM CSV is written from ` +
+              "protein FASTA with ESM-2's alphabet; give --format mlm_csv --tokenizer esm2 together",
+          );
+        if (o.format === "mlm_csv") {
+          const r = prepareMlmCsv({
+            inputs: o.input,
+            outDir: o.output,
+            alphabet: EsmAlphabet.fromFile(o.vocab_file ?? ESM_VOCAB),
+            seqLen: o.max_sequence_length,
+            maxPredictions: o.max_predictions_per_seq,
+            maskedLmProb: o.masked_lm_prob,
+            seed: o.seed,
+            rowsPerFile: o.samples_per_file,
+          });
+          process.stdout.write(
+            `${int(r.sequences)} sequences -> ${int(r.windows)} windows of at most ${o.max_sequence_length} tokens ` +
+              `(${int(r.masked)} masked positions) in ${r.files.length} CSV file(s) and meta.dat under ${o.output}\n`,
+          );
+          return;
+        }
         if ((o.format === "bert_csv") !== (o.tokenizer === "wordpiece"))
           throw new DataError(
             `--format ${o.format} with --tokenizer ${o.tokenizer}: Model Zoo's BERT CSV holds WordPiece tokens; ` +
@@ -75,7 +109,7 @@ export function registerData(program: Command): void {
           const r = prepareBertCsv({
             inputs: o.input,
             outDir: o.output,
-            vocab: WordPiece.fromFile(o.vocab_file),
+            vocab: WordPiece.fromFile(o.vocab_file ?? DEFAULT_VOCAB),
             seqLen: o.max_sequence_length,
             seed: o.seed,
             rowsPerFile: o.samples_per_file,

@@ -254,3 +254,104 @@ export class BertCsvSource implements SampleSource {
     return bertBatch(indices, this.seqLen, this.o.nsp, (i) => this.sample(i, epoch));
   }
 }
+
+/**
+ * Model Zoo's statically masked BERT CSV, as BertCSVDataProcessor reads it (its create_csv_*static_masking.py
+ * and create_csv_mlm_only_static_masking.py write it): per row the list literals input_ids and attention_mask
+ * (max_sequence_length each) and labels with masked_lm_positions and masked_lm_weights (max_predictions_per_seq
+ * each: the masked positions, their original ids and weight 1, padded with 0), or labels and
+ * masked_lm_weights over all positions; with the NSP head also token_type_ids and next_sentence_label. The
+ * masks are the file's: every epoch sees the same ones.
+ */
+export class BertCsvStaticSource implements SampleSource {
+  readonly description: string;
+  readonly numSamples: number;
+  readonly seqLen: number;
+  private readonly samples: BertSample[] = [];
+
+  constructor(
+    dirs: readonly string[],
+    private readonly o: BertOptions,
+  ) {
+    this.seqLen = o.seqLen;
+    for (const f of metaFiles(dirs, o.section)) this.load(f.path, f.rows);
+    this.numSamples = this.samples.length;
+    if (this.numSamples === 0) throw new DataError(`${o.section}.data_dir: the CSV files hold no examples`);
+    this.description = `BERT CSV, statically masked (${this.numSamples} examples, ${dirs.length} folder(s))`;
+  }
+
+  private load(path: string, expected: number): void {
+    const T = this.o.seqLen;
+    readCsvRows(path, this.o.section, expected).forEach((r, n) => {
+      const where = `${path}: row ${n + 2}`;
+      const list = (name: string, required = true): number[] | null => {
+        if (r[name] === undefined) {
+          if (!required) return null;
+          throw new DataError(
+            `${where}: the column ${name} is required (BertCSVDataProcessor's input_ids, attention_mask, labels)`,
+          );
+        }
+        const v = parsePythonList(r[name], `${where} ${name}`);
+        if (!v.every((x) => typeof x === "number" && Number.isInteger(x)))
+          throw new DataError(`${where}: ${name} must be a list of integers`);
+        return v as number[];
+      };
+      const ids = list("input_ids")!;
+      const attention = list("attention_mask")!;
+      const labels = list("labels")!;
+      const positions = list("masked_lm_positions", false);
+      const weights = list("masked_lm_weights", false);
+      for (const [name, v] of [
+        ["input_ids", ids],
+        ["attention_mask", attention],
+      ] as const)
+        if (v.length !== T)
+          throw new DataError(`${where}: ${name} has ${v.length} entries, not max_sequence_length ${T}`);
+      if (!weights)
+        throw new DataError(`${where}: the column masked_lm_weights is required: it says which labels count`);
+      const lab = new Int32Array(T);
+      const mask = new Float32Array(T);
+      if (positions) {
+        if (labels.length !== positions.length || weights.length !== positions.length)
+          throw new DataError(
+            `${where}: labels, masked_lm_positions and masked_lm_weights have ${labels.length}, ` +
+              `${positions.length} and ${weights.length} entries; they must be as long`,
+          );
+        positions.forEach((p, k) => {
+          if (weights[k] === 0) return;
+          if (p < 0 || p >= T)
+            throw new DataError(`${where}: masked position ${p} is outside the ${T} tokens`);
+          lab[p] = labels[k];
+          mask[p] = weights[k];
+        });
+      } else {
+        if (labels.length !== T || weights.length !== T)
+          throw new DataError(
+            `${where}: without masked_lm_positions, labels and masked_lm_weights need max_sequence_length ${T} entries`,
+          );
+        lab.set(labels);
+        mask.set(weights);
+      }
+      const types = this.o.nsp ? list("token_type_ids") : null;
+      const next = this.o.nsp ? list("next_sentence_label") : null;
+      if (types && types.length !== T)
+        throw new DataError(`${where}: token_type_ids has ${types.length} entries, not ${T}`);
+      this.samples.push({
+        ids: Int32Array.from(ids),
+        labels: lab,
+        mask,
+        types: types ? Int32Array.from(types) : new Int32Array(T),
+        attention: Float32Array.from(attention),
+        next: next?.[0] ?? 0,
+      });
+    });
+  }
+
+  lossTokens(i: number): number {
+    return this.samples[i].mask.reduce((a, b) => a + b, 0);
+  }
+
+  read(indices: readonly number[]): BatchFields {
+    return bertBatch(indices, this.seqLen, this.o.nsp, (i) => this.samples[i]);
+  }
+}

@@ -3,7 +3,14 @@
 // cannot (heads dividing the hidden size, sequences longer than the learned positions, ...) and reports every
 // problem through the context rather than stopping at the first.
 import { BERT_DEFAULTS, DECODER_DEFAULTS, buildBert, buildDecoderLM, buildMlp } from "../../model/index.js";
-import type { ComputeDtype, DecoderLMConfig, ModelFamily, ModelIR, MupSettings } from "../../model/index.js";
+import type {
+  BertConfig,
+  ComputeDtype,
+  DecoderLMConfig,
+  ModelFamily,
+  ModelIR,
+  MupSettings,
+} from "../../model/index.js";
 import type {
   Activation,
   FineTuningTask,
@@ -646,11 +653,53 @@ function taskHead(
   }
 }
 
+/**
+ * The encoder options ESM-2's files set on Model Zoo's BERT config: norm_first (pre-norm blocks),
+ * use_final_layer_norm, embedding_layer_norm, rotary positions (rotary_dim, by default a quarter of the head as
+ * Model Zoo sets it, and rope_theta) and token_dropout with its mask_token_id.
+ */
+type EsmOptions = Partial<
+  Pick<BertConfig, "preNorm" | "finalNorm" | "embeddingNorm" | "rotary" | "tokenDropout">
+>;
+
+function esmEncoder(
+  ctx: ParamsContext,
+  at: readonly PathKey[],
+  hidden: number | undefined,
+  heads: number | undefined,
+): EsmOptions {
+  const k = (key: string) => [...at, key];
+  const out: { -readonly [K in keyof EsmOptions]: EsmOptions[K] } = {};
+  if (ctx.bool(k("norm_first")) === true) out.preNorm = true;
+  if (ctx.bool(k("use_final_layer_norm")) === true) out.finalNorm = true;
+  if (ctx.bool(k("embedding_layer_norm")) === false) out.embeddingNorm = false;
+  if (ctx.str(k("position_embedding_type")) === "rotary" && hidden !== undefined && heads !== undefined) {
+    const D = hidden / heads;
+    const dim = ctx.num(k("rotary_dim")) ?? Math.floor(D * 0.25);
+    if (dim > D || dim % 2 !== 0)
+      ctx.issue(k("rotary_dim"), `${dim} must be even and at most the head size ${D}, as Model Zoo requires`);
+    out.rotary = { dim, base: ctx.num(k("rope_theta")) ?? 10000 };
+  }
+  if (ctx.bool(k("token_dropout")) === true) {
+    const mask = ctx.num(k("mask_token_id"));
+    if (mask === undefined)
+      ctx.issue(
+        k("mask_token_id"),
+        "token_dropout needs mask_token_id (the id of <mask>), as Model Zoo requires",
+      );
+    else out.tokenDropout = { maskTokenId: mask };
+  }
+  return out;
+}
+
 const buildBertModel: Builder = (ctx, at, _family, inp) => {
   const k = (key: string) => [...at, key];
   const sizes = transformerSizes(ctx, at, inp);
   const maxPositions = ctx.num(k("max_position_embeddings")) ?? 512;
-  const seqLen = inp.seqLen ?? 128;
+  // ESM-2's files read their sequences from HDF5 and give no max_sequence_length: its data is prepared at
+  // max_position_embeddings (1026), as Model Zoo's esm2 preprocessing config does
+  const esm2Name = String(ctx.get(k("name")) ?? "").toLowerCase() === "esm2";
+  const seqLen = inp.seqLen ?? (esm2Name ? maxPositions : 128);
   if (seqLen > maxPositions) {
     ctx.issue(
       inp.seqPath ?? k("max_position_embeddings"),
@@ -688,16 +737,23 @@ const buildBertModel: Builder = (ctx, at, _family, inp) => {
   const d = BERT_DEFAULTS;
   const dropout = ctx.num(k("dropout_rate")) ?? d.dropout;
   const task = inp.task ? taskHead(ctx, at, inp.task, inp, seqLen, dropout) : undefined;
+  const esm = esmEncoder(ctx, at, sizes.hidden, sizes.heads);
   const ok = complete(ctx, sizes);
   if (!ok) return undefined;
+  const esm2 = esm2Name;
   return buildBert({
     ...(task && { task }),
+    ...esm,
+    ...(esm2 && { label: "esm2" }),
     ...ok,
     maxPositions,
     seqLen,
-    // use_segment_embedding: False (TensorFlow's RoBERTa) builds no token-type table
+    // use_segment_embedding: False (TensorFlow's RoBERTa) builds no token-type table, and neither does ESM-2
+    // (Model Zoo's num_segments defaults to 2 only with the NSP head)
     typeVocabSize:
-      ctx.bool(k("use_segment_embedding")) === false ? 0 : (ctx.num(k("num_segments")) ?? d.typeVocabSize),
+      ctx.bool(k("use_segment_embedding")) === false
+        ? 0
+        : (ctx.num(k("num_segments")) ?? (esm2 && ctx.bool(k("disable_nsp")) ? 0 : d.typeVocabSize)),
     ...(ctx.bool(k("mask_padding_in_positional_embed")) === true && { paddingPositions: true }),
     normEps: ctx.num(k("layer_norm_epsilon")) ?? d.normEps,
     activation: ACTIVATIONS[act],

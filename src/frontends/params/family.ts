@@ -33,6 +33,8 @@ export const FAMILY_NAMES: Readonly<Record<string, ModelFamily>> = {
   jais: "gpt2",
   btlm: "gpt2",
   bert: "bert",
+  // Model Zoo's ESM-2 config is its BERT config with pre-norm, rotary positions and token dropout
+  esm2: "bert",
   // the BERT fine-tuning models: BERT's encoder under a task head
   "bert/classifier": "bert",
   "bert/token_classifier": "bert",
@@ -50,7 +52,6 @@ const KNOWN_UNBUILT: Readonly<Record<string, string>> = {
   t5: "the T5 family",
   transformer: "the encoder-decoder transformer",
   roberta: "the RoBERTa family",
-  esm2: "the ESM-2 family",
   llava: "the LLaVA family",
   dpr: "the DPR family",
   dpo: "DPO training",
@@ -100,6 +101,8 @@ function fineTuningOf(
   model: Record<string, unknown>,
   processors: readonly string[],
 ): FineTuningTask | { refused: string } | undefined {
+  if (model.classifier_dropout !== undefined || model.freeze_pretrained_model !== undefined)
+    return { refused: `${FEATURES.esmClassifier} is not implemented in wsc; wsc builds ESM-2 pre-training` };
   const tf = processors.find((p) => TF_FINE_TUNING_PROCESSORS.includes(p));
   if (model.pretrain_params_path !== undefined || tf !== undefined)
     return {

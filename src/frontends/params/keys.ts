@@ -140,6 +140,8 @@ export const FEATURES = {
   tfFineTuning:
     "TensorFlow BERT fine-tuning (a model section that points at its pre-training params, pretrain_params_path, " +
     "and the TensorFlow task readers)",
+  esmClassifier:
+    "ESM-2 sequence classification (Model Zoo 2.3's esm2 classification: classifier_dropout, freeze_pretrained_model)",
   regression:
     "sequence regression and multi-label classification (problem_type other than single_label_classification)",
 } as const;
@@ -463,7 +465,15 @@ const BERT_MODEL: SectionKeys = {
     num_heads: int(1, 100_000, "attention heads"),
     filter_size: int(1, 10_000_000, "feed-forward width"),
     max_position_embeddings: int(1, 100_000_000, "positions of the learned table").optional(),
-    position_embedding_type: z.enum(["learned", "fixed"]).describe("position embedding").optional(),
+    position_embedding_type: z.enum(["learned", "fixed", "rotary"]).describe("position embedding").optional(),
+    rotary_dim: int(2, 1_000_000, "rotated dimensions of a head (rotary positions)").optional(),
+    rope_theta: num(1, 1e12, "rotary base").optional(),
+    // ESM-2 (Model Zoo's esm2: its BERT config with these set)
+    norm_first: bool("pre-norm blocks").optional(),
+    use_final_layer_norm: bool("a norm after the last block").optional(),
+    embedding_layer_norm: bool("a norm after the embeddings (BERT: true)").optional(),
+    token_dropout: bool("ESM-2's token dropout (mask tokens zeroed, the rest rescaled)").optional(),
+    mask_token_id: int(0, 10_000_000, "the id of the mask token (token dropout)").optional(),
     num_segments: int(1, 1000, "token types (segments)").optional(),
     use_position_embedding: z.literal(true).describe("position embeddings on (BERT needs them)").optional(),
     use_segment_embedding: z.boolean().describe("segment (token type) embeddings").optional(),
@@ -516,8 +526,6 @@ const BERT_MODEL: SectionKeys = {
     ...COMMON_MODEL_IGNORED,
     vocab_file:
       "the tokenizer's vocabulary; the model takes vocab_size (the input section's vocab_file is read)",
-    rope_theta: "applies only to rotary positions, which BERT does not use",
-    rotary_dim: "applies only to rotary positions, which BERT does not use",
     freeze_ffn_bias_in_glu: "applies only to gated feed-forward layers, which BERT does not use",
   },
   unsupported: {
@@ -534,10 +542,7 @@ const BERT_MODEL: SectionKeys = {
     pos_scaling_type: { feature: FEATURES.ropeScaling, off: (v) => isNull(v) || v === "linear" },
     pos_scaling_extra_args: { feature: FEATURES.ropeScaling, off: isEmpty },
     add_pooling_layer: { feature: FEATURES.bertVariants, off: (v) => v !== false },
-    norm_first: { feature: FEATURES.bertVariants, off: isFalse },
     use_pre_normalization: { feature: FEATURES.bertVariants, off: isFalse },
-    use_final_layer_norm: { feature: FEATURES.bertVariants, off: isFalse },
-    embedding_layer_norm: { feature: FEATURES.bertVariants, off: (v) => v !== false },
     use_ffn_bias_in_mlm: { feature: FEATURES.bertVariants, off: (v) => v !== false },
     use_output_bias_in_mlm: { feature: FEATURES.bertVariants, off: (v) => v !== false },
     use_nsp_bias: { feature: FEATURES.bertVariants, off: (v) => v !== false },

@@ -22,6 +22,7 @@ export type DataSourceKind =
   | "bert_mlm"
   | "bert_csv"
   | "bert_tfrecords"
+  | "bert_hdf5"
   | "glue_tsv"
   | "ner_csv"
   | "bertsum_csv"
@@ -37,6 +38,9 @@ export const DATA_PROCESSORS: Readonly<Record<string, DataSourceKind>> = {
   BertHDF5DynamicMaskDataProcessor: "bert_mlm",
   BertCSVDynamicMaskDataProcessor: "bert_csv",
   BertCSVDataProcessor: "bert_csv",
+  // Model Zoo's MLM HDF5 (its data_preprocessing pipeline's, ESM-2's training data): loads and compiles; a run
+  // needs a reader wsc has (docs/data.md)
+  BertHDF5DataProcessor: "bert_hdf5",
   // the BERT fine-tuning readers (src/data/sources/bert-tasks.ts)
   SST2DataProcessor: "glue_tsv",
   MNLIDataProcessor: "glue_tsv",

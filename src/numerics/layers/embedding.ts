@@ -1,19 +1,22 @@
 // embedding: token (+ learned position) (+ token type) embeddings, optional norm, dropout (site 0).
 // ids [B, T] from the batch -> y [B, T, H]. Position ids are 0..T-1 in every row, or with spec.paddingPositions
-// (RoBERTa, Model Zoo's mask_padding_in_positional_embed) t + 1 for a token and 0 for padding (id 0).
+// (RoBERTa, Model Zoo's mask_padding_in_positional_embed) t + 1 for a token and 0 for padding (id 0). With
+// spec.tokenDropout (ESM-2) the token embeddings are scaled per row before the other tables are added.
 import { dropoutApply } from "../ops/dropout.js";
 import { embeddingGather, embeddingScatterAdd } from "../ops/embedding.js";
 import { ShapeError } from "../errors.js";
 import { give, take } from "../pool.js";
 import { Tensor } from "../tensor.js";
 import type { GradMap, LayerKernel, NormSaved } from "./kernel.js";
-import type { EmbeddingSpec } from "./spec.js";
+import type { Batch, EmbeddingSpec } from "./spec.js";
 import { batchField, dropoutSite, gradIn, normBackward, normForward, param, rate } from "./kernel.js";
 
 const K = "embedding" as const;
 
 interface EmbeddingSaved {
   readonly norm: NormSaved | null;
+  /** ESM-2's token-dropout factor of each row (0 for a mask token), or null. */
+  readonly tokenScale: Float32Array | null;
   /** Each row's position id (learned positions only). */
   readonly pos: Int32Array | null;
 }
@@ -32,6 +35,25 @@ function positionIds(spec: EmbeddingSpec, ids: Int32Array, T: number): Int32Arra
   return pos;
 }
 
+/** ESM-2's token dropout: each row's factor on its token embedding (0 at a mask token). */
+function tokenScales(spec: EmbeddingSpec, ids: Int32Array, batch: Batch, B: number, T: number): Float32Array {
+  const mask = spec.tokenDropout!.maskTokenId;
+  const attn = batch.attentionMask ? batchField<Float32Array>(batch, K, "attentionMask", B * T) : null;
+  const f = new Float32Array(B * T);
+  const train = 0.15 * 0.8;
+  for (let b = 0; b < B; b++) {
+    let n = 0,
+      m = 0;
+    for (let t = 0; t < T; t++) {
+      n += attn ? attn[b * T + t] : 1;
+      if (ids[b * T + t] === mask) m++;
+    }
+    const observed = 1 - m / n;
+    for (let t = 0; t < T; t++) f[b * T + t] = ids[b * T + t] === mask ? 0 : (1 - train) / observed;
+  }
+  return f;
+}
+
 export const embeddingKernel: LayerKernel<"embedding"> = {
   isHead: false,
   forward(spec, params, _x, batch, ctx) {
@@ -42,6 +64,8 @@ export const embeddingKernel: LayerKernel<"embedding"> = {
     const wte = param(params, K, "wte", [spec.vocabSize, H]);
     const sum = take(R * H, false);
     embeddingGather(wte, spec.vocabSize, H, ids, sum);
+    const tokenScale = spec.tokenDropout ? tokenScales(spec, ids, batch, B, T) : null;
+    if (tokenScale) for (let r = 0; r < R; r++) for (let j = 0; j < H; j++) sum[r * H + j] *= tokenScale[r];
     let pos: Int32Array | null = null;
     if (spec.positionEmbedding === "learned") {
       if (T > spec.maxPositions) {
@@ -74,7 +98,7 @@ export const embeddingKernel: LayerKernel<"embedding"> = {
     const scale = spec.scale ?? 1;
     if (scale !== 1) for (let i = 0; i < y.length; i++) y[i] *= scale;
     dropoutApply(y, B, T * H, rate(spec.dropout, ctx), dropoutSite(ctx, batch, 0));
-    return { y: new Tensor([B, T, H], y), saved: { norm, pos } satisfies EmbeddingSaved };
+    return { y: new Tensor([B, T, H], y), saved: { norm, pos, tokenScale } satisfies EmbeddingSaved };
   },
 
   backward(spec, params, saved, dy, batch, ctx) {
@@ -97,7 +121,12 @@ export const embeddingKernel: LayerKernel<"embedding"> = {
     }
     const ids = batchField<Int32Array>(batch, K, "inputIds", R);
     const dwte = new Tensor([spec.vocabSize, H], take(spec.vocabSize * H));
-    embeddingScatterAdd(d, H, ids, dwte.data);
+    if (s.tokenScale) {
+      const dt = take(R * H, false);
+      for (let r = 0; r < R; r++) for (let j = 0; j < H; j++) dt[r * H + j] = d[r * H + j] * s.tokenScale[r];
+      embeddingScatterAdd(dt, H, ids, dwte.data);
+      give(dt);
+    } else embeddingScatterAdd(d, H, ids, dwte.data);
     grads.set("wte", dwte);
     if (spec.positionEmbedding === "learned") {
       const dwpe = new Tensor([spec.maxPositions, H], take(spec.maxPositions * H));

@@ -79,6 +79,12 @@ export interface EmbeddingSpec {
    * row takes position t + 1, a padding token (id 0) position 0. Absent: position t.
    */
   readonly paddingPositions?: boolean;
+  /**
+   * ESM-2's token dropout (Model Zoo's token_dropout with mask_token_id): the token embedding of a mask token
+   * is zeroed and every token embedding of sample b is scaled by (1 - 0.15 x 0.8) / (1 - m_b / n_b), m_b its
+   * mask tokens and n_b its real tokens (the attention mask's sum), in training and evaluation alike.
+   */
+  readonly tokenDropout?: { readonly maskTokenId: number };
 }
 
 export interface TransformerBlockSpec {
