@@ -141,7 +141,7 @@ export const FEATURES = {
     "TensorFlow BERT fine-tuning (a model section that points at its pre-training params, pretrain_params_path, " +
     "and the TensorFlow task readers)",
   esmClassifier:
-    "ESM-2 sequence classification (Model Zoo 2.3's esm2 classification: classifier_dropout, freeze_pretrained_model)",
+    "ESM-2 sequence classification (Model Zoo 2.3's esm2 classifier, with classifier_dropout and freeze_pretrained_model)",
   regression:
     "sequence regression and multi-label classification (problem_type other than single_label_classification)",
 } as const;
