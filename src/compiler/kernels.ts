@@ -5,7 +5,7 @@
 // Shapes per sample: T = tokens, H = hidden, F = feed-forward width, V = vocabulary, D = head size,
 // heads = attention heads. A matrix product is (M x K) times (K x N): M rows (tokens), K the contraction.
 import type { SimdOp, WaferSpec } from "../hw/index.js";
-import { attentionWidth, headSizeOf, isGated, qkvWidth } from "../numerics/layers/spec.js";
+import { attentionWidth, headSizeOf, isGated, patchCount, qkvWidth } from "../numerics/layers/spec.js";
 import type { LayerKind, LayerSpec } from "../numerics/layers/spec.js";
 import type { ComputeDtype, LayerIR } from "../model/index.js";
 
@@ -331,6 +331,19 @@ export const KERNEL_RULES: { [K in LayerKind]: KernelRule<K> } = {
     return [
       gemm("fc", 1, s.inFeatures, s.classes, paramCount(l)),
       vector("softmax_cross_entropy", "elementwise", l.flops.elementwise),
+    ];
+  },
+  patch_embedding(s, l) {
+    const N = patchCount(s),
+      F = s.channels * s.patchSize[0] * s.patchSize[1];
+    return [
+      gemm("patch_proj", N, F, s.hidden, s.hidden * F + s.hidden),
+      vector(
+        "cls_positions_dropout",
+        "elementwise",
+        l.flops.elementwise,
+        paramCount(l) - s.hidden * F - s.hidden,
+      ),
     ];
   },
   task_head(s, l) {

@@ -2,7 +2,7 @@
 // backward computes the activation gradient and the weight gradient, twice the forward.
 //
 // Shapes per sample: T = sequence length, H = hidden, V = vocabulary, F = feed-forward width.
-import { attentionWidth, isGated, qkvWidth } from "../numerics/layers/spec.js";
+import { attentionWidth, isGated, patchCount, qkvWidth } from "../numerics/layers/spec.js";
 import type { LayerKind, LayerSpec } from "../numerics/layers/spec.js";
 import type { LayerFlops } from "./ir.js";
 
@@ -132,6 +132,18 @@ const COST: { [K in LayerKind]: CostRule<K> } = {
       flops: { forward, backward: 2 * forward, elementwise: 5 * s.classes },
       outputElements: 1,
       savedElements: s.inFeatures,
+    };
+  },
+  patch_embedding(s) {
+    const N = patchCount(s),
+      F = s.channels * s.patchSize[0] * s.patchSize[1],
+      T = N + (s.clsToken ? 1 : 0);
+    const forward = mm(N, s.hidden, F);
+    return {
+      // the first layer: its backward computes the weight gradient only
+      flops: { forward, backward: forward, elementwise: T * s.hidden * (s.dropout > 0 ? 2 : 1) },
+      outputElements: T * s.hidden,
+      savedElements: N * F,
     };
   },
   task_head(s, c) {

@@ -60,6 +60,7 @@ function load(name: string) {
     taskLabels: opt("taskLabels")?.i32("batch.taskLabels"),
     taskWeights: opt("taskWeights")?.f32("batch.taskWeights").data,
     taskPositions: opt("taskPositions")?.i32("batch.taskPositions"),
+    images: opt("images")?.f32("batch.images").data,
   };
   return { f, meta, layers, batch };
 }
@@ -83,6 +84,7 @@ const MODELS = [
   "bert",
   "roberta",
   "esm2",
+  "vit",
   "bert_classifier",
   "bert_token",
   "bert_summarization",

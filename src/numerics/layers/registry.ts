@@ -7,6 +7,7 @@ import { classifierHeadKernel, lmHeadKernel, mlmHeadKernel, nspHeadKernel } from
 import type { LayerKernel } from "./kernel.js";
 import type { LayerKind } from "./spec.js";
 import { LAYER_KINDS } from "./spec.js";
+import { patchEmbeddingKernel } from "./patch-embedding.js";
 import { taskHeadKernel } from "./task-head.js";
 import { transformerBlockKernel } from "./transformer-block.js";
 
@@ -20,6 +21,7 @@ export const LAYER_KERNELS: { readonly [K in LayerKind]: LayerKernel<K> } = {
   dense: denseKernel,
   classifier_head: classifierHeadKernel,
   task_head: taskHeadKernel,
+  patch_embedding: patchEmbeddingKernel,
 };
 
 /** The host kernel of a layer kind; a clear error naming the kind when there is none. */

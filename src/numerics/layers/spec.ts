@@ -35,6 +35,8 @@ export const LAYER_KINDS = {
   classifier_head: "classifier_head",
   /** BERT fine-tuning head: rows of [B,T,H] (first token, every token, given positions), classifier -> loss */
   task_head: "task_head",
+  /** ViT's patch embedding: images [B,C,H,W] -> patches projected, a class token, learned positions [B,1+N,H] */
+  patch_embedding: "patch_embedding",
 } as const;
 
 export type LayerKind = keyof typeof LAYER_KINDS;
@@ -270,8 +272,31 @@ export interface TaskHeadSpec {
   readonly lossWeight: number;
 }
 
+/**
+ * ViT's patch embedding (Model Zoo's ViTEmbeddingLayer with use_conv_patchified_embedding): the image cut into
+ * N = (height / patch) x (width / patch) patches in row-major order, each projected by a Conv2d of kernel and
+ * stride `patchSize` (weight [H, C, ph, pw], bias [H]: a product with the patch's C x ph x pw values), the
+ * class token prepended, learned positions added ([1 + N, H]), dropout.
+ */
+export interface PatchEmbeddingSpec {
+  readonly kind: "patch_embedding";
+  readonly channels: number;
+  readonly imageSize: readonly [number, number];
+  readonly patchSize: readonly [number, number];
+  readonly hidden: number;
+  /** Prepend the class token (Model Zoo's prepend_cls_token). */
+  readonly clsToken: boolean;
+  readonly dropout: number;
+}
+
+/** Patches of a patch embedding: (height / ph) x (width / pw). */
+export function patchCount(s: PatchEmbeddingSpec): number {
+  return (s.imageSize[0] / s.patchSize[0]) * (s.imageSize[1] / s.patchSize[1]);
+}
+
 export type LayerSpec =
   | EmbeddingSpec
+  | PatchEmbeddingSpec
   | TransformerBlockSpec
   | FinalNormSpec
   | LmHeadSpec
@@ -460,6 +485,26 @@ export function layerParams(spec: LayerSpec, init: InitStds): ParamDecl[] {
       return linear("fc", spec.outFeatures, spec.inFeatures, spec.bias, init.std);
     case "classifier_head":
       return linear("fc", spec.classes, spec.inFeatures, spec.bias, init.std);
+    case "patch_embedding": {
+      const [ph, pw] = spec.patchSize;
+      const ps: ParamDecl[] = [
+        {
+          name: "proj.weight",
+          shape: [spec.hidden, spec.channels, ph, pw],
+          init: normal(init.std),
+          decay: true,
+        },
+        { name: "proj.bias", shape: [spec.hidden], init: ZEROS, decay: false },
+      ];
+      if (spec.clsToken) ps.push({ name: "cls", shape: [spec.hidden], init: ZEROS, decay: false });
+      ps.push({
+        name: "wpe",
+        shape: [patchCount(spec) + (spec.clsToken ? 1 : 0), spec.hidden],
+        init: normal(init.std),
+        decay: true,
+      });
+      return ps;
+    }
     case "task_head":
       return [
         ...(spec.pooler ? linear("pooler", spec.hidden, spec.hidden, true, init.std) : []),
@@ -506,6 +551,8 @@ export interface Batch {
   readonly features?: Float32Array;
   /** [B] class labels (MLP family). */
   readonly classLabels?: Int32Array;
+  /** [B*C*height*width] images, channels first (ViT). */
+  readonly images?: Float32Array;
   /** A fine-tuning head's labels: [B] sequence, [B*T] token, [B*M] sentence, [B*2] span (start, end). */
   readonly taskLabels?: Int32Array;
   /** Weights of taskLabels, same shape (token: the loss mask; sentence: cls_weights; span: label_weights). */
