@@ -81,6 +81,8 @@ export function classifyPath(path: string): { family: string; framework: "pytorc
   if (m && families.includes(m[2]!)) return { family: m[2]!, framework: m[1] as "pytorch" | "tf" };
   m = /^modelzoo\/fc_mnist\/(pytorch|tf)\/configs\//.exec(path);
   if (m) return { family: "fc_mnist", framework: m[1] as "pytorch" | "tf" };
+  if (/^src\/cerebras\/modelzoo\/models\/vision\/vision_transformer\/configs\//.test(path))
+    return { family: "vision_transformer", framework: "pytorch" };
   m = /^src\/cerebras\/modelzoo\/models\/nlp\/([a-z0-9_]+)\//.exec(path);
   if (m && families.includes(m[1]!)) return { family: m[1]!, framework: "pytorch" };
   if (/^src\/cerebras\/modelzoo\/(fc_mnist\/pytorch|models\/vision\/fc_mnist)\/configs\//.test(path))
@@ -330,6 +332,10 @@ export const PUBLISHED: Readonly<Record<string, { count: number; source: string 
   "bert/bert_large_squad.yaml": {
     count: 334_094_338,
     source: "BertForQuestionAnswering (bert-large-uncased)",
+  },
+  "vision_transformer/params_vit_base_patch_16_imagenet_1k.yaml": {
+    count: 86_567_656,
+    source: "ViT-Base/16 at 224, 1000 classes (google/vit-base-patch16-224)",
   },
 };
 

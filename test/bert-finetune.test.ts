@@ -10,12 +10,9 @@ import { loadParams } from "../src/frontends/index.js";
 import { paramsFromDecls } from "../src/numerics/index.js";
 import { readCheckpoint } from "../src/runtime/checkpoint.js";
 import { resumeCheckpoint } from "../src/runtime/run-setup.js";
-import { ROOT, wscAsync } from "./helpers.js";
+import { ROOT, evalMetric as metric, trainLosses as losses, wscAsync } from "./helpers.js";
 
-const losses = (log: string) =>
-  [...log.matchAll(/Train Device=\w+, Step=\d+, Loss=([\d.e-]+)/g)].map((m) => m[1]);
 const evalLoss = (log: string) => Number(/Avg Eval Loss: ([\d.e-]+)/.exec(log)?.[1]);
-const metric = (log: string, name: string) => Number(new RegExp(`- ${name} = ([\\d.e-]+)`).exec(log)?.[1]);
 
 const TASKS = [
   { name: "sst2", metrics: ["eval/accuracy", "eval/f1_score"] },

@@ -6,11 +6,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { ROOT, wscAsync } from "./helpers.js";
-
-const losses = (log: string) =>
-  [...log.matchAll(/Train Device=\w+, Step=\d+, Loss=([\d.e-]+)/g)].map((m) => m[1]);
-const metric = (log: string, name: string) => Number(new RegExp(`- ${name} = ([\\d.e-]+)`).exec(log)?.[1]);
+import { ROOT, cpuAndCsx, evalMetric as metric, trainLosses as losses, wscAsync } from "./helpers.js";
 
 describe("ESM-2 tiny config", () => {
   it("run CPU: the evaluation perplexity falls well below the initial weights'; run CSX: the same losses", async () => {
@@ -25,11 +21,7 @@ describe("ESM-2 tiny config", () => {
     // 33 tokens: the initial weights are near uniform; the trained ones know the residues' frequencies
     expect(p0).toBeGreaterThan(25);
     expect(p1, `perplexity ${p0} -> ${p1}`).toBeLessThan(0.75 * p0);
-    const steps = ["--max_steps", "20"];
-    const cpu = await wscAsync(["run", "CPU", "-p", params, "-m", "train", ...steps, "-o", join(d, "c")]);
-    const csx = await wscAsync(["run", "CSX", "-p", params, "-m", "train", ...steps, "-o", join(d, "x")], {
-      env: { WSC_HOME: join(d, "home") },
-    });
+    const { cpu, csx } = await cpuAndCsx(params, d, 20);
     expect(csx.code, csx.stderr).toBe(0);
     expect(losses(csx.stdout)).toHaveLength(2);
     expect(losses(csx.stdout)).toEqual(losses(cpu.stdout));

@@ -47,3 +47,21 @@ export function wscAsync(
     child.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr }));
   });
 }
+
+/** The training losses a run prints (`| Train Device=.., Step=.., Loss=..`), as printed. */
+export const trainLosses = (log: string) =>
+  [...log.matchAll(/Train Device=\w+, Step=\d+, Loss=([\d.e-]+)/g)].map((m) => m[1]);
+
+/** An evaluation metric a run prints (`- eval/NAME = V`). */
+export const evalMetric = (log: string, name: string) =>
+  Number(new RegExp(`- ${name} = ([\\d.e-]+)`).exec(log)?.[1]);
+
+/** `run CPU` and `run CSX -m train --max_steps N` of one params file, in folders under `dir`. */
+export async function cpuAndCsx(params: string, dir: string, steps: number) {
+  const n = ["--max_steps", String(steps)];
+  const cpu = await wscAsync(["run", "CPU", "-p", params, "-m", "train", ...n, "-o", `${dir}/cpu-${steps}`]);
+  const csx = await wscAsync(["run", "CSX", "-p", params, "-m", "train", ...n, "-o", `${dir}/csx-${steps}`], {
+    env: { WSC_HOME: `${dir}/home` },
+  });
+  return { cpu, csx };
+}

@@ -3,7 +3,7 @@
 // Relative data_dir paths are resolved as Model Zoo does, against the working directory; when a folder is not
 // there, against the params file's folder (so the shipped tiny configs run from anywhere).
 import { existsSync } from "node:fs";
-import { isAbsolute, resolve } from "node:path";
+import { isAbsolute, join, resolve } from "node:path";
 import type { DataConfig, DataSourceKind } from "../frontends/params/index.js";
 import type { ModelIR } from "../model/index.js";
 import { DataError } from "./errors.js";
@@ -16,6 +16,8 @@ import { bertSumSource, glueSource, nerSource, readLabelMap, squadSource } from 
 import { GPT_TFRECORDS, GptHdf5Source } from "./sources/gpt-hdf5.js";
 import { MnistSource } from "./sources/mnist.js";
 import { SyntheticClusters, SyntheticTokens } from "./sources/synthetic.js";
+import { ImageFolder, SyntheticImages } from "./sources/images.js";
+import type { ImageShape } from "./sources/images.js";
 
 export interface OpenOptions {
   /** Folder of the params file, the second place relative data_dir paths are looked for. */
@@ -59,6 +61,16 @@ const bertOptions = (cfg: DataConfig, o: OpenOptions) => ({
 });
 
 type Opener = (cfg: DataConfig, model: ModelIR, o: OpenOptions) => SampleSource;
+
+/** The images a ViT takes (its patch embedding's), which the input section's image_size must match. */
+function imageShape(cfg: DataConfig, model: ModelIR): ImageShape {
+  const first = model.layers[0]?.spec;
+  if (first?.kind !== "patch_embedding")
+    throw new DataError(
+      `${cfg.section}.data_processor: ${cfg.processor} feeds images, and ${model.name} takes none`,
+    );
+  return { channels: first.channels, size: first.imageSize };
+}
 
 /** The section's WordPiece vocabulary, required by the readers that tokenize or look tokens up. */
 function vocabOf(cfg: DataConfig, o: OpenOptions): WordPiece {
@@ -133,7 +145,23 @@ const OPENERS: Readonly<Record<DataSourceKind, Opener>> = {
   synthetic: (cfg, model, o) =>
     model.family === "mlp"
       ? new SyntheticClusters(cfg.numExamples ?? 4096, cfg.inputSize, cfg.numClasses, o.seed)
-      : new SyntheticTokens(cfg.numExamples ?? 4096, cfg.seqLen, model.vocabSize, o.seed),
+      : model.family === "vit"
+        ? new SyntheticImages(
+            cfg.numExamples ?? 4096,
+            imageShape(cfg, model),
+            cfg.numClasses,
+            model.seqLen,
+            o.seed,
+            cfg.isTraining,
+          )
+        : new SyntheticTokens(cfg.numExamples ?? 4096, cfg.seqLen, model.vocabSize, o.seed),
+  image_folder: (cfg, model, o) => {
+    const d = dirs(cfg, o);
+    if (d.length !== 1)
+      throw new DataError(`${cfg.section}.data_dir: ${cfg.processor} reads one folder; got ${d.length}`);
+    const split = cfg.split ?? (cfg.isTraining ? "train" : "val");
+    return new ImageFolder(join(d[0], split), imageShape(cfg, model), model.seqLen, cfg.section);
+  },
   mnist: (cfg, _model, o) => {
     const d = dirs(cfg, o);
     if (d.length !== 1)
@@ -144,7 +172,7 @@ const OPENERS: Readonly<Record<DataSourceKind, Opener>> = {
 
 /** Open the source an input section describes for a model. */
 export async function openSource(cfg: DataConfig, model: ModelIR, o: OpenOptions): Promise<SampleSource> {
-  const wantsSeq = model.family !== "mlp" && cfg.seqLen !== model.seqLen;
+  const wantsSeq = model.family !== "mlp" && model.family !== "vit" && cfg.seqLen !== model.seqLen;
   if (wantsSeq) {
     throw new DataError(
       `${cfg.section}.max_sequence_length ${cfg.seqLen} differs from the model's ${model.seqLen} tokens per sample`,

@@ -131,7 +131,8 @@ export function parseYaml(
   dialect: YamlDialect = "wsc",
 ): { doc: Document; lines: LineCounter; data: unknown; warnings: string[] } {
   const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: false });
+  // PyYAML reads YAML 1.1's merge key (`<<: *anchor`, as Model Zoo's ViT configs use it), so params files do
+  const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: false, merge: dialect === "pyyaml" });
   const issues: ConfigIssue[] = doc.errors.map((e) => ({
     path: "",
     line: e.linePos?.[0]?.line,

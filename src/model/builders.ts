@@ -312,8 +312,12 @@ export function buildDecoderLM(c: DecoderLMConfig): ModelIR {
 }
 
 /** BERT with its masked-LM head and, when asked, the next-sentence head. */
-export function buildBert(c: BertConfig): ModelIR {
-  const block: TransformerBlockSpec = {
+/** An encoder block (BERT, ESM-2, ViT): LayerNorm, bidirectional attention. */
+function encoderBlock(
+  c: Pick<BertConfig, "hidden" | "heads" | "ffn" | "normEps" | "activation" | "dropout" | "attentionDropout">,
+  o: { preNorm: boolean; attentionBias: boolean; mlpBias: boolean; rotary?: { dim: number; base: number } },
+): TransformerBlockSpec {
+  return {
     kind: "transformer_block",
     hidden: c.hidden,
     heads: c.heads,
@@ -321,16 +325,25 @@ export function buildBert(c: BertConfig): ModelIR {
     norm: "layernorm",
     normEps: c.normEps,
     activation: c.activation,
-    residual: c.preNorm ? "pre" : "post",
-    attentionBias: true,
-    mlpBias: true,
+    residual: o.preNorm ? "pre" : "post",
+    attentionBias: o.attentionBias,
+    mlpBias: o.mlpBias,
     causal: false,
-    rotaryDim: c.rotary?.dim ?? 0,
-    rotaryBase: c.rotary?.base ?? 10000,
+    rotaryDim: o.rotary?.dim ?? 0,
+    rotaryBase: o.rotary?.base ?? 10000,
     rotaryStyle: "half",
     dropout: c.dropout,
     attentionDropout: c.attentionDropout,
   };
+}
+
+export function buildBert(c: BertConfig): ModelIR {
+  const block = encoderBlock(c, {
+    preNorm: c.preNorm === true,
+    attentionBias: true,
+    mlpBias: true,
+    ...(c.rotary && { rotary: c.rotary }),
+  });
   const drafts: LayerDraft[] = [
     {
       name: "embedding",
@@ -397,6 +410,83 @@ export function buildBert(c: BertConfig): ModelIR {
     init,
     { seqLen: c.seqLen, mlmPredictions: c.mlmPredictions },
     meta,
+  );
+}
+
+export interface VitConfig {
+  readonly channels: number;
+  readonly imageSize: readonly [number, number];
+  readonly patchSize: readonly [number, number];
+  readonly hidden: number;
+  readonly layers: number;
+  readonly heads: number;
+  readonly ffn: number;
+  readonly classes: number;
+  readonly normEps: number;
+  readonly activation: Activation;
+  /** Pre-norm blocks (norm_first, ViT's default). */
+  readonly preNorm: boolean;
+  readonly finalNorm: boolean;
+  readonly clsToken: boolean;
+  readonly embeddingDropout: number;
+  readonly dropout: number;
+  readonly attentionDropout: number;
+  readonly attentionBias: boolean;
+  readonly mlpBias: boolean;
+  /** The encoder's pooler (dense + tanh on the class token) before the classifier (use_encoder_pooler_layer). */
+  readonly pooler: boolean;
+  readonly initializerRange: number;
+  readonly computeDtype: ComputeDtype;
+}
+
+/**
+ * ViT (Model Zoo's vision_transformer): the patch embedding, pre-norm encoder blocks without masks, the final
+ * norm, and the classifier (a Linear) on the class token's row: a task_head of the sequence task.
+ */
+export function buildVit(c: VitConfig): ModelIR {
+  const n = (c.imageSize[0] / c.patchSize[0]) * (c.imageSize[1] / c.patchSize[1]);
+  const T = n + (c.clsToken ? 1 : 0);
+  const block = encoderBlock(c, { preNorm: c.preNorm, attentionBias: c.attentionBias, mlpBias: c.mlpBias });
+  const drafts: LayerDraft[] = [
+    {
+      name: "embedding",
+      spec: {
+        kind: "patch_embedding",
+        channels: c.channels,
+        imageSize: c.imageSize,
+        patchSize: c.patchSize,
+        hidden: c.hidden,
+        clsToken: c.clsToken,
+        dropout: c.embeddingDropout,
+      },
+    },
+    ...Array.from({ length: c.layers }, (_, i) => ({ name: `block.${i}`, spec: block })),
+  ];
+  if (c.finalNorm)
+    drafts.push({
+      name: "final_norm",
+      spec: { kind: "final_norm", hidden: c.hidden, norm: "layernorm", normEps: c.normEps },
+    });
+  drafts.push({
+    name: "classifier",
+    spec: {
+      kind: "task_head",
+      task: "sequence",
+      hidden: c.hidden,
+      classes: c.classes,
+      bias: true,
+      pooler: c.pooler,
+      dropout: 0,
+      lossWeight: 1,
+    },
+  });
+  return assemble(
+    "vit",
+    `vit (${c.imageSize.join("x")} images in ${c.patchSize.join("x")} patches, hidden ${c.hidden}, ${c.layers} layers, ${c.heads} heads, ${c.classes} classes)`,
+    drafts,
+    { std: c.initializerRange, outputStd: c.initializerRange },
+    { seqLen: T },
+    { seqLen: T, vocabSize: 0, hidden: c.hidden, computeDtype: c.computeDtype },
   );
 }
 

@@ -7,7 +7,7 @@
 import type { LayerKind, LayerSpec, ParamDecl } from "../numerics/layers/spec.js";
 
 /** Model families the builders know, as users name them. */
-export type ModelFamily = "gpt2" | "gpt3" | "gptj" | "llama" | "bert" | "mlp";
+export type ModelFamily = "gpt2" | "gpt3" | "gptj" | "llama" | "bert" | "mlp" | "vit";
 
 /** Number formats a model can compute in on the wafer. */
 export type ComputeDtype = "fp32" | "fp16" | "bf16" | "cb16";

@@ -2,7 +2,14 @@
 // registered by kind. Each applies Model Zoo's defaults for keys a file leaves out, checks what the schema
 // cannot (heads dividing the hidden size, sequences longer than the learned positions, ...) and reports every
 // problem through the context rather than stopping at the first.
-import { BERT_DEFAULTS, DECODER_DEFAULTS, buildBert, buildDecoderLM, buildMlp } from "../../model/index.js";
+import {
+  BERT_DEFAULTS,
+  DECODER_DEFAULTS,
+  buildBert,
+  buildDecoderLM,
+  buildMlp,
+  buildVit,
+} from "../../model/index.js";
 import type {
   BertConfig,
   ComputeDtype,
@@ -812,9 +819,72 @@ const buildMlpModel: Builder = (ctx, at, _family, inp) => {
   });
 };
 
+/** A size key: N (square) or [height, width]. */
+function pair(ctx: ParamsContext, path: readonly PathKey[]): [number, number] | undefined {
+  const v = ctx.get(path);
+  if (typeof v === "number") return [v, v];
+  if (Array.isArray(v) && v.length === 2 && v.every((x) => typeof x === "number")) return [v[0], v[1]];
+  return undefined;
+}
+
+const buildVitModel: Builder = (ctx, at, _family, inp) => {
+  const k = (key: string) => [...at, key];
+  const hidden = ctx.num(k("hidden_size"));
+  const heads = ctx.num(k("num_heads"));
+  const imageSize = pair(ctx, k("image_size")) ?? [224, 224];
+  const patchSize = pair(ctx, k("patch_size")) ?? [16, 16];
+  if (imageSize[0] % patchSize[0] !== 0 || imageSize[1] % patchSize[1] !== 0)
+    ctx.issue(
+      k("patch_size"),
+      `[${patchSize.join(", ")}] does not divide image_size [${imageSize.join(", ")}]; give a patch size that does`,
+    );
+  if (hidden !== undefined && heads !== undefined && hidden % heads !== 0)
+    ctx.issue(k("num_heads"), `${heads} heads do not divide hidden_size ${hidden}`);
+  const n = (imageSize[0] / patchSize[0]) * (imageSize[1] / patchSize[1]) + 1;
+  if (inp.seqLen !== undefined && inp.seqLen !== n)
+    ctx.issue(
+      inp.seqPath ?? k("image_size"),
+      `${inp.seqLen} positions per sample, but ${imageSize.join("x")} images in ${patchSize.join("x")} patches ` +
+        `make ${n} (the patches and the class token); make them agree`,
+    );
+  const layers = ctx.num(k("num_hidden_layers"));
+  const ffn = ctx.num(k("filter_size"));
+  const pooler = ctx.bool(k("use_encoder_pooler_layer")) === true;
+  if (pooler && (ctx.str(k("pooler_nonlinearity")) ?? "tanh") !== "tanh")
+    ctx.issue(k("pooler_nonlinearity"), "the pooler takes tanh");
+  if (hidden === undefined || heads === undefined || layers === undefined || ffn === undefined)
+    return undefined;
+  if (ctx.issues.length > 0) return undefined;
+  const dropout = ctx.num(k("dropout_rate")) ?? 0;
+  return buildVit({
+    channels: ctx.num(k("num_channels")) ?? 3,
+    imageSize,
+    patchSize,
+    hidden,
+    layers,
+    heads,
+    ffn,
+    classes: ctx.num(k("num_classes")) ?? 2,
+    normEps: ctx.num(k("layer_norm_epsilon")) ?? 1e-5,
+    activation: ACTIVATIONS[ctx.str(k("nonlinearity")) ?? "gelu"],
+    preNorm: ctx.bool(k("norm_first")) ?? true,
+    finalNorm: ctx.bool(k("use_final_layer_norm")) ?? true,
+    clsToken: true,
+    embeddingDropout: ctx.num(k("embedding_dropout_rate")) ?? dropout,
+    dropout,
+    attentionDropout: ctx.num(k("attention_dropout_rate")) ?? dropout,
+    attentionBias: ctx.bool(k("use_projection_bias_in_attention")) ?? true,
+    mlpBias: ctx.bool(k("use_ffn_bias")) ?? true,
+    pooler,
+    initializerRange: ctx.num(k("initializer_range")) ?? 0.02,
+    computeDtype: computeDtype(ctx, at, inp),
+  });
+};
+
 /** The model builder of each family kind. */
 export const MODEL_BUILDERS: Readonly<Record<ModelKeysKind, Builder>> = {
   decoder: buildDecoder,
   bert: buildBertModel,
   mlp: buildMlpModel,
+  vit: buildVitModel,
 };

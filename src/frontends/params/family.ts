@@ -40,6 +40,10 @@ export const FAMILY_NAMES: Readonly<Record<string, ModelFamily>> = {
   "bert/token_classifier": "bert",
   "bert/extractive_summarization": "bert",
   "bert/qa": "bert",
+  // Model Zoo's ViT: the patch embedding, an encoder and the classifier on the class token
+  vision_transformer: "vit",
+  vit: "vit",
+  vit_classification: "vit",
   fc_mnist: "mlp",
   mnist: "mlp",
   mlp: "mlp",
@@ -56,8 +60,6 @@ const KNOWN_UNBUILT: Readonly<Record<string, string>> = {
   dpr: "the DPR family",
   dpo: "DPO training",
   dit: "the DiT family",
-  vision_transformer: "the ViT family",
-  vit: "the ViT family",
 };
 
 /**
@@ -131,7 +133,7 @@ export interface FamilyChoice {
 
 /** Which key table a family's model section uses. */
 export function modelKeysKind(f: ModelFamily): ModelKeysKind {
-  return f === "bert" ? "bert" : f === "mlp" ? "mlp" : "decoder";
+  return f === "bert" ? "bert" : f === "mlp" ? "mlp" : f === "vit" ? "vit" : "decoder";
 }
 
 function familyOfName(name: string): ModelFamily | undefined {
@@ -145,6 +147,8 @@ function inferFromKeys(model: Record<string, unknown>, processors: readonly stri
     source: "keys",
     reason: why,
   });
+  if (has("patch_size") || has("image_size") || has("num_channels") || has("prepend_cls_token"))
+    return because("vit", "the model section has ViT's keys (image_size/patch_size/num_channels)");
   if (has("depth") || has("hidden_sizes") || has("activation_fn") || has("to_float16"))
     return because("mlp", "the model section has fc_mnist's keys (depth/hidden_sizes/activation_fn)");
   const bertKeys = [

@@ -140,6 +140,7 @@ export const FEATURES = {
   tfFineTuning:
     "TensorFlow BERT fine-tuning (a model section that points at its pre-training params, pretrain_params_path, " +
     "and the TensorFlow task readers)",
+  vitVariants: "ViT variants (a norm after the embeddings, DINOv2's classifier, masked patches)",
   esmClassifier:
     "ESM-2 sequence classification (Model Zoo 2.3's esm2 classifier, with classifier_dropout and freeze_pretrained_model)",
   regression:
@@ -581,7 +582,58 @@ const MLP_MODEL: SectionKeys = {
 };
 
 /** Model-section keys per family kind. */
-export const MODEL_KEYS = { decoder: DECODER_MODEL, bert: BERT_MODEL, mlp: MLP_MODEL } as const;
+const size2 = (what: string) =>
+  z
+    .union([int(1, 1_000_000, what), z.tuple([int(1, 1_000_000, what), int(1, 1_000_000, what)])])
+    .describe(`${what}: N or [height, width]`);
+
+const VIT_MODEL: SectionKeys = {
+  supported: {
+    name: z.string().describe("model family").optional(),
+    hidden_size: int(1, 1_000_000, "hidden size"),
+    num_hidden_layers: int(1, 100_000, "encoder blocks"),
+    num_heads: int(1, 100_000, "attention heads"),
+    filter_size: int(1, 10_000_000, "feed-forward width"),
+    num_classes: int(1, 10_000_000, "classes").optional(),
+    image_size: size2("image size").optional(),
+    patch_size: size2("patch size").optional(),
+    num_channels: int(1, 1000, "image channels").optional(),
+    position_embedding_type: z.enum(["learned"]).describe("position embedding").optional(),
+    prepend_cls_token: z.literal(true).describe("the class token (the classifier reads it)").optional(),
+    use_conv_patchified_embedding: bool(
+      "patches projected by a Conv2d (the same product as a Linear)",
+    ).optional(),
+    use_encoder_pooler_layer: bool("the pooler (dense + tanh) on the class token").optional(),
+    pooler_nonlinearity: z.enum(["tanh"]).describe("pooler activation").optional(),
+    nonlinearity: z.enum(["gelu", "gelu_new", "relu", "silu"]).describe("feed-forward activation").optional(),
+    norm_first: bool("pre-norm blocks (ViT: true)").optional(),
+    use_final_layer_norm: bool("a norm after the last block").optional(),
+    layer_norm_epsilon: num(0, 1, "norm epsilon").optional(),
+    dropout_rate: rate("dropout rate"),
+    embedding_dropout_rate: rate("dropout after the embeddings"),
+    attention_dropout_rate: rate("dropout on attention probabilities"),
+    use_projection_bias_in_attention: bool("q, k, v biases").optional(),
+    use_ffn_bias_in_attention: bool("attention output bias").optional(),
+    use_ffn_bias: bool("feed-forward biases").optional(),
+    attention_type: z.enum(["scaled_dot_product"]).describe("attention scoring").optional(),
+    initializer_range: num(0, 100, "std of the weight initialisation").optional(),
+    compute_eval_metrics: bool("compute eval metrics").optional(),
+    ...PRECISION_KEYS,
+  },
+  ignored: { ...COMMON_MODEL_IGNORED },
+  unsupported: {
+    use_post_embed_layer_norm: { feature: FEATURES.vitVariants, off: isFalse },
+    use_dinov2_classifier: { feature: FEATURES.vitVariants, off: isFalse },
+    use_masked_patches: { feature: FEATURES.vitVariants, off: isFalse },
+  },
+};
+
+export const MODEL_KEYS = {
+  decoder: DECODER_MODEL,
+  bert: BERT_MODEL,
+  mlp: MLP_MODEL,
+  vit: VIT_MODEL,
+} as const;
 export type ModelKeysKind = keyof typeof MODEL_KEYS;
 
 // ---------------------------------------------------------------- input (dataloader) sections
@@ -612,6 +664,15 @@ export const INPUT_KEYS: SectionKeys = {
     is_training: bool("the train split (train.tsv) or the evaluation split (dev.tsv)").optional(),
     label_vocab_file: z.string().describe("label2id.json of the token classifier's labels").optional(),
     max_cls_tokens: int(1, 100_000, "sentences per sample (BertSum)").optional(),
+    // the vision readers (ViT)
+    image_size: size2("image size").optional(),
+    image_channels: int(1, 1000, "image channels").optional(),
+    patch_size: size2("the model's patch size (the input's copy)").optional(),
+    split: z
+      .string()
+      .min(1)
+      .describe("the ImageFolder split read (data_dir/split); MNIST reads the split files in data_dir")
+      .optional(),
     disable_nsp: bool("no next-sentence pairs").optional(),
     use_fake_data: bool("synthetic data instead of data_dir").optional(),
     dynamic_mlm_scale: bool("normalise the MLM loss by the masked tokens of each batch").optional(),
@@ -650,6 +711,7 @@ export const INPUT_KEYS: SectionKeys = {
     features_list: "the HDF5 feature names of Model Zoo's writers; wsc reads its own layout (docs/data.md)",
     data_0_features: "the HDF5 feature names of Model Zoo's writers; wsc reads its own layout (docs/data.md)",
     fp16_type: "input casting",
+    transforms: "image augmentation of the real input pipeline; wsc's images are read at the configured size",
     gather_mlm_labels: "how the wafer gathers MLM labels (an optimisation)",
     mlm_with_gather: "how the wafer gathers MLM labels (an optimisation)",
     max_position_embeddings: "the model's; the input section's copy is not used",
@@ -678,7 +740,6 @@ export const INPUT_KEYS: SectionKeys = {
     use_multiple_workers: "TensorFlow input worker sharding",
     num_parallel_calls: "TensorFlow input pipeline parallelism",
     n_parallel_reads: "TensorFlow input pipeline parallelism",
-    split: "the MNIST split a folder holds; wsc reads the split files in data_dir",
   },
   unsupported: {
     use_vsl: { feature: FEATURES.vsl, off: isFalse },
@@ -695,7 +756,6 @@ export const INPUT_KEYS: SectionKeys = {
     img_data_dir: { feature: FEATURES.multimodal, off: isNull },
     max_num_img: { feature: FEATURES.multimodal, off: isNull },
     num_patches: { feature: FEATURES.multimodal, off: isNull },
-    transforms: { feature: FEATURES.multimodal, off: isEmpty },
     mask_whole_word: { feature: FEATURES.wholeWordMasking, off: isFalse },
   },
 };
@@ -1180,6 +1240,7 @@ export const NEW_BACKEND_KEYS: SectionKeys = {
     init_method: "GPU distributed init",
     main_process_id: "GPU distributed settings",
     sync_batchnorm: "GPU distributed settings",
+    "csx.debug.implicit_cast_cb16_to_fp32": "a debug flag of the real cluster's compiler (number formats)",
   },
   unsupported: {},
 };

@@ -32,6 +32,10 @@ describe("parameter counts equal the published figures", () => {
   });
   it("GPT-J 6B: Hugging Face's 6,050,882,784 at vocab 50400, less 143 rows of both tables and the head bias", () => {
     expect(fixture.counts.gptj_6b_vocab_50400).toBe(6_050_882_784);
+    // Hugging Face's task models: bert-base-uncased's, google/vit-base-patch16-224's
+    expect(fixture.counts.bert_base_sequence_classification_2).toBe(109_483_778);
+    expect(fixture.counts.bert_base_question_answering).toBe(108_893_186);
+    expect(fixture.counts.vit_base_patch16_224).toBe(86_567_656);
     expect(load("configs/gptj/params_gptj_6B.yaml").model.paramCount).toBe(
       6_050_882_784 - 143 * (2 * 4096 + 1),
     );

@@ -142,7 +142,10 @@ export function parseParams(file: string, text: string, overrides: ParamsOverrid
       vocabSize: model?.vocabSize ?? 0,
       inFeatures:
         first?.kind === "dense" ? first.inFeatures : first?.kind === "classifier_head" ? first.inFeatures : 0,
-      classes: last?.kind === "classifier_head" ? last.classes : 0,
+      classes: last?.kind === "classifier_head" || last?.kind === "task_head" ? last.classes : 0,
+      ...(first?.kind === "patch_embedding" && {
+        image: { channels: first.channels, size: first.imageSize },
+      }),
       nsp,
       mixed: model ? model.computeDtype !== "fp32" : false,
       ...(ctx.str([...mPath, "label_vocab_file"]) !== undefined && {

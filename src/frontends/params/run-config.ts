@@ -28,7 +28,8 @@ export type DataSourceKind =
   | "bertsum_csv"
   | "squad_csv"
   | "synthetic"
-  | "mnist";
+  | "mnist"
+  | "image_folder";
 
 /** Data processor names a params file may give, and the source each means. */
 export const DATA_PROCESSORS: Readonly<Record<string, DataSourceKind>> = {
@@ -57,6 +58,8 @@ export const DATA_PROCESSORS: Readonly<Record<string, DataSourceKind>> = {
   DummyIterableDataProcessor: "synthetic",
   SyntheticDataProcessor: "synthetic",
   MNISTDataProcessor: "mnist",
+  // the vision readers: torchvision's ImageFolder layout (src/data/sources/images.ts)
+  ImageNet1KProcessor: "image_folder",
 };
 
 const DEFAULT_PROCESSOR: Readonly<Record<ModelFamily, string>> = {
@@ -66,6 +69,7 @@ const DEFAULT_PROCESSOR: Readonly<Record<ModelFamily, string>> = {
   llama: "GptHDF5DataProcessor",
   bert: "BertHDF5DynamicMaskDataProcessor",
   mlp: "MNISTDataProcessor",
+  vit: "ImageNet1KProcessor",
 };
 
 export interface DataConfig {
@@ -99,6 +103,9 @@ export interface DataConfig {
   readonly includePaddingInLoss: boolean;
   /** Summarization: sentences per sample (max_cls_tokens). */
   readonly maxClsTokens: number | null;
+  /** Vision: images' channels, height and width, and the ImageFolder split (train, val). */
+  readonly image: { readonly channels: number; readonly size: readonly [number, number] } | null;
+  readonly split: string | null;
   /** Synthetic sources: samples in the set. */
   readonly numExamples: number | null;
   /** MLP: features and classes. */
@@ -401,6 +408,8 @@ function dataConfig(
     labelVocabFile: ctx.str(k("label_vocab_file")) ?? model.labelVocabFile ?? null,
     includePaddingInLoss: model.includePaddingInLoss ?? false,
     maxClsTokens: ctx.num(k("max_cls_tokens")) ?? null,
+    image: model.image ?? null,
+    split: ctx.str(k("split")) ?? null,
     numExamples: ctx.num(k("num_examples")) ?? null,
     inputSize: ctx.num(k("input_size")) ?? model.inFeatures,
     numClasses: ctx.num(k("num_classes")) ?? model.classes,
@@ -421,6 +430,8 @@ export interface RunConfigInputs {
     /** The token classifier's label2id.json and include_padding_in_loss, from the model section. */
     labelVocabFile?: string;
     includePaddingInLoss?: boolean;
+    /** ViT: the images the patch embedding takes. */
+    image?: { readonly channels: number; readonly size: readonly [number, number] };
   };
 }
 
