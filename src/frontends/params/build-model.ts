@@ -849,6 +849,14 @@ const buildVitModel: Builder = (ctx, at, _family, inp) => {
     );
   const layers = ctx.num(k("num_hidden_layers"));
   const ffn = ctx.num(k("filter_size"));
+  const qkvBias = ctx.bool(k("use_projection_bias_in_attention")) ?? true;
+  const outBias = ctx.bool(k("use_ffn_bias_in_attention")) ?? qkvBias;
+  if (outBias !== qkvBias)
+    ctx.issue(
+      k("use_ffn_bias_in_attention"),
+      `${outBias} differs from use_projection_bias_in_attention ${qkvBias}; wsc's attention has one bias setting ` +
+        "for q, k, v and the output projection: make them equal",
+    );
   const pooler = ctx.bool(k("use_encoder_pooler_layer")) === true;
   if (pooler && (ctx.str(k("pooler_nonlinearity")) ?? "tanh") !== "tanh")
     ctx.issue(k("pooler_nonlinearity"), "the pooler takes tanh");
@@ -873,7 +881,7 @@ const buildVitModel: Builder = (ctx, at, _family, inp) => {
     embeddingDropout: ctx.num(k("embedding_dropout_rate")) ?? dropout,
     dropout,
     attentionDropout: ctx.num(k("attention_dropout_rate")) ?? dropout,
-    attentionBias: ctx.bool(k("use_projection_bias_in_attention")) ?? true,
+    attentionBias: qkvBias,
     mlpBias: ctx.bool(k("use_ffn_bias")) ?? true,
     pooler,
     initializerRange: ctx.num(k("initializer_range")) ?? 0.02,

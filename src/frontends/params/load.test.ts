@@ -457,3 +457,48 @@ describe("muP as Model Zoo applies it", () => {
     ]);
   });
 });
+
+describe("ViT's model section", () => {
+  const vit = (extra: string[]) =>
+    [
+      "trainer:",
+      "  init:",
+      "    model:",
+      "      name: vision_transformer",
+      "      hidden_size: 64",
+      "      num_hidden_layers: 2",
+      "      num_heads: 4",
+      "      filter_size: 256",
+      "      num_classes: 10",
+      ...extra.map((l) => `      ${l}`),
+      "    optimizer:",
+      "      SGD: {}",
+      "    schedulers:",
+      "    - ConstantLR: {learning_rate: 0.1}",
+      "  fit:",
+      "    train_dataloader: {data_processor: ImageNet1KProcessor, use_fake_data: true, batch_size: 4}",
+    ].join("\n");
+  it("builds the patch embedding, the blocks, the final norm and the classifier with ViT's count", () => {
+    const m = parseParams("v.yaml", vit(["image_size: [32, 32]", "patch_size: 8", "num_channels: 3"])).model;
+    expect(m.layers.map((l) => l.kind)).toEqual([
+      "patch_embedding",
+      "transformer_block",
+      "transformer_block",
+      "final_norm",
+      "task_head",
+    ]);
+    // 3x8x8 conv 64 + 64, class token 64, 17 positions x 64, 2 blocks, final norm, 64 x 10 + 10
+    const block = 4 * 64 * 64 + 4 * 64 + 2 * 64 * 256 + 256 + 64 + 4 * 64;
+    expect(m.paramCount).toBe(192 * 64 + 64 + 64 + 17 * 64 + 2 * block + 128 + 650);
+    expect(m.seqLen).toBe(17);
+  });
+  it("names a patch size that does not divide the image, and attention biases that differ", () => {
+    expect(issuesOf(vit(["image_size: 30", "patch_size: 8"]))[0].message).toMatch(
+      /\[8, 8\] does not divide image_size \[30, 30\]/,
+    );
+    expect(
+      issuesOf(vit(["use_projection_bias_in_attention: true", "use_ffn_bias_in_attention: false"]))[0]
+        .message,
+    ).toMatch(/one bias setting for q, k, v and the output projection/);
+  });
+});
