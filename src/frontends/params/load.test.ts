@@ -500,5 +500,13 @@ describe("ViT's model section", () => {
       issuesOf(vit(["use_projection_bias_in_attention: true", "use_ffn_bias_in_attention: false"]))[0]
         .message,
     ).toMatch(/one bias setting for q, k, v and the output projection/);
+    const input = vit(["image_size: 32", "patch_size: 8"]).replace(
+      "batch_size: 4}",
+      "batch_size: 4, image_size: 64}",
+    );
+    expect(issuesOf(input)[0]).toMatchObject({
+      path: "trainer.fit.train_dataloader.image_size",
+      message: expect.stringMatching(/\[64, 64\] differs from the model's image_size \[32, 32\]/),
+    });
   });
 });

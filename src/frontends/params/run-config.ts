@@ -384,6 +384,14 @@ function dataConfig(
     ctx.issue(k("data_dir"), `required for ${processor}: the folder(s) holding the data`);
   }
   const seqLen = ctx.num(k("max_sequence_length")) ?? model.seqLen;
+  // a vision section's image_size is the model's (Model Zoo's configs give both)
+  const size = ctx.get(k("image_size"));
+  const given = typeof size === "number" ? [size, size] : Array.isArray(size) ? size : null;
+  if (model.image && given && (given[0] !== model.image.size[0] || given[1] !== model.image.size[1]))
+    ctx.issue(
+      k("image_size"),
+      `[${given.join(", ")}] differs from the model's image_size [${model.image.size.join(", ")}]; make them agree`,
+    );
   const maxPred = ctx.num(k("max_predictions_per_seq")) ?? null;
   if (maxPred !== null && maxPred > seqLen) {
     ctx.issue(k("max_predictions_per_seq"), `${maxPred} exceeds max_sequence_length ${seqLen}`);
