@@ -752,6 +752,7 @@ const buildBertModel: Builder = (ctx, at, _family, inp) => {
   const ok = complete(ctx, sizes);
   if (!ok) return undefined;
   const esm2 = esm2Name;
+  const nsp = !(ctx.bool(k("disable_nsp")) ?? inp.inputDisablesNsp);
   return buildBert({
     ...(task && { task }),
     ...esm,
@@ -759,18 +760,19 @@ const buildBertModel: Builder = (ctx, at, _family, inp) => {
     ...ok,
     maxPositions,
     seqLen,
-    // use_segment_embedding: False (TensorFlow's RoBERTa) builds no token-type table, and neither does ESM-2
-    // (Model Zoo's num_segments defaults to 2 only with the NSP head)
+    // use_segment_embedding: False (TensorFlow's RoBERTa) builds no token-type table; without it, Model Zoo's
+    // PyTorch pre-training defaults num_segments to 2 only with the NSP head (RoBERTa, ESM-2: none), its
+    // fine-tuning models to 2
     typeVocabSize:
       ctx.bool(k("use_segment_embedding")) === false
         ? 0
-        : (ctx.num(k("num_segments")) ?? (esm2 && ctx.bool(k("disable_nsp")) ? 0 : d.typeVocabSize)),
+        : (ctx.num(k("num_segments")) ?? (task || nsp ? d.typeVocabSize : 0)),
     ...(ctx.bool(k("mask_padding_in_positional_embed")) === true && { paddingPositions: true }),
     normEps: ctx.num(k("layer_norm_epsilon")) ?? d.normEps,
     activation: ACTIVATIONS[act],
     dropout,
     attentionDropout: ctx.num(k("attention_dropout_rate")) ?? dropout,
-    nsp: !(ctx.bool(k("disable_nsp")) ?? inp.inputDisablesNsp),
+    nsp,
     tiedEmbeddings: ctx.bool(k("share_embedding_weights")) ?? d.tiedEmbeddings,
     mlmPredictions: inp.mlmPredictions,
     // the MLM loss per masked token: mlm_loss_scaling num_masked, or the input's dynamic_mlm_scale
