@@ -52,7 +52,8 @@ export interface CorpusFile {
 
 /**
  * The family and framework a Model Zoo path belongs to, for the families wsc claims (GPT-2, GPT-3 with
- * Cerebras-GPT, muP and sparsity, GPT-J, LLaMA, BERT with its fine-tuning heads, fc_mnist), or null.
+ * Cerebras-GPT, muP and sparsity, GPT-J, LLaMA, BERT with its fine-tuning heads, ESM-2, ViT, fc_mnist) and
+ * the encoder-decoders it refuses by name (T5, the transformer), or null.
  * Layouts: 1.x `modelzoo/transformers/{pytorch,tf}/FAMILY/[fine_tuning/TASK/]configs/`,
  * `modelzoo/fc_mnist/{pytorch,tf}/configs/`; 2.x `src/cerebras/modelzoo/models/nlp/FAMILY/[TASK/]configs/`,
  * `src/cerebras/modelzoo/{fc_mnist/pytorch,models/vision/fc_mnist}/configs/`.
@@ -76,6 +77,9 @@ export function classifyPath(path: string): { family: string; framework: "pytorc
     "btlm",
     "bert",
     "esm2",
+    // the encoder-decoders, which wsc refuses by name until it builds them (the corpus shows so)
+    "t5",
+    "transformer",
   ];
   let m = /^modelzoo\/transformers\/(pytorch|tf)\/([a-z0-9_]+)\//.exec(path);
   if (m && families.includes(m[2]!)) return { family: m[2]!, framework: m[1] as "pytorch" | "tf" };

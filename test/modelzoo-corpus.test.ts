@@ -60,6 +60,10 @@ describe("the Model Zoo sample, releases 1.8.0 to 2.10.0", { timeout: 240_000 },
         "pytorch/bert",
         "pytorch/esm2",
         "pytorch/vision_transformer",
+        "pytorch/t5",
+        "pytorch/transformer",
+        "tf/t5",
+        "tf/transformer",
         "pytorch/fc_mnist",
         "tf/gpt2",
         "tf/gpt3",
@@ -93,11 +97,15 @@ describe("the Model Zoo sample, releases 1.8.0 to 2.10.0", { timeout: 240_000 },
     }
   });
 
-  it("every TensorFlow config loads and compiles, GPT-NeoX 20B included, but BERT fine-tuning, refused by name", () => {
+  it("every TensorFlow config loads and compiles, GPT-NeoX 20B included, but BERT fine-tuning and the encoder-decoders, refused by name", () => {
     for (const f of files.filter((x) => x.framework === "tf")) {
       const o = outcome(f);
       if (/fine_tuning\/(classifier|qa|token_classifier|extractive_summarization)/.test(f.path))
         expect(o.features?.[0], f.path).toBe(FEATURES.tfFineTuning);
+      else if (f.family === "t5" || f.family === "transformer")
+        expect(o.features, f.path).toEqual([
+          f.family === "t5" ? "the T5 family" : "the encoder-decoder transformer",
+        ]);
       else expect(o.verdict, `${f.path}: ${o.message}`).toBe("loads");
     }
   });

@@ -220,6 +220,18 @@ function chooseBase(
 ): FamilyChoice | ConfigIssue {
   const known = Object.keys(FAMILY_NAMES).join(", ");
   const rawName = model.name;
+  // 1.x's encoder-decoder files have no model.name: their keys (d_model, encoder_num_hidden_layers, ...) tell
+  // T5 (relative position buckets, T5's layer norm) from the transformer (its src/tgt vocabularies)
+  if (rawName === undefined && flag === undefined && model.encoder_num_hidden_layers !== undefined) {
+    // the transformer's positions are fixed sinusoids (and its vocabularies src and tgt); T5's are relative
+    const t5 = model.position_embedding_type !== "fixed" && model.tgt_vocab_size === undefined;
+    return {
+      path: namePath.replace(/\.name$/, ""),
+      message:
+        `${t5 ? "the T5 family" : "the encoder-decoder transformer"} is not implemented in wsc (the model section has ` +
+        `encoder_num_hidden_layers: an encoder-decoder); wsc builds ${known}`,
+    };
+  }
   const named = typeof rawName === "string" ? familyOfName(rawName) : undefined;
   if (rawName !== undefined && (typeof rawName !== "string" || named === undefined)) {
     const n = String(rawName);
