@@ -13,6 +13,7 @@ export type { PrepareBertOptions, PrepareBertResult } from "./prepare-bert.js";
 export { DEFAULT_VOCAB, WordPiece, basicTokens } from "./wordpiece.js";
 export { ESM_VOCAB, EsmAlphabet, readFasta } from "./esm.js";
 export { prepareMlmCsv } from "./prepare-mlm.js";
+export { NER_LABELS, prepareNerCsv, readBio } from "./prepare-ner.js";
 export type { PrepareMlmOptions, PrepareMlmResult } from "./prepare-mlm.js";
 export { BertCsvSource, BertCsvStaticSource, parsePythonList } from "./sources/bert-csv.js";
 export { hdf5Ready, h5FilesIn, readDataParams, readGptHdf5, writeDataParams, writeGptHdf5 } from "./hdf5.js";

@@ -11,6 +11,7 @@ import {
   WordPiece,
   prepareBertCsv,
   prepareMlmCsv,
+  prepareNerCsv,
   prepareText,
   readDataParams,
   readGptHdf5,
@@ -39,8 +40,9 @@ export function registerData(program: Command): void {
     )
     .option(
       "--format <name>",
-      "gpt_hdf5 (Model Zoo's GPT HDF5), bert_csv (Model Zoo's BERT CSV, for BertCSVDynamicMaskDataProcessor) or " +
-        "mlm_csv (statically masked MLM CSV of protein FASTA, for BertCSVDataProcessor; --tokenizer esm2)",
+      "gpt_hdf5 (Model Zoo's GPT HDF5), bert_csv (Model Zoo's BERT CSV, for BertCSVDynamicMaskDataProcessor), " +
+        "mlm_csv (statically masked MLM CSV of protein FASTA, for BertCSVDataProcessor; --tokenizer esm2) or " +
+        "ner_csv (BIO-tagged text as write_csv_ner.py writes it, for BertTokenClassifierDataProcessor)",
       "gpt_hdf5",
     )
     .option(
@@ -76,8 +78,27 @@ export function registerData(program: Command): void {
         max_predictions_per_seq: number;
         masked_lm_prob: number;
       }) => {
-        if (o.format !== "gpt_hdf5" && o.format !== "bert_csv" && o.format !== "mlm_csv")
-          throw new DataError(`--format ${o.format}: use gpt_hdf5, bert_csv or mlm_csv`);
+        if (!["gpt_hdf5", "bert_csv", "mlm_csv", "ner_csv"].includes(o.format))
+          throw new DataError(`--format ${o.format}: use gpt_hdf5, bert_csv, mlm_csv or ner_csv`);
+        if (o.format === "ner_csv") {
+          if (o.tokenizer !== "wordpiece")
+            throw new DataError(
+              `--format ner_csv with --tokenizer ${o.tokenizer}: Model Zoo's NER CSV holds WordPiece tokens; ` +
+                "give --tokenizer wordpiece",
+            );
+          const r = prepareNerCsv({
+            inputs: o.input,
+            outDir: o.output,
+            vocab: WordPiece.fromFile(o.vocab_file ?? DEFAULT_VOCAB),
+            seqLen: o.max_sequence_length,
+            rowsPerFile: o.samples_per_file,
+          });
+          process.stdout.write(
+            `${int(r.sentences)} sentences (${int(r.tokens)} WordPiece tokens with [CLS] and [SEP]) in ` +
+              `${r.files.length} CSV file(s), meta.dat and label2id.json under ${o.output}\n`,
+          );
+          return;
+        }
         if ((o.format === "mlm_csv") !== (o.tokenizer === "esm2"))
           throw new DataError(
             `--format ${o.format} with --tokenizer ${o.tokenizer}: the statically masked MLM CSV is written from ` +
