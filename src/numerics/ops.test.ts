@@ -14,6 +14,8 @@ import { ACTIVATIONS, gatedBackward, gatedForward } from "./ops/activations.js";
 import type { GatedActivation } from "./layers/spec.js";
 import type { AttentionConfig } from "./ops/attention.js";
 import { alibiSlopes, attentionBackward, attentionForward } from "./ops/attention.js";
+import { crossAttentionBackward, crossAttentionForward } from "./ops/cross-attention.js";
+import type { CrossAttentionConfig } from "./ops/cross-attention.js";
 import { crossEntropy } from "./ops/cross-entropy.js";
 import type { DropoutSite } from "./ops/dropout.js";
 import { dropoutApply } from "./ops/dropout.js";
@@ -85,6 +87,38 @@ function attentionCase(name: string): OpCase {
       const d = new Float32Array(qkv.length);
       attentionBackward(dy.slice(), saved, cfg, d);
       return [d];
+    },
+  };
+}
+
+/** Attention of Tq queries over Tk keys with a per-head bias: inputs q, kv, bias; gradients for all three. */
+function crossAttentionCase(name: string, causal: boolean): OpCase {
+  const c = meta.cases[name] as { B: number; Tq: number; Tk: number; H: number; N: number };
+  const cfg = (bias: Float32Array): CrossAttentionConfig => ({
+    batch: c.B,
+    queryLen: c.Tq,
+    keyLen: c.Tk,
+    hidden: c.H,
+    heads: c.N,
+    scoreScale: 1,
+    bias,
+    causal,
+    keyMask: causal ? null : f32("cross_attention.key_mask"),
+  });
+  return {
+    forward: ([q, kv, bias]) => {
+      const out = new Float32Array(c.B * c.Tq * c.H);
+      crossAttentionForward(q, kv, cfg(bias), out);
+      return out;
+    },
+    backward: ([q, kv, bias], dy) => {
+      const out = new Float32Array(c.B * c.Tq * c.H);
+      const saved = crossAttentionForward(q, kv, cfg(bias), out);
+      const dq = new Float32Array(q.length);
+      const dkv = new Float32Array(kv.length);
+      const db = new Float32Array(bias.length);
+      crossAttentionBackward(dy, saved, cfg(bias), dq, dkv, db);
+      return [dq, dkv, db];
     },
   };
 }
@@ -203,6 +237,8 @@ const CASES: Record<string, OpCase> = {
   attn_sliding_window: attentionCase("attn_sliding_window"),
   attn_alibi: attentionCase("attn_alibi"),
   attn_alibi_padding: attentionCase("attn_alibi_padding"),
+  cross_attention: crossAttentionCase("cross_attention", false),
+  causal_biased_attention: crossAttentionCase("causal_biased_attention", true),
 };
 
 function inputsOf(name: string): Float32Array[] {
