@@ -20,7 +20,7 @@
 //   npx tsx scripts/make-task-samples.ts [--out datasets/kjv-genesis]
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { csvField, pyList } from "../src/data/prepare-bert.js";
+import { csvField, pyList, writeCsvFolder } from "../src/data/prepare-bert.js";
 import { DEFAULT_VOCAB, WordPiece, basicTokens } from "../src/data/wordpiece.js";
 
 const args = process.argv.slice(2);
@@ -45,13 +45,8 @@ function write(path: string, text: string): void {
 
 /** A CSV folder: one file and meta.dat, as Model Zoo's writers lay them out. */
 function csvFolder(dir: string, header: string[], rows: string[][]): void {
-  mkdirSync(dir, { recursive: true });
-  const name = "examples-1.csv";
-  write(
-    join(dir, name),
-    [header.join(","), ...rows.map((r) => r.map(csvField).join(","))].join("\r\n") + "\r\n",
-  );
-  write(join(dir, "meta.dat"), `${name} ${rows.length}\n`);
+  const lines = rows.map((r) => r.map(csvField).join(","));
+  writeCsvFolder(dir, header.join(","), lines, lines.length, () => "examples-1.csv");
 }
 
 const speech = (v: string) => (/\bsaid\b/.test(v) ? 1 : 0);

@@ -124,21 +124,36 @@ export function prepareBertCsv(o: PrepareBertOptions): PrepareBertResult {
     }
   });
   if (rows.length === 0) throw new DataError("the input text makes no sentence pairs");
+  const files = writeCsvFolder(o.outDir, "tokens,segment_ids,is_random_next", rows, o.rowsPerFile);
+  return { files, examples: rows.length, randomNext };
+}
+
+/**
+ * A Model Zoo CSV folder: `rows` (CSV lines) under `header` in files of at most `rowsPerFile` rows (10,000),
+ * named by `name(k)` for the k-th (0-based; Model Zoo's create_csv.py writes examples_0.csv ...), and meta.dat
+ * with each file's name and row count. Returns the file names.
+ */
+export function writeCsvFolder(
+  outDir: string,
+  header: string,
+  rows: readonly string[],
+  rowsPerFile = 10_000,
+  name: (k: number) => string = (k) => `examples_${k}.csv`,
+): string[] {
   try {
-    makeDirs(o.outDir);
+    makeDirs(outDir);
   } catch (e) {
-    throw new DataError(`--output ${o.outDir}: cannot create it (${errnoCode(e) ?? (e as Error).message})`);
+    throw new DataError(`--output ${outDir}: cannot create it (${errnoCode(e) ?? (e as Error).message})`);
   }
-  const per = o.rowsPerFile ?? 10_000;
   const files: string[] = [];
   const meta: string[] = [];
-  for (let s = 0, n = 0; s < rows.length; s += per, n++) {
-    const name = `examples_${n}.csv`;
-    const part = rows.slice(s, s + per);
-    writeFileSync(join(o.outDir, name), ["tokens,segment_ids,is_random_next", ...part].join("\r\n") + "\r\n");
-    files.push(name);
-    meta.push(`${name} ${part.length}`);
+  for (let s = 0, k = 0; s < rows.length; s += rowsPerFile, k++) {
+    const file = name(k);
+    const part = rows.slice(s, s + rowsPerFile);
+    writeFileSync(join(outDir, file), [header, ...part].join("\r\n") + "\r\n");
+    files.push(file);
+    meta.push(`${file} ${part.length}`);
   }
-  writeFileSync(join(o.outDir, "meta.dat"), meta.join("\n") + "\n");
-  return { files, examples: rows.length, randomNext };
+  writeFileSync(join(outDir, "meta.dat"), meta.join("\n") + "\n");
+  return files;
 }

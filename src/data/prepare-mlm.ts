@@ -7,14 +7,11 @@
 // positions drawn without replacement, each <mask> with probability 0.8, a random residue with 0.1, kept with
 // 0.1; the positions, their original ids (labels) and weight 1 are listed, padded with 0 to
 // max_predictions_per_seq. Draws come from a generator seeded by --seed, one stream per window.
-import { writeFileSync } from "node:fs";
-import { join } from "node:path";
-import { errnoCode } from "../util/errors.js";
-import { makeDirs, readRegularFile } from "../util/fs.js";
+import { readRegularFile } from "../util/fs.js";
 import type { EsmAlphabet } from "./esm.js";
 import { readFasta } from "./esm.js";
 import { DataError } from "./errors.js";
-import { csvField, pyList } from "./prepare-bert.js";
+import { csvField, pyList, writeCsvFolder } from "./prepare-bert.js";
 import { Stream, key } from "./random.js";
 import { maskTokens } from "./sources/bert-mlm.js";
 
@@ -101,22 +98,7 @@ export function prepareMlmCsv(o: PrepareMlmOptions): PrepareMlmResult {
     }
   }
   if (rows.length === 0) throw new DataError("the input files hold no sequences");
-  try {
-    makeDirs(o.outDir);
-  } catch (e) {
-    throw new DataError(`--output ${o.outDir}: cannot create it (${errnoCode(e) ?? (e as Error).message})`);
-  }
-  const per = o.rowsPerFile ?? 10_000;
-  const files: string[] = [];
-  const meta: string[] = [];
   const header = "input_ids,masked_lm_weights,masked_lm_positions,attention_mask,labels";
-  for (let s = 0, n = 0; s < rows.length; s += per, n++) {
-    const name = `examples_${n}.csv`;
-    const part = rows.slice(s, s + per);
-    writeFileSync(join(o.outDir, name), [header, ...part].join("\r\n") + "\r\n");
-    files.push(name);
-    meta.push(`${name} ${part.length}`);
-  }
-  writeFileSync(join(o.outDir, "meta.dat"), meta.join("\n") + "\n");
+  const files = writeCsvFolder(o.outDir, header, rows, o.rowsPerFile);
   return { files, sequences, windows: rows.length, masked };
 }

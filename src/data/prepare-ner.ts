@@ -9,10 +9,9 @@
 // without a blank line after it is kept.
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { errnoCode } from "../util/errors.js";
-import { makeDirs, readRegularFile } from "../util/fs.js";
+import { readRegularFile } from "../util/fs.js";
 import { DataError } from "./errors.js";
-import { csvField } from "./prepare-bert.js";
+import { csvField, writeCsvFolder } from "./prepare-bert.js";
 import type { WordPiece } from "./wordpiece.js";
 
 export const NER_LABELS = ["[PAD]", "B", "I", "O", "X", "[CLS]", "[SEP]"] as const;
@@ -98,22 +97,14 @@ export function prepareNerCsv(o: PrepareNerOptions): PrepareNerResult {
     }
   }
   if (rows.length === 0) throw new DataError("the input files hold no sentences");
-  try {
-    makeDirs(o.outDir);
-  } catch (e) {
-    throw new DataError(`--output ${o.outDir}: cannot create it (${errnoCode(e) ?? (e as Error).message})`);
-  }
-  const per = o.rowsPerFile ?? 10_000;
-  const files: string[] = [];
-  const meta: string[] = [];
-  for (let s = 0, n = 1; s < rows.length; s += per, n++) {
-    const name = `examples-${n}.csv`;
-    const part = rows.slice(s, s + per);
-    writeFileSync(join(o.outDir, name), ["tokens,labels", ...part].join("\r\n") + "\r\n");
-    files.push(name);
-    meta.push(`${name} ${part.length}`);
-  }
-  writeFileSync(join(o.outDir, "meta.dat"), meta.join("\n") + "\n");
+  // write_csv_ner.py names its files PREFIX-1.csv, ...
+  const files = writeCsvFolder(
+    o.outDir,
+    "tokens,labels",
+    rows,
+    o.rowsPerFile,
+    (k) => `examples-${k + 1}.csv`,
+  );
   writeFileSync(
     join(o.outDir, "label2id.json"),
     JSON.stringify(Object.fromEntries(NER_LABELS.map((l, i) => [l, i]))),

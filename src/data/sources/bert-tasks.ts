@@ -47,7 +47,6 @@ export interface TaskSourceOptions {
 /** A fine-tuning data set held in memory: every example's tokens and labels. */
 export class TaskSource implements SampleSource {
   readonly numSamples: number;
-  evalIgnoreLabels?: readonly number[];
 
   constructor(
     readonly description: string,
@@ -56,6 +55,8 @@ export class TaskSource implements SampleSource {
     private readonly per: number,
     private readonly examples: readonly TaskExample[],
     private readonly padId: number,
+    /** The labels the evaluation's F1 leaves out (SampleSource.evalIgnoreLabels). */
+    readonly evalIgnoreLabels?: readonly number[],
   ) {
     this.numSamples = examples.length;
     if (this.numSamples === 0) throw new DataError(`${description}: no examples`);
@@ -269,16 +270,16 @@ export function nerSource(
       });
     });
   }
-  const source = new TaskSource(
+  // Model Zoo's token classifier scores F1 over the labels that begin (B) or continue (I) an entity
+  const ignore = [...labelMap].filter(([k]) => !/^[BI]/.test(k)).map(([, v]) => v);
+  return new TaskSource(
     `BertTokenClassifierDataProcessor (${examples.length} examples, ${dirs.length} folder(s), ${labelMap.size} labels)`,
     T,
     T,
     examples,
     pad,
+    ignore,
   );
-  // Model Zoo's token classifier scores F1 over the labels that begin (B) or continue (I) an entity
-  source.evalIgnoreLabels = [...labelMap].filter(([k]) => !/^[BI]/.test(k)).map(([, v]) => v);
-  return source;
 }
 
 /** A list literal of integers of a CSV cell. */

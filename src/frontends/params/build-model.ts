@@ -706,11 +706,11 @@ const buildBertModel: Builder = (ctx, at, _family, inp) => {
   // ESM-2's files read their sequences from HDF5 and give no max_sequence_length: its data is prepared at
   // max_position_embeddings (1026), as Model Zoo's esm2 preprocessing config does
   // (2.2 and 2.3's ESM-2 files have no model.name: their keys token_dropout and mask_token_id are ESM-2's)
-  const esm2Name =
+  const esm2 =
     String(ctx.get(k("name")) ?? "").toLowerCase() === "esm2" ||
     ctx.get(k("token_dropout")) !== undefined ||
     ctx.get(k("mask_token_id")) !== undefined;
-  const seqLen = inp.seqLen ?? (esm2Name ? maxPositions : 128);
+  const seqLen = inp.seqLen ?? (esm2 ? maxPositions : 128);
   if (seqLen > maxPositions) {
     ctx.issue(
       inp.seqPath ?? k("max_position_embeddings"),
@@ -751,7 +751,6 @@ const buildBertModel: Builder = (ctx, at, _family, inp) => {
   const esm = esmEncoder(ctx, at, sizes.hidden, sizes.heads);
   const ok = complete(ctx, sizes);
   if (!ok) return undefined;
-  const esm2 = esm2Name;
   const nsp = !(ctx.bool(k("disable_nsp")) ?? inp.inputDisablesNsp);
   return buildBert({
     ...(task && { task }),

@@ -36,23 +36,22 @@ function patchify(s: PatchEmbeddingSpec, images: Float32Array, B: number): Float
   return out;
 }
 
-function check(s: PatchEmbeddingSpec): void {
+/** H, the patches N, a patch's values F, the class token's row (lead 1 or 0) and the rows T = lead + N. */
+function shapeOf(s: PatchEmbeddingSpec) {
   const [h, w] = s.imageSize,
     [ph, pw] = s.patchSize;
   if (h % ph !== 0 || w % pw !== 0)
     throw new ShapeError(`${K}: image ${h}x${w} is not a whole number of ${ph}x${pw} patches`);
+  const N = patchCount(s),
+    lead = s.clsToken ? 1 : 0;
+  return { H: s.hidden, N, F: s.channels * ph * pw, lead, T: N + lead };
 }
 
 export const patchEmbeddingKernel: LayerKernel<"patch_embedding"> = {
   isHead: false,
   forward(spec, params, _x, batch, ctx) {
-    check(spec);
-    const B = batch.size,
-      H = spec.hidden,
-      N = patchCount(spec),
-      F = spec.channels * spec.patchSize[0] * spec.patchSize[1];
-    const lead = spec.clsToken ? 1 : 0;
-    const T = N + lead;
+    const B = batch.size;
+    const { H, N, F, lead, T } = shapeOf(spec);
     if (batch.seqLen !== T)
       throw new ShapeError(
         `${K}: the batch has ${batch.seqLen} positions per sample; ${N} patches make ${T}`,
@@ -90,12 +89,8 @@ export const patchEmbeddingKernel: LayerKernel<"patch_embedding"> = {
     return { y: new Tensor([B, T, H], y), saved: x };
   },
   backward(spec, params, saved, dy, batch, ctx) {
-    const B = batch.size,
-      H = spec.hidden,
-      N = patchCount(spec),
-      F = spec.channels * spec.patchSize[0] * spec.patchSize[1];
-    const lead = spec.clsToken ? 1 : 0;
-    const T = N + lead;
+    const B = batch.size;
+    const { H, N, F, lead, T } = shapeOf(spec);
     const d = Float32Array.from(gradIn(dy, K, [B, T, H]));
     dropoutApply(d, B, T * H, rate(spec.dropout, ctx), dropoutSite(ctx, batch, 0));
     const grads: GradMap = new Map();
